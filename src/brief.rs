@@ -1,0 +1,1062 @@
+//! The brief: one yrs document behind a typed API.
+//!
+//! Owns the document schema (root names and value shapes, written down in ARCHITECTURE.md):
+//! callers never touch raw map keys. Also owns attribution (which yrs client id belongs to which
+//! member), problem sign-off and its staleness, and the outbox of local updates that the store
+//! persists and sync sends. No I/O happens here.
+
+use crate::model::{ConcernKind, ConcernStatus, Role, Section, Template};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use uuid::Uuid;
+use yrs::types::text::Diff;
+use yrs::types::xml::{XmlElementPrelim, XmlTextPrelim};
+use yrs::types::Attrs;
+use yrs::updates::decoder::Decode;
+use yrs::{
+    Any, Array, ArrayRef, Doc, GetString, Map, MapPrelim, MapRef, OffsetKind, Options, Origin, Out,
+    ReadTxn, StateVector, Text, TextRef, Transact, TransactionMut, Update, Xml, XmlElementRef,
+    XmlFragment, XmlFragmentRef, XmlOut, XmlTextRef,
+};
+
+/// Version of the document schema described in ARCHITECTURE.md.
+pub const SCHEMA_VERSION: i64 = 1;
+/// Origin given to transactions that apply bytes from storage or from a peer. Updates from
+/// such transactions are not put in the outbox (they are already stored / came from outside).
+pub const REMOTE_ORIGIN: &str = "groundwork:remote";
+
+/// Errors of the brief model.
+#[derive(Debug, thiserror::Error)]
+pub enum BriefError {
+    #[error("update could not be decoded: {0}")]
+    Decode(String),
+    #[error("update could not be applied: {0}")]
+    Apply(String),
+    #[error("no {what} with id {id} in this brief")]
+    NotFound { what: &'static str, id: String },
+    #[error("{0} must not be empty")]
+    Empty(&'static str),
+}
+
+/// A person on a device, as recorded in a brief for attribution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Member {
+    /// Hex of the device's public key.
+    pub device: String,
+    pub name: String,
+    pub role: Role,
+}
+
+/// A decision-log entry as read from the document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Decision {
+    pub id: String,
+    pub date: String,
+    pub decision: String,
+    pub context: String,
+    pub alternatives: String,
+    pub tradeoffs: String,
+    pub decided_by: Vec<Role>,
+    pub rests_on: Vec<Section>,
+    /// Sections it rests on whose text changed after the decision was logged.
+    pub changed_since: Vec<Section>,
+    pub author: String,
+}
+
+/// Input for a new decision-log entry.
+#[derive(Debug, Clone, Default)]
+pub struct NewDecision {
+    pub decision: String,
+    pub context: String,
+    pub alternatives: String,
+    pub tradeoffs: String,
+    pub decided_by: Vec<Role>,
+    pub rests_on: Vec<Section>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Concern {
+    pub id: String,
+    pub role: Role,
+    pub kind: ConcernKind,
+    pub text: String,
+    pub status: ConcernStatus,
+    pub author: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Question {
+    pub id: String,
+    pub text: String,
+    pub author: String,
+    pub created_at: String,
+}
+
+/// The sign-off of one role, with its staleness worked out against the current text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Signoff {
+    pub role: Role,
+    pub name: String,
+    pub signed_at: String,
+    pub stale: bool,
+    /// Problem-space sections whose text differs from what was signed.
+    pub changed_sections: Vec<Section>,
+}
+
+/// Where the problem sign-off stands for every role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SignoffStatus {
+    pub signoffs: Vec<Signoff>,
+    /// Roles with no sign-off at all.
+    pub pending: Vec<Role>,
+    /// True when every role has a sign-off that is not stale.
+    pub complete: bool,
+}
+
+/// A plain, serialisable view of a whole brief (what `show --format json` prints).
+#[derive(Debug, Clone, Serialize)]
+pub struct BriefView {
+    pub id: String,
+    pub title: String,
+    pub template: Template,
+    pub created_at: String,
+    pub sections: BTreeMap<String, String>,
+    pub signoff: SignoffStatus,
+    pub decisions: Vec<Decision>,
+    pub concerns: Vec<Concern>,
+    pub questions: Vec<Question>,
+    pub members: Vec<Member>,
+}
+
+/// One brief: a yrs document plus handles to its root types.
+pub struct Brief {
+    id: Uuid,
+    doc: Doc,
+    meta: MapRef,
+    title: TextRef,
+    sections: Vec<(Section, XmlFragmentRef)>,
+    decisions: ArrayRef,
+    concerns: ArrayRef,
+    questions: ArrayRef,
+    signoffs: MapRef,
+    members: MapRef,
+    local: Member,
+    member_recorded: AtomicBool,
+    outbox: Arc<Mutex<Vec<Vec<u8>>>>,
+}
+
+fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn digest(text: &str) -> String {
+    blake3::hash(text.as_bytes()).to_hex()[..32].to_string()
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn any_str(v: Option<Out>) -> String {
+    match v {
+        Some(Out::Any(Any::String(s))) => s.to_string(),
+        Some(Out::Any(Any::Number(n))) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn any_map_str(m: &HashMap<String, Any>, key: &str) -> String {
+    match m.get(key) {
+        Some(Any::String(s)) => s.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// A fresh random client id that fits in 32 bits (Yjs' range), never zero.
+pub fn random_client_id() -> u64 {
+    let mut b = [0u8; 4];
+    if getrandom::fill(&mut b).is_err() {
+        // The OS RNG failing is not recoverable in a meaningful way; fall back to time+pid so
+        // two processes still differ.
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        b = (t ^ std::process::id().rotate_left(16)).to_le_bytes();
+    }
+    u64::from(u32::from_le_bytes(b)).max(1)
+}
+
+impl Brief {
+    fn with_doc(id: Uuid, doc: Doc, local: Member) -> Brief {
+        let meta = doc.get_or_insert_map("meta");
+        let title = doc.get_or_insert_text("title");
+        let sections = Section::ALL
+            .iter()
+            .map(|s| (*s, doc.get_or_insert_xml_fragment(s.root_name())))
+            .collect();
+        let decisions = doc.get_or_insert_array("decisions");
+        let concerns = doc.get_or_insert_array("concerns");
+        let questions = doc.get_or_insert_array("questions");
+        let signoffs = doc.get_or_insert_map("signoffs");
+        let members = doc.get_or_insert_map("members");
+        let outbox: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
+        let sink = outbox.clone();
+        let remote = Origin::from(REMOTE_ORIGIN);
+        // The doc was just created, so no transaction can be open: this cannot fail.
+        let _ = doc.observe_update_v1("groundwork:outbox", move |txn, ev| {
+            if txn.origin() != Some(&remote) {
+                lock(&sink).push(ev.update.clone());
+            }
+        });
+        Brief {
+            id,
+            doc,
+            meta,
+            title,
+            sections,
+            decisions,
+            concerns,
+            questions,
+            signoffs,
+            members,
+            local,
+            member_recorded: AtomicBool::new(false),
+            outbox,
+        }
+    }
+
+    /// An empty document for brief `id`, ready to receive stored or remote updates. It gets a
+    /// fresh random client id: client ids are per session, never stored, so a copied database
+    /// cannot make two devices share one.
+    pub fn empty(id: Uuid, local: Member) -> Brief {
+        Self::empty_with_client(id, local, random_client_id())
+    }
+
+    fn empty_with_client(id: Uuid, local: Member, client_id: u64) -> Brief {
+        let mut opts = Options::with_client_id(yrs::block::ClientID::new(client_id));
+        opts.offset_kind = OffsetKind::Utf16;
+        opts.guid = id.to_string().into();
+        Brief::with_doc(id, Doc::with_options(opts), local)
+    }
+
+    /// A new brief with the given title and template, created by `local`.
+    pub fn create(title: &str, template: Template, local: Member) -> Brief {
+        let brief = Brief::empty(Uuid::new_v4(), local);
+        {
+            let mut txn = brief.txn();
+            brief.meta.insert(&mut txn, "schema", SCHEMA_VERSION);
+            brief.meta.insert(&mut txn, "id", brief.id.to_string());
+            brief.meta.insert(&mut txn, "template", template.as_str());
+            brief.meta.insert(&mut txn, "created_at", now_rfc3339());
+            brief
+                .meta
+                .insert(&mut txn, "created_by", brief.local.device.clone());
+            brief.title.insert(&mut txn, 0, title);
+        }
+        brief
+    }
+
+    /// Makes sure this session's client id is not one the document already knows (a random
+    /// collision, or a session id reused by a copied process image). Call after loading.
+    pub fn ensure_unique_client(self) -> Brief {
+        let cid = self.doc.client_id();
+        let taken = {
+            let txn = self.doc.transact();
+            txn.state_vector().contains_client(&cid)
+                || self.members.get(&txn, &cid.get().to_string()).is_some()
+        };
+        if !taken {
+            return self;
+        }
+        let state = self
+            .doc
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default());
+        let fresh = Brief::empty(self.id, self.local.clone());
+        // Our own encoding of a document we hold: decoding cannot fail, but stay total.
+        let _ = fresh.apply_update_v1(&state);
+        fresh.ensure_unique_client()
+    }
+
+    pub fn id(&self) -> Uuid {
+        self.id
+    }
+
+    pub fn doc(&self) -> &Doc {
+        &self.doc
+    }
+
+    pub fn client_id(&self) -> u64 {
+        self.doc.client_id().get()
+    }
+
+    pub fn local_member(&self) -> &Member {
+        &self.local
+    }
+
+    /// Starts a local write transaction, recording this session's member the first time.
+    fn txn(&self) -> TransactionMut<'_> {
+        let mut txn = self.doc.transact_mut();
+        if !self.member_recorded.swap(true, Ordering::Relaxed) {
+            let m = &self.local;
+            let value = Any::from(HashMap::from([
+                ("device".to_string(), Any::from(m.device.clone())),
+                ("name".to_string(), Any::from(m.name.clone())),
+                ("role".to_string(), Any::from(m.role.as_str())),
+            ]));
+            self.members
+                .insert(&mut txn, self.doc.client_id().get().to_string(), value);
+        }
+        txn
+    }
+
+    /// Applies a v1 update that did not come from this session (storage or a peer). The update
+    /// is decoded before it touches the document; a decode error leaves the document as it was.
+    pub fn apply_update_v1(&self, bytes: &[u8]) -> Result<(), BriefError> {
+        let update = Update::decode_v1(bytes).map_err(|e| BriefError::Decode(e.to_string()))?;
+        self.apply(update)
+    }
+
+    /// Same as [`Brief::apply_update_v1`] for a v2-encoded update.
+    pub fn apply_update_v2(&self, bytes: &[u8]) -> Result<(), BriefError> {
+        let update = Update::decode_v2(bytes).map_err(|e| BriefError::Decode(e.to_string()))?;
+        self.apply(update)
+    }
+
+    /// Applies already decoded updates (from storage) in one transaction.
+    pub fn apply_decoded(&self, updates: Vec<Update>) -> Result<(), BriefError> {
+        let mut txn = self.doc.transact_mut_with(REMOTE_ORIGIN);
+        for u in updates {
+            txn.apply_update(u)
+                .map_err(|e| BriefError::Apply(e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    fn apply(&self, update: Update) -> Result<(), BriefError> {
+        let mut txn = self.doc.transact_mut_with(REMOTE_ORIGIN);
+        txn.apply_update(update)
+            .map_err(|e| BriefError::Apply(e.to_string()))
+    }
+
+    /// Takes the local updates made since the last call, in order.
+    pub fn take_outbox(&self) -> Vec<Vec<u8>> {
+        std::mem::take(&mut *lock(&self.outbox))
+    }
+
+    /// Puts updates back at the front of the outbox (a flush that failed).
+    pub fn restore_outbox(&self, mut updates: Vec<Vec<u8>>) {
+        let mut ob = lock(&self.outbox);
+        updates.append(&mut ob);
+        *ob = updates;
+    }
+
+    pub fn has_pending(&self) -> bool {
+        !lock(&self.outbox).is_empty()
+    }
+
+    /// True if the document holds updates whose dependencies are missing.
+    pub fn has_missing_dependencies(&self) -> bool {
+        let txn = self.doc.transact();
+        txn.store().pending_update().is_some() || txn.store().pending_ds().is_some()
+    }
+
+    pub fn state_vector(&self) -> StateVector {
+        self.doc.transact().state_vector()
+    }
+
+    /// The whole state, v1-encoded.
+    pub fn encode_state_v1(&self) -> Vec<u8> {
+        self.doc
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default())
+    }
+
+    /// The whole state, v2-encoded (what compaction stores).
+    pub fn encode_state_v2(&self) -> Vec<u8> {
+        self.doc
+            .transact()
+            .encode_state_as_update_v2(&StateVector::default())
+    }
+
+    // ---- title, meta ----------------------------------------------------------------------
+
+    pub fn title(&self) -> String {
+        self.title.get_string(&self.doc.transact())
+    }
+
+    pub fn set_title(&self, title: &str) {
+        let mut txn = self.txn();
+        let len = self.title.len(&txn);
+        self.title.remove_range(&mut txn, 0, len);
+        self.title.insert(&mut txn, 0, title);
+    }
+
+    pub fn template(&self) -> Template {
+        any_str(self.meta.get(&self.doc.transact(), "template"))
+            .parse()
+            .unwrap_or(Template::ProblemFirst)
+    }
+
+    pub fn created_at(&self) -> String {
+        any_str(self.meta.get(&self.doc.transact(), "created_at"))
+    }
+
+    // ---- sections ---------------------------------------------------------------------------
+
+    fn fragment(&self, section: Section) -> &XmlFragmentRef {
+        // `sections` holds every Section, in Section::ALL order.
+        &self.sections[Section::ALL.iter().position(|s| *s == section).unwrap_or(0)].1
+    }
+
+    /// The plain text of a section: blocks separated by blank lines, formatting dropped.
+    pub fn section_text(&self, section: Section) -> String {
+        let txn = self.doc.transact();
+        render_fragment(self.fragment(section), &txn, false)
+    }
+
+    /// The section as Markdown (marks such as bold and links, lists and headings kept).
+    pub fn section_markdown(&self, section: Section) -> String {
+        let txn = self.doc.transact();
+        render_fragment(self.fragment(section), &txn, true)
+    }
+
+    /// Replaces a section's content with `text`, one paragraph per blank-line separated block.
+    pub fn set_section(&self, section: Section, text: &str) {
+        let frag = self.fragment(section);
+        let mut txn = self.txn();
+        let len = frag.len(&txn);
+        frag.remove_range(&mut txn, 0, len);
+        for para in paragraphs(text) {
+            frag.push_back(&mut txn, paragraph_prelim(&para));
+        }
+    }
+
+    /// Appends `text` to a section as new paragraph(s).
+    pub fn append_paragraph(&self, section: Section, text: &str) {
+        let frag = self.fragment(section);
+        let mut txn = self.txn();
+        for para in paragraphs(text) {
+            frag.push_back(&mut txn, paragraph_prelim(&para));
+        }
+    }
+
+    fn first_text(&self, txn: &mut TransactionMut, section: Section) -> XmlTextRef {
+        let frag = self.fragment(section);
+        if let Some(XmlOut::Element(p)) = frag.get(txn, 0) {
+            if let Some(XmlOut::Text(t)) = p.get(txn, 0) {
+                return t;
+            }
+            return p.insert(txn, 0, XmlTextPrelim::new(""));
+        }
+        let p = frag.insert(txn, 0, XmlElementPrelim::empty("paragraph"));
+        p.insert(txn, 0, XmlTextPrelim::new(""))
+    }
+
+    /// Inserts `text` at UTF-16 offset `index` of the first paragraph of a section (the
+    /// character-level editing path; the UI's editor edits the fragment directly).
+    pub fn insert_text(&self, section: Section, index: u32, text: &str) {
+        let mut txn = self.txn();
+        let t = self.first_text(&mut txn, section);
+        let index = index.min(t.len(&txn));
+        t.insert(&mut txn, index, text);
+    }
+
+    /// Deletes `len` UTF-16 units at `index` of the first paragraph of a section.
+    pub fn delete_text(&self, section: Section, index: u32, len: u32) {
+        let mut txn = self.txn();
+        let t = self.first_text(&mut txn, section);
+        let total = t.len(&txn);
+        let index = index.min(total);
+        let len = len.min(total - index);
+        if len > 0 {
+            t.remove_range(&mut txn, index, len);
+        }
+    }
+
+    fn section_digests<T: ReadTxn>(&self, txn: &T, sections: &[Section]) -> HashMap<String, Any> {
+        sections
+            .iter()
+            .map(|s| {
+                let text = render_fragment(self.fragment(*s), txn, false);
+                (s.as_str().to_string(), Any::from(digest(&text)))
+            })
+            .collect()
+    }
+
+    fn changed_sections<T: ReadTxn>(&self, txn: &T, stored: &HashMap<String, Any>) -> Vec<Section> {
+        let mut changed = Vec::new();
+        for (name, value) in stored {
+            let Ok(section) = name.parse::<Section>() else {
+                continue;
+            };
+            let now = digest(&render_fragment(self.fragment(section), txn, false));
+            if !matches!(value, Any::String(d) if **d == *now) {
+                changed.push(section);
+            }
+        }
+        changed.sort();
+        changed
+    }
+
+    // ---- sign-off ---------------------------------------------------------------------------
+
+    /// Signs the problem space as it stands now, as the local member in `role`.
+    pub fn sign_off(&self, role: Role) {
+        let mut txn = self.txn();
+        let digests = self.section_digests(&txn, Section::PROBLEM);
+        let value = Any::from(HashMap::from([
+            ("name".to_string(), Any::from(self.local.name.clone())),
+            ("device".to_string(), Any::from(self.local.device.clone())),
+            ("signed_at".to_string(), Any::from(now_rfc3339())),
+            ("sections".to_string(), Any::from(digests)),
+        ]));
+        self.signoffs.insert(&mut txn, role.as_str(), value);
+    }
+
+    /// Every role's sign-off, with stale ones marked.
+    pub fn signoff_status(&self) -> SignoffStatus {
+        let txn = self.doc.transact();
+        let mut signoffs = Vec::new();
+        let mut pending = Vec::new();
+        for role in Role::ALL {
+            match self.signoffs.get(&txn, role.as_str()) {
+                Some(Out::Any(Any::Map(m))) => {
+                    let stored = match m.get("sections") {
+                        Some(Any::Map(s)) => (**s).clone(),
+                        _ => HashMap::new(),
+                    };
+                    let mut changed = self.changed_sections(&txn, &stored);
+                    // A sign-off that is missing a problem section digest did not sign it.
+                    for s in Section::PROBLEM {
+                        if !stored.contains_key(s.as_str()) && !changed.contains(s) {
+                            changed.push(*s);
+                        }
+                    }
+                    changed.sort();
+                    signoffs.push(Signoff {
+                        role: *role,
+                        name: any_map_str(&m, "name"),
+                        signed_at: any_map_str(&m, "signed_at"),
+                        stale: !changed.is_empty(),
+                        changed_sections: changed,
+                    });
+                }
+                _ => pending.push(*role),
+            }
+        }
+        let complete = pending.is_empty() && signoffs.iter().all(|s| !s.stale);
+        SignoffStatus {
+            signoffs,
+            pending,
+            complete,
+        }
+    }
+
+    // ---- decisions, concerns, questions ------------------------------------------------------
+
+    pub fn add_decision(&self, d: NewDecision) -> Result<String, BriefError> {
+        if d.decision.trim().is_empty() {
+            return Err(BriefError::Empty("a decision"));
+        }
+        let id = Uuid::new_v4().to_string();
+        let mut txn = self.txn();
+        let digests = self.section_digests(&txn, &d.rests_on);
+        let by: Vec<Any> = d.decided_by.iter().map(|r| Any::from(r.as_str())).collect();
+        let entry = MapPrelim::from_iter([
+            ("id", Any::from(id.clone())),
+            (
+                "date",
+                Any::from(chrono::Utc::now().format("%Y-%m-%d").to_string()),
+            ),
+            ("decided_at", Any::from(now_rfc3339())),
+            ("decision", Any::from(d.decision)),
+            ("context", Any::from(d.context)),
+            ("alternatives", Any::from(d.alternatives)),
+            ("tradeoffs", Any::from(d.tradeoffs)),
+            ("decided_by", Any::from(by)),
+            ("rests_on", Any::from(digests)),
+            ("author", Any::from(self.local.name.clone())),
+        ]);
+        self.decisions.push_back(&mut txn, entry);
+        Ok(id)
+    }
+
+    pub fn decisions(&self) -> Vec<Decision> {
+        let txn = self.doc.transact();
+        let mut out = Vec::new();
+        for v in self.decisions.iter(&txn) {
+            let Out::YMap(m) = v else { continue };
+            let decided_by = match m.get(&txn, "decided_by") {
+                Some(Out::Any(Any::Array(a))) => a
+                    .iter()
+                    .filter_map(|r| match r {
+                        Any::String(s) => s.parse().ok(),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let stored = match m.get(&txn, "rests_on") {
+                Some(Out::Any(Any::Map(s))) => (*s).clone(),
+                _ => HashMap::new(),
+            };
+            let mut rests_on: Vec<Section> = stored.keys().filter_map(|k| k.parse().ok()).collect();
+            rests_on.sort();
+            out.push(Decision {
+                id: any_str(m.get(&txn, "id")),
+                date: any_str(m.get(&txn, "date")),
+                decision: any_str(m.get(&txn, "decision")),
+                context: any_str(m.get(&txn, "context")),
+                alternatives: any_str(m.get(&txn, "alternatives")),
+                tradeoffs: any_str(m.get(&txn, "tradeoffs")),
+                decided_by,
+                rests_on,
+                changed_since: self.changed_sections(&txn, &stored),
+                author: any_str(m.get(&txn, "author")),
+            });
+        }
+        out
+    }
+
+    pub fn add_concern(
+        &self,
+        role: Role,
+        kind: ConcernKind,
+        text: &str,
+    ) -> Result<String, BriefError> {
+        if text.trim().is_empty() {
+            return Err(BriefError::Empty("a concern"));
+        }
+        let id = Uuid::new_v4().to_string();
+        let mut txn = self.txn();
+        let entry = MapPrelim::from_iter([
+            ("id", Any::from(id.clone())),
+            ("role", Any::from(role.as_str())),
+            ("kind", Any::from(kind.as_str())),
+            ("text", Any::from(text)),
+            ("status", Any::from(ConcernStatus::Open.as_str())),
+            ("author", Any::from(self.local.name.clone())),
+            ("created_at", Any::from(now_rfc3339())),
+        ]);
+        self.concerns.push_back(&mut txn, entry);
+        Ok(id)
+    }
+
+    pub fn set_concern_status(
+        &self,
+        id_prefix: &str,
+        status: ConcernStatus,
+    ) -> Result<(), BriefError> {
+        let mut txn = self.txn();
+        let found = self.concerns.iter(&txn).find_map(|v| match v {
+            Out::YMap(m)
+                if !id_prefix.is_empty() && any_str(m.get(&txn, "id")).starts_with(id_prefix) =>
+            {
+                Some(m)
+            }
+            _ => None,
+        });
+        let Some(m) = found else {
+            return Err(BriefError::NotFound {
+                what: "concern",
+                id: id_prefix.to_string(),
+            });
+        };
+        m.insert(&mut txn, "status", status.as_str());
+        Ok(())
+    }
+
+    pub fn concerns(&self) -> Vec<Concern> {
+        let txn = self.doc.transact();
+        self.concerns
+            .iter(&txn)
+            .filter_map(|v| {
+                let Out::YMap(m) = v else { return None };
+                Some(Concern {
+                    id: any_str(m.get(&txn, "id")),
+                    role: any_str(m.get(&txn, "role")).parse().ok()?,
+                    kind: any_str(m.get(&txn, "kind")).parse().ok()?,
+                    text: any_str(m.get(&txn, "text")),
+                    status: any_str(m.get(&txn, "status"))
+                        .parse()
+                        .unwrap_or(ConcernStatus::Open),
+                    author: any_str(m.get(&txn, "author")),
+                    created_at: any_str(m.get(&txn, "created_at")),
+                })
+            })
+            .collect()
+    }
+
+    pub fn add_question(&self, text: &str) -> Result<String, BriefError> {
+        if text.trim().is_empty() {
+            return Err(BriefError::Empty("a question"));
+        }
+        let id = Uuid::new_v4().to_string();
+        let mut txn = self.txn();
+        let entry = MapPrelim::from_iter([
+            ("id", Any::from(id.clone())),
+            ("text", Any::from(text)),
+            ("author", Any::from(self.local.name.clone())),
+            ("created_at", Any::from(now_rfc3339())),
+        ]);
+        self.questions.push_back(&mut txn, entry);
+        Ok(id)
+    }
+
+    pub fn questions(&self) -> Vec<Question> {
+        let txn = self.doc.transact();
+        self.questions
+            .iter(&txn)
+            .filter_map(|v| {
+                let Out::YMap(m) = v else { return None };
+                Some(Question {
+                    id: any_str(m.get(&txn, "id")),
+                    text: any_str(m.get(&txn, "text")),
+                    author: any_str(m.get(&txn, "author")),
+                    created_at: any_str(m.get(&txn, "created_at")),
+                })
+            })
+            .collect()
+    }
+
+    // ---- attribution ------------------------------------------------------------------------
+
+    /// The member a yrs client id belongs to, if recorded.
+    pub fn member_for_client(&self, client_id: u64) -> Option<Member> {
+        let txn = self.doc.transact();
+        match self.members.get(&txn, &client_id.to_string()) {
+            Some(Out::Any(Any::Map(m))) => Some(Member {
+                device: any_map_str(&m, "device"),
+                name: any_map_str(&m, "name"),
+                role: any_map_str(&m, "role").parse().ok()?,
+            }),
+            _ => None,
+        }
+    }
+
+    /// Every recorded client id with its member.
+    pub fn client_members(&self) -> Vec<(u64, Member)> {
+        let ids: Vec<u64> = {
+            let txn = self.doc.transact();
+            self.members
+                .keys(&txn)
+                .filter_map(|k| k.parse().ok())
+                .collect()
+        };
+        let mut out: Vec<(u64, Member)> = ids
+            .into_iter()
+            .filter_map(|id| self.member_for_client(id).map(|m| (id, m)))
+            .collect();
+        out.sort_by_key(|(id, _)| *id);
+        out
+    }
+
+    /// Distinct members (device, name, role) who ever wrote to this brief.
+    pub fn members(&self) -> Vec<Member> {
+        let mut out: Vec<Member> = Vec::new();
+        for (_, m) in self.client_members() {
+            if !out.contains(&m) {
+                out.push(m);
+            }
+        }
+        out.sort_by(|a, b| (&a.name, a.role).cmp(&(&b.name, b.role)));
+        out
+    }
+
+    /// Everything in the brief, as plain data.
+    pub fn view(&self) -> BriefView {
+        BriefView {
+            id: self.id.to_string(),
+            title: self.title(),
+            template: self.template(),
+            created_at: self.created_at(),
+            sections: Section::ALL
+                .iter()
+                .map(|s| (s.as_str().to_string(), self.section_text(*s)))
+                .collect(),
+            signoff: self.signoff_status(),
+            decisions: self.decisions(),
+            concerns: self.concerns(),
+            questions: self.questions(),
+            members: self.members(),
+        }
+    }
+}
+
+/// Splits text into paragraphs at blank lines; single newlines stay inside a paragraph.
+fn paragraphs(text: &str) -> Vec<String> {
+    let norm = text.replace("\r\n", "\n");
+    norm.split("\n\n")
+        .map(|p| p.trim_matches('\n').to_string())
+        .filter(|p| !p.trim().is_empty())
+        .collect()
+}
+
+fn paragraph_prelim(text: &str) -> XmlElementPrelim {
+    XmlElementPrelim::new(
+        "paragraph",
+        [yrs::types::xml::XmlIn::from(XmlTextPrelim::new(text))],
+    )
+}
+
+/// Renders an XmlFragment in the y-prosemirror shape (paragraph, heading, bulletList,
+/// orderedList, listItem, blockquote, codeBlock, hardBreak, text with marks) as text.
+fn render_fragment<T: ReadTxn>(frag: &XmlFragmentRef, txn: &T, markdown: bool) -> String {
+    let mut blocks = Vec::new();
+    for child in frag.children(txn) {
+        let b = render_node(&child, txn, markdown, 0);
+        if !b.trim().is_empty() {
+            blocks.push(b);
+        }
+    }
+    blocks.join("\n\n")
+}
+
+fn render_children<T: ReadTxn>(
+    el: &XmlElementRef,
+    txn: &T,
+    markdown: bool,
+    depth: usize,
+) -> Vec<String> {
+    el.children(txn)
+        .map(|c| render_node(&c, txn, markdown, depth))
+        .collect()
+}
+
+fn render_node<T: ReadTxn>(node: &XmlOut, txn: &T, markdown: bool, depth: usize) -> String {
+    if depth > 64 {
+        return String::new();
+    }
+    match node {
+        XmlOut::Text(t) => render_text(t, txn, markdown),
+        XmlOut::Fragment(f) => render_fragment(f, txn, markdown),
+        XmlOut::Element(el) => {
+            let tag = el.tag().to_string();
+            let inner = || render_children(el, txn, markdown, depth + 1);
+            match (tag.as_str(), markdown) {
+                ("hardBreak", _) => "\n".to_string(),
+                ("heading", true) => {
+                    let level = any_str(el.get_attribute(txn, "level"))
+                        .parse::<usize>()
+                        .unwrap_or(1)
+                        .clamp(1, 3);
+                    format!("{} {}", "#".repeat(level + 3), inner().concat())
+                }
+                ("bulletList", _) | ("orderedList", _) => {
+                    let ordered = tag == "orderedList";
+                    inner()
+                        .iter()
+                        .enumerate()
+                        .map(|(i, item)| {
+                            let bullet = if !markdown {
+                                String::new()
+                            } else if ordered {
+                                format!("{}. ", i + 1)
+                            } else {
+                                "- ".to_string()
+                            };
+                            let indented = item.replace('\n', "\n  ");
+                            format!("{bullet}{indented}")
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                }
+                ("listItem", _) => inner().join("\n"),
+                ("blockquote", true) => inner()
+                    .join("\n\n")
+                    .lines()
+                    .map(|l| format!("> {l}"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                ("codeBlock", true) => format!("```\n{}\n```", inner().concat()),
+                ("paragraph", _) | ("heading", false) | ("codeBlock", false) => inner().concat(),
+                _ => inner().join("\n\n"),
+            }
+        }
+    }
+}
+
+fn render_text<T: ReadTxn>(t: &XmlTextRef, txn: &T, markdown: bool) -> String {
+    let diff: Vec<Diff<()>> = t.diff(txn, |_| ());
+    let mut out = String::new();
+    for d in diff {
+        let Out::Any(Any::String(s)) = &d.insert else {
+            continue;
+        };
+        if !markdown {
+            out.push_str(s);
+            continue;
+        }
+        out.push_str(&apply_marks(s, d.attributes.as_deref()));
+    }
+    out
+}
+
+fn apply_marks(s: &str, attrs: Option<&Attrs>) -> String {
+    let Some(attrs) = attrs else {
+        return s.to_string();
+    };
+    let mut text = s.to_string();
+    if attrs.contains_key("code") {
+        text = format!("`{text}`");
+    }
+    if attrs.contains_key("italic") {
+        text = format!("*{text}*");
+    }
+    if attrs.contains_key("bold") {
+        text = format!("**{text}**");
+    }
+    if let Some(Any::Map(link)) = attrs.get("link") {
+        if let Some(Any::String(href)) = link.get("href") {
+            text = format!("[{text}]({href})");
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(name: &str, role: Role) -> Member {
+        Member {
+            device: format!("dev-{name}"),
+            name: name.into(),
+            role,
+        }
+    }
+
+    fn sync(a: &Brief, b: &Brief) {
+        let ua = a.encode_state_v1();
+        let ub = b.encode_state_v1();
+        b.apply_update_v1(&ua).unwrap();
+        a.apply_update_v1(&ub).unwrap();
+    }
+
+    #[test]
+    fn sections_and_title() {
+        let b = Brief::create(
+            "Onboarding drop-off",
+            Template::ProblemFirst,
+            member("Dana", Role::Pm),
+        );
+        assert_eq!(b.title(), "Onboarding drop-off");
+        b.set_section(
+            Section::Problem,
+            "Users quit at step 3.\n\nHalf of them never return.",
+        );
+        b.append_paragraph(Section::Problem, "Support gets 40 tickets a week.");
+        assert_eq!(
+            b.section_text(Section::Problem),
+            "Users quit at step 3.\n\nHalf of them never return.\n\nSupport gets 40 tickets a week."
+        );
+        b.set_section(Section::Problem, "Replaced.");
+        assert_eq!(b.section_text(Section::Problem), "Replaced.");
+        b.insert_text(Section::Evidence, 0, "héllo 😀 world");
+        b.delete_text(Section::Evidence, 6, 3); // UTF-16: the emoji is 2 units, plus a space
+        assert_eq!(b.section_text(Section::Evidence), "héllo world");
+        assert_eq!(b.template(), Template::ProblemFirst);
+    }
+
+    #[test]
+    fn signoff_goes_stale_when_problem_changes_and_only_then() {
+        let b = Brief::create("t", Template::ProblemFirst, member("Dana", Role::Pm));
+        b.set_section(Section::Problem, "p");
+        b.sign_off(Role::Pm);
+        let st = b.signoff_status();
+        assert_eq!(st.pending, vec![Role::Engineer, Role::Designer]);
+        assert!(!st.signoffs[0].stale);
+        assert!(!st.complete);
+        b.set_section(
+            Section::Approach,
+            "solution edits do not stale the sign-off",
+        );
+        assert!(!b.signoff_status().signoffs[0].stale);
+        b.append_paragraph(Section::Evidence, "new evidence");
+        let st = b.signoff_status();
+        assert!(st.signoffs[0].stale);
+        assert_eq!(st.signoffs[0].changed_sections, vec![Section::Evidence]);
+        b.sign_off(Role::Pm);
+        b.sign_off(Role::Engineer);
+        b.sign_off(Role::Designer);
+        assert!(b.signoff_status().complete);
+    }
+
+    #[test]
+    fn concurrent_edit_makes_a_merged_signoff_stale() {
+        let a = Brief::create("t", Template::ProblemFirst, member("Dana", Role::Pm));
+        let b = Brief::empty(a.id(), member("Eli", Role::Engineer));
+        sync(&a, &b);
+        a.sign_off(Role::Pm); // A signs what it sees
+        b.append_paragraph(Section::Problem, "an edit A has not seen");
+        sync(&a, &b);
+        assert!(a.signoff_status().signoffs[0].stale);
+        assert_eq!(
+            a.section_text(Section::Problem),
+            b.section_text(Section::Problem)
+        );
+    }
+
+    #[test]
+    fn attribution_and_distinct_client_ids() {
+        let a = Brief::create("t", Template::Pitch, member("Dana", Role::Pm));
+        let b = Brief::empty(a.id(), member("Eli", Role::Engineer));
+        sync(&a, &b);
+        b.set_section(Section::Technical, "x");
+        sync(&a, &b);
+        assert_ne!(a.client_id(), b.client_id());
+        assert_eq!(a.member_for_client(b.client_id()).unwrap().name, "Eli");
+        assert_eq!(a.members().len(), 2);
+        // a session whose random id collides with a known client gets a new one
+        let c = Brief::empty_with_client(a.id(), member("Dana", Role::Pm), a.client_id());
+        c.apply_update_v1(&a.encode_state_v1()).unwrap();
+        let c = c.ensure_unique_client();
+        assert_ne!(c.client_id(), a.client_id());
+        assert_eq!(c.title(), "t");
+    }
+
+    #[test]
+    fn decisions_concerns_questions() {
+        let b = Brief::create("t", Template::Decision, member("Dana", Role::Pm));
+        b.set_section(Section::Problem, "ctx");
+        let id = b
+            .add_decision(NewDecision {
+                decision: "Use SQLite".into(),
+                context: "local-first".into(),
+                decided_by: vec![Role::Pm, Role::Engineer],
+                rests_on: vec![Section::Problem],
+                ..Default::default()
+            })
+            .unwrap();
+        assert!(b.add_decision(NewDecision::default()).is_err());
+        let d = &b.decisions()[0];
+        assert_eq!(d.id, id);
+        assert_eq!(d.decided_by, vec![Role::Pm, Role::Engineer]);
+        assert!(d.changed_since.is_empty());
+        b.set_section(Section::Problem, "ctx changed");
+        assert_eq!(b.decisions()[0].changed_since, vec![Section::Problem]);
+
+        let cid = b
+            .add_concern(Role::Engineer, ConcernKind::Feasibility, "fragile")
+            .unwrap();
+        b.set_concern_status(&cid[..8], ConcernStatus::Addressed)
+            .unwrap();
+        assert_eq!(b.concerns()[0].status, ConcernStatus::Addressed);
+        assert!(b.set_concern_status("zzz", ConcernStatus::Open).is_err());
+        b.add_question("Who owns billing?").unwrap();
+        assert_eq!(b.questions()[0].text, "Who owns billing?");
+    }
+
+    #[test]
+    fn garbage_update_is_rejected_and_doc_untouched() {
+        let b = Brief::create("t", Template::ProblemFirst, member("Dana", Role::Pm));
+        let before = b.encode_state_v1();
+        assert!(b.apply_update_v1(&[0xff, 0xff, 0xff]).is_err());
+        assert_eq!(b.encode_state_v1(), before);
+    }
+}

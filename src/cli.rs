@@ -1,0 +1,505 @@
+//! The headless command-line interface: argument parsing (clap) and one function per command.
+//! Every command that exits 0 has durably stored what it did (it flushes before returning).
+//! Errors are one sentence on stderr with exit status 1; usage errors exit 2 (clap).
+
+use crate::brief::{Brief, NewDecision};
+use crate::engine::{default_data_dir, Engine, EngineError, OpenBrief};
+use crate::export::{self, ImportError};
+use crate::model::{
+    parse_list, ConcernKind, ConcernStatus, ParseNameError, Role, Section, Template,
+};
+use crate::trace::{Trace, TraceError};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "groundwork",
+    version,
+    about = "Problem-first briefs, co-edited peer to peer. Headless CLI."
+)]
+pub struct Cli {
+    /// Data directory (default: the platform's data directory).
+    #[arg(long, global = true, env = "GROUNDWORK_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ShowFormat {
+    Md,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ExportFormat {
+    Md,
+    Json,
+    Html,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Show or change this device's name and default role.
+    Identity {
+        #[arg(long)]
+        name: Option<String>,
+        /// pm, engineer or designer
+        #[arg(long)]
+        role: Option<String>,
+    },
+    /// Create a brief; prints its id.
+    New {
+        title: String,
+        /// problem-first, pitch, prfaq or decision
+        #[arg(long, default_value = "problem-first")]
+        template: String,
+    },
+    /// List briefs: id, title, last change.
+    List,
+    /// Print a brief.
+    Show {
+        brief: String,
+        #[arg(long, value_enum, default_value = "md")]
+        format: ShowFormat,
+    },
+    /// Replace a section's text ("-" reads standard input).
+    Set {
+        brief: String,
+        section: String,
+        #[arg(allow_hyphen_values = true)]
+        text: String,
+    },
+    /// Append a paragraph to a section ("-" reads standard input).
+    Append {
+        brief: String,
+        section: String,
+        #[arg(allow_hyphen_values = true)]
+        text: String,
+    },
+    /// Log a decision.
+    Decide {
+        brief: String,
+        #[arg(long, allow_hyphen_values = true)]
+        decision: String,
+        #[arg(long, default_value = "", allow_hyphen_values = true)]
+        context: String,
+        #[arg(long, default_value = "", allow_hyphen_values = true)]
+        alternatives: String,
+        #[arg(long, default_value = "", allow_hyphen_values = true)]
+        tradeoffs: String,
+        /// Roles, comma separated (pm,engineer,designer)
+        #[arg(long, default_value = "")]
+        by: String,
+        /// Sections, comma separated
+        #[arg(long, default_value = "")]
+        rests_on: String,
+    },
+    /// Raise a concern.
+    Concern {
+        brief: String,
+        /// evidence, feasibility, ux, scope or health
+        #[arg(long)]
+        kind: String,
+        /// The role raising it (default: this device's role)
+        #[arg(long)]
+        role: Option<String>,
+        #[arg(allow_hyphen_values = true)]
+        text: String,
+    },
+    /// Change a concern's status (open, addressed, accepted).
+    ConcernStatus {
+        brief: String,
+        /// The concern's id or a prefix of it
+        concern: String,
+        status: String,
+    },
+    /// Add an open question.
+    Question {
+        brief: String,
+        #[arg(allow_hyphen_values = true)]
+        text: String,
+    },
+    /// Sign the problem space as this device's member and role.
+    Signoff {
+        brief: String,
+        /// Sign in this role instead of the device's default role
+        #[arg(long)]
+        role: Option<String>,
+    },
+    /// Export a brief.
+    Export {
+        brief: String,
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// Output file (default: standard output)
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+    },
+    /// Import a brief from Markdown; prints its id.
+    Import { file: PathBuf },
+    /// Fold a brief's stored updates into one snapshot.
+    Compact { brief: String },
+    /// Replay an editing trace (gzip'd JSON, ../shared/data) into a section of a new brief.
+    Replay {
+        trace: PathBuf,
+        #[arg(long, default_value = "problem")]
+        section: String,
+        /// Flush (acknowledge) every N edits
+        #[arg(long, default_value_t = 1000)]
+        flush_every: usize,
+    },
+    /// Testing aid: append N paragraphs "edit-i", flushing and printing "ack i" after each.
+    #[command(hide = true)]
+    Stress {
+        brief: String,
+        #[arg(long, default_value_t = 100)]
+        count: usize,
+        #[arg(long, default_value_t = 0)]
+        start: usize,
+        /// Compact every K edits (0: never)
+        #[arg(long, default_value_t = 0)]
+        compact_every: usize,
+    },
+}
+
+/// Errors the CLI reports.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error(transparent)]
+    Name(#[from] ParseNameError),
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    #[error(transparent)]
+    Trace(#[from] TraceError),
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("no data directory: pass --data-dir or set GROUNDWORK_DATA_DIR")]
+    NoDataDir,
+    #[error("cannot read standard input: {0}")]
+    Stdin(std::io::Error),
+}
+
+fn text_arg(text: &str) -> Result<String, CliError> {
+    if text == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map_err(CliError::Stdin)?;
+        Ok(s)
+    } else {
+        Ok(text.to_string())
+    }
+}
+
+fn out(line: impl std::fmt::Display) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{line}");
+    let _ = stdout.flush();
+}
+
+async fn open(engine: &Engine, prefix: &str) -> Result<Brief, CliError> {
+    let id = engine.resolve(prefix).await?;
+    let OpenBrief { brief, quarantined } = engine.open_brief(id).await?;
+    if !quarantined.is_empty() {
+        eprintln!(
+            "warning: {} damaged row(s) of brief {} were moved to quarantine ({}); the rest of the brief opened",
+            quarantined.len(),
+            id,
+            quarantined[0].reason
+        );
+    }
+    if brief.has_missing_dependencies() {
+        eprintln!("warning: some changes of brief {id} wait for earlier changes this device does not have");
+    }
+    Ok(brief)
+}
+
+fn format_time(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .unwrap_or_default()
+}
+
+/// Writes a file atomically: temp file in the same directory, fsync, rename.
+fn write_file(path: &Path, content: &[u8]) -> Result<(), CliError> {
+    let err = |source| CliError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.tmp{}",
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("export"),
+        std::process::id()
+    ));
+    let mut f = std::fs::File::create(&tmp).map_err(err)?;
+    f.write_all(content)
+        .and_then(|_| f.sync_all())
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            err(e)
+        })?;
+    std::fs::rename(&tmp, path).map_err(err)
+}
+
+/// Runs a parsed command.
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    let data_dir = cli
+        .data_dir
+        .or_else(default_data_dir)
+        .ok_or(CliError::NoDataDir)?;
+    let mut engine = Engine::open(&data_dir).await?;
+    let result = run_command(&mut engine, cli.command).await;
+    engine.store().close().await;
+    result
+}
+
+async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliError> {
+    match command {
+        Command::Identity { name, role } => {
+            let role = role.map(|r| r.parse::<Role>()).transpose()?;
+            if name.is_some() || role.is_some() {
+                engine.set_identity(name.as_deref(), role).await?;
+            }
+            let id = engine.identity();
+            out(format!(
+                "{} ({})\ndevice {}",
+                id.name,
+                id.role,
+                id.device_id()
+            ));
+        }
+        Command::New { title, template } => {
+            let template: Template = template.parse()?;
+            let brief = engine.create(&title, template).await?;
+            out(brief.id());
+        }
+        Command::List => {
+            for row in engine.list().await? {
+                let title = if row.title.is_empty() {
+                    "(untitled)"
+                } else {
+                    &row.title
+                };
+                out(format!(
+                    "{}  {}  {}",
+                    row.id,
+                    title,
+                    format_time(row.updated_at)
+                ));
+            }
+        }
+        Command::Show { brief, format } => {
+            let b = open(engine, &brief).await?;
+            match format {
+                ShowFormat::Md => out(export::to_markdown(&b).trim_end()),
+                ShowFormat::Json => out(export::to_json(&b)),
+            }
+        }
+        Command::Set {
+            brief,
+            section,
+            text,
+        } => {
+            let section: Section = section.parse()?;
+            let text = text_arg(&text)?;
+            let b = open(engine, &brief).await?;
+            b.set_section(section, &text);
+            engine.flush(&b).await?;
+        }
+        Command::Append {
+            brief,
+            section,
+            text,
+        } => {
+            let section: Section = section.parse()?;
+            let text = text_arg(&text)?;
+            let b = open(engine, &brief).await?;
+            b.append_paragraph(section, &text);
+            engine.flush(&b).await?;
+        }
+        Command::Decide {
+            brief,
+            decision,
+            context,
+            alternatives,
+            tradeoffs,
+            by,
+            rests_on,
+        } => {
+            let d = NewDecision {
+                decision,
+                context,
+                alternatives,
+                tradeoffs,
+                decided_by: parse_list(&by)?,
+                rests_on: parse_list(&rests_on)?,
+            };
+            let b = open(engine, &brief).await?;
+            let id = b.add_decision(d).map_err(EngineError::from)?;
+            engine.flush(&b).await?;
+            out(id);
+        }
+        Command::Concern {
+            brief,
+            kind,
+            role,
+            text,
+        } => {
+            let kind: ConcernKind = kind.parse()?;
+            let role = match role {
+                Some(r) => r.parse()?,
+                None => engine.identity().role,
+            };
+            let b = open(engine, &brief).await?;
+            let id = b
+                .add_concern(role, kind, &text)
+                .map_err(EngineError::from)?;
+            engine.flush(&b).await?;
+            out(id);
+        }
+        Command::ConcernStatus {
+            brief,
+            concern,
+            status,
+        } => {
+            let status: ConcernStatus = status.parse()?;
+            let b = open(engine, &brief).await?;
+            b.set_concern_status(&concern, status)
+                .map_err(EngineError::from)?;
+            engine.flush(&b).await?;
+        }
+        Command::Question { brief, text } => {
+            let b = open(engine, &brief).await?;
+            let id = b.add_question(&text).map_err(EngineError::from)?;
+            engine.flush(&b).await?;
+            out(id);
+        }
+        Command::Signoff { brief, role } => {
+            let role = match role {
+                Some(r) => r.parse()?,
+                None => engine.identity().role,
+            };
+            let b = open(engine, &brief).await?;
+            b.sign_off(role);
+            engine.flush(&b).await?;
+            let st = b.signoff_status();
+            let pending: Vec<&str> = st.pending.iter().map(|r| r.as_str()).collect();
+            out(format!(
+                "signed the problem space as {} ({}); pending: {}",
+                engine.identity().name,
+                role,
+                if pending.is_empty() {
+                    "none".to_string()
+                } else {
+                    pending.join(", ")
+                }
+            ));
+        }
+        Command::Export {
+            brief,
+            format,
+            output,
+        } => {
+            let b = open(engine, &brief).await?;
+            let text = match format {
+                ExportFormat::Md => export::to_markdown(&b),
+                ExportFormat::Json => export::to_json(&b) + "\n",
+                ExportFormat::Html => export::to_html(&b),
+            };
+            match output {
+                Some(path) => write_file(&path, text.as_bytes())?,
+                None => {
+                    let mut stdout = std::io::stdout().lock();
+                    let _ = stdout.write_all(text.as_bytes());
+                    let _ = stdout.flush();
+                }
+            }
+        }
+        Command::Import { file } => {
+            let bytes = std::fs::read(&file).map_err(|source| CliError::Read {
+                path: file.clone(),
+                source,
+            })?;
+            let parsed = export::parse_markdown(&bytes)?;
+            let template = parsed.template.unwrap_or(Template::ProblemFirst);
+            let b = engine.create(&parsed.title, template).await?;
+            export::fill_brief(&b, &parsed);
+            engine.flush(&b).await?;
+            out(b.id());
+        }
+        Command::Compact { brief } => {
+            let id = engine.resolve(&brief).await?;
+            let r = engine.compact(id).await?;
+            out(format!(
+                "compacted {} row(s) into a {}-byte snapshot{}",
+                r.rows_before,
+                r.snapshot_bytes,
+                if r.quarantined > 0 {
+                    format!("; {} damaged row(s) quarantined", r.quarantined)
+                } else {
+                    String::new()
+                }
+            ));
+        }
+        Command::Replay {
+            trace,
+            section,
+            flush_every,
+        } => {
+            let section: Section = section.parse()?;
+            let t = Trace::load(&trace)?;
+            let b = engine
+                .create("Replayed trace", Template::ProblemFirst)
+                .await?;
+            let every = flush_every.max(1);
+            for (i, p) in t.patches.iter().enumerate() {
+                if p.delete > 0 {
+                    b.delete_text(section, p.pos, p.delete);
+                }
+                if !p.insert.is_empty() {
+                    b.insert_text(section, p.pos, &p.insert);
+                }
+                if (i + 1) % every == 0 {
+                    engine.flush(&b).await?;
+                }
+            }
+            engine.flush(&b).await?;
+            out(b.id());
+        }
+        Command::Stress {
+            brief,
+            count,
+            start,
+            compact_every,
+        } => {
+            let b = open(engine, &brief).await?;
+            for i in start..start + count {
+                b.append_paragraph(Section::Evidence, &format!("edit-{i}"));
+                engine.flush(&b).await?;
+                out(format!("ack {i}"));
+                if compact_every > 0 && (i + 1) % compact_every == 0 {
+                    engine.compact(b.id()).await?;
+                    out(format!("compacted {i}"));
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,160 @@
+//! The engine: one data directory's store plus this device's identity, and the operations that
+//! need both — creating, opening and flushing briefs. Front ends (CLI, desktop shell, sync
+//! service) call this; it knows nothing about them.
+//!
+//! Acknowledgement: an edit is acknowledged when the [`Engine::flush`] that carried it returned
+//! `Ok`. Edits between flushes live in the brief's outbox; a flush writes them as one row
+//! (group commit), so callers choose the trade-off between fsyncs and latency.
+
+use crate::brief::{Brief, BriefError};
+use crate::identity::{self, Identity, IdentityError};
+use crate::model::{Role, Template};
+use crate::store::{BriefRow, CompactReport, Quarantined, Store, StoreError};
+use std::path::{Path, PathBuf};
+use uuid::Uuid;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Brief(#[from] BriefError),
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
+}
+
+/// A brief loaded from the store, with anything that was quarantined on the way.
+pub struct OpenBrief {
+    pub brief: Brief,
+    pub quarantined: Vec<Quarantined>,
+}
+
+pub struct Engine {
+    store: Store,
+    identity: Identity,
+    data_dir: PathBuf,
+}
+
+/// The platform's default data directory (e.g. `~/.local/share/groundwork` on Linux).
+pub fn default_data_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "groundwork").map(|d| d.data_dir().to_path_buf())
+}
+
+impl Engine {
+    /// Opens the data directory, creating the database and this device's identity on first use.
+    pub async fn open(data_dir: &Path) -> Result<Engine, EngineError> {
+        let store = Store::open(data_dir).await?;
+        let identity = match store.load_identity().await? {
+            Some(id) => id,
+            None => {
+                let id = Identity::generate(&identity::default_name(), Role::Pm)?;
+                store.save_identity(&id).await?;
+                tracing::info!(device = %id.device_id(), "created a new device identity");
+                id
+            }
+        };
+        Ok(Engine {
+            store,
+            identity,
+            data_dir: data_dir.to_path_buf(),
+        })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// Changes this device's display name and/or default role.
+    pub async fn set_identity(
+        &mut self,
+        name: Option<&str>,
+        role: Option<Role>,
+    ) -> Result<(), EngineError> {
+        let mut next = self.identity.clone();
+        if let Some(name) = name {
+            let name = name.trim();
+            if name.is_empty() {
+                return Err(IdentityError::EmptyName.into());
+            }
+            next.name = name.to_string();
+        }
+        if let Some(role) = role {
+            next.role = role;
+        }
+        self.store.save_identity(&next).await?;
+        self.identity = next;
+        Ok(())
+    }
+
+    /// Creates a brief and stores it durably.
+    pub async fn create(&self, title: &str, template: Template) -> Result<Brief, EngineError> {
+        let brief = Brief::create(title, template, self.identity.member(None));
+        self.store
+            .insert_brief(brief.id(), title, template.as_str())
+            .await?;
+        self.flush(&brief).await?;
+        Ok(brief)
+    }
+
+    /// Creates an empty brief with a known id (joining, importing under an id).
+    pub async fn adopt(&self, id: Uuid) -> Result<Brief, EngineError> {
+        self.store
+            .insert_brief(id, "", Template::ProblemFirst.as_str())
+            .await?;
+        Ok(Brief::empty(id, self.identity.member(None)))
+    }
+
+    /// Resolves an id or unique id prefix.
+    pub async fn resolve(&self, prefix: &str) -> Result<Uuid, EngineError> {
+        Ok(self.store.resolve(prefix).await?)
+    }
+
+    /// Loads a brief from the store. Damaged rows are quarantined and reported; the rest of the
+    /// brief still opens.
+    pub async fn open_brief(&self, id: Uuid) -> Result<OpenBrief, EngineError> {
+        let loaded = self.store.load(id).await?;
+        let brief = Brief::empty(id, self.identity.member(None));
+        brief.apply_decoded(loaded.updates)?;
+        let brief = brief.ensure_unique_client();
+        for q in &loaded.quarantined {
+            tracing::warn!(brief = %id, seq = q.seq, reason = %q.reason, "row quarantined");
+        }
+        Ok(OpenBrief {
+            brief,
+            quarantined: loaded.quarantined,
+        })
+    }
+
+    /// Durably stores the brief's local edits since the last flush. When this returns `Ok`
+    /// they are acknowledged: they survive a crash or kill -9. On error they stay queued.
+    pub async fn flush(&self, brief: &Brief) -> Result<usize, EngineError> {
+        let pending = brief.take_outbox();
+        if pending.is_empty() {
+            return Ok(0);
+        }
+        let title = brief.title();
+        match self.store.append(brief.id(), &pending, Some(&title)).await {
+            Ok(_) => Ok(pending.len()),
+            Err(e) => {
+                brief.restore_outbox(pending);
+                Err(e.into())
+            }
+        }
+    }
+
+    pub async fn compact(&self, id: Uuid) -> Result<CompactReport, EngineError> {
+        Ok(self.store.compact(id).await?)
+    }
+
+    pub async fn list(&self) -> Result<Vec<BriefRow>, EngineError> {
+        Ok(self.store.list_briefs().await?)
+    }
+}

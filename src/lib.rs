@@ -1,0 +1,20 @@
+//! Groundwork's engine: problem-first briefs as yrs (Yjs-compatible) documents, stored in
+//! SQLite, driven by a headless CLI. No GUI dependency: the desktop shell and the sync service
+//! are thin layers over this crate. See ARCHITECTURE.md for the module map, the document
+//! schema and the storage format.
+
+pub mod blob;
+pub mod brief;
+pub mod cli;
+pub mod engine;
+pub mod export;
+pub mod failpoint;
+pub mod identity;
+pub mod model;
+pub mod store;
+pub mod trace;
+
+pub use brief::{Brief, BriefError, Member};
+pub use engine::{Engine, EngineError};
+pub use model::{ConcernKind, ConcernStatus, Role, Section, Template};
+pub use store::{Store, StoreError};
