@@ -124,6 +124,12 @@ pub struct Store {
     path: PathBuf,
 }
 
+fn side_file(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
 fn classify_open_error(path: &Path, e: sqlx::Error) -> StoreError {
     let msg = e.to_string();
     if msg.contains("not a database") || msg.contains("malformed") || msg.contains("corrupt") {
@@ -150,7 +156,19 @@ impl Store {
         })?;
         let path = data_dir.join(DB_FILE);
         if path.exists() {
-            Self::check_existing(&path).await?;
+            let side_files = [side_file(&path, "-wal"), side_file(&path, "-shm")];
+            let existed: Vec<bool> = side_files.iter().map(|p| p.exists()).collect();
+            if let Err(e) = Self::check_existing(&path).await {
+                // Leave a refused database exactly as found: drop the empty side files that
+                // our read-only probe created (they can only be new if nobody else had it open).
+                for (p, existed) in side_files.iter().zip(existed) {
+                    let empty_wal = std::fs::metadata(p).map(|m| m.len() == 0).unwrap_or(false);
+                    if !existed && (empty_wal || p.extension().is_some_and(|x| x == "db-shm")) {
+                        let _ = std::fs::remove_file(p);
+                    }
+                }
+                return Err(e);
+            }
         }
         let opts = SqliteConnectOptions::new()
             .filename(&path)
@@ -279,9 +297,7 @@ impl Store {
     /// Bytes the database occupies on disk (main file plus WAL).
     pub fn disk_bytes(&self) -> u64 {
         let size = |p: PathBuf| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
-        let mut wal = self.path.clone().into_os_string();
-        wal.push("-wal");
-        size(self.path.clone()) + size(PathBuf::from(wal))
+        size(self.path.clone()) + size(side_file(&self.path, "-wal"))
     }
 
     // ---- identity ---------------------------------------------------------------------------
