@@ -23,8 +23,11 @@ use yrs::{
 
 /// Version of the document schema described in ARCHITECTURE.md.
 pub const SCHEMA_VERSION: i64 = 1;
-/// Origin given to transactions that apply bytes from storage or from a peer. Updates from
-/// such transactions are not put in the outbox (they are already stored / came from outside).
+/// Origin of transactions that replay this device's own storage. Their updates are not put in
+/// the outbox: they are stored already.
+pub const LOAD_ORIGIN: &str = "groundwork:load";
+/// Origin of transactions that apply an update received from a peer. Their updates go to the
+/// outbox like local ones, so the next flush stores them.
 pub const REMOTE_ORIGIN: &str = "groundwork:remote";
 
 /// Errors of the brief model.
@@ -205,10 +208,10 @@ impl Brief {
         let members = doc.get_or_insert_map("members");
         let outbox: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
         let sink = outbox.clone();
-        let remote = Origin::from(REMOTE_ORIGIN);
+        let load = Origin::from(LOAD_ORIGIN);
         // The doc was just created, so no transaction can be open: this cannot fail.
         let _ = doc.observe_update_v1("groundwork:outbox", move |txn, ev| {
-            if txn.origin() != Some(&remote) {
+            if txn.origin() != Some(&load) {
                 lock(&sink).push(ev.update.clone());
             }
         });
@@ -278,7 +281,9 @@ impl Brief {
             .encode_state_as_update_v1(&StateVector::default());
         let fresh = Brief::empty(self.id, self.local.clone());
         // Our own encoding of a document we hold: decoding cannot fail, but stay total.
-        let _ = fresh.apply_update_v1(&state);
+        if let Ok(update) = Update::decode_v1(&state) {
+            let _ = fresh.apply_decoded(vec![update]);
+        }
         fresh.ensure_unique_client()
     }
 
@@ -314,8 +319,9 @@ impl Brief {
         txn
     }
 
-    /// Applies a v1 update that did not come from this session (storage or a peer). The update
-    /// is decoded before it touches the document; a decode error leaves the document as it was.
+    /// Applies a v1 update received from a peer. The update is decoded before it touches the
+    /// document; a decode error leaves the document as it was. What it changed enters the
+    /// outbox, so the next flush stores it.
     pub fn apply_update_v1(&self, bytes: &[u8]) -> Result<(), BriefError> {
         let update = Update::decode_v1(bytes).map_err(|e| BriefError::Decode(e.to_string()))?;
         self.apply(update)
@@ -327,9 +333,10 @@ impl Brief {
         self.apply(update)
     }
 
-    /// Applies already decoded updates (from storage) in one transaction.
+    /// Applies already decoded updates from this device's storage, in one transaction. They
+    /// do not enter the outbox.
     pub fn apply_decoded(&self, updates: Vec<Update>) -> Result<(), BriefError> {
-        let mut txn = self.doc.transact_mut_with(REMOTE_ORIGIN);
+        let mut txn = self.doc.transact_mut_with(LOAD_ORIGIN);
         for u in updates {
             txn.apply_update(u)
                 .map_err(|e| BriefError::Apply(e.to_string()))?;
@@ -374,6 +381,11 @@ impl Brief {
         self.doc
             .transact()
             .encode_state_as_update_v1(&StateVector::default())
+    }
+
+    /// What a peer with state vector `sv` is missing, v1-encoded (sync step 2).
+    pub fn encode_diff_v1(&self, sv: &StateVector) -> Vec<u8> {
+        self.doc.transact().encode_diff_v1(sv)
     }
 
     /// The whole state, v2-encoded (what compaction stores).
