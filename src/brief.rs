@@ -178,6 +178,16 @@ fn any_map_str(m: &HashMap<String, Any>, key: &str) -> String {
     }
 }
 
+/// A yrs document with the options every brief uses (UTF-16 offsets, as Yjs). Anything that
+/// replays a brief's updates must use the same options: yrs' length bookkeeping differs per
+/// offset kind.
+pub fn new_doc(id: Uuid, client_id: u64) -> Doc {
+    let mut opts = Options::with_client_id(yrs::block::ClientID::new(client_id));
+    opts.offset_kind = OffsetKind::Utf16;
+    opts.guid = id.to_string().into();
+    Doc::with_options(opts)
+}
+
 /// A fresh random client id that fits in 32 bits (Yjs' range), never zero.
 pub fn random_client_id() -> u64 {
     let mut b = [0u8; 4];
@@ -240,10 +250,7 @@ impl Brief {
     }
 
     fn empty_with_client(id: Uuid, local: Member, client_id: u64) -> Brief {
-        let mut opts = Options::with_client_id(yrs::block::ClientID::new(client_id));
-        opts.offset_kind = OffsetKind::Utf16;
-        opts.guid = id.to_string().into();
-        Brief::with_doc(id, Doc::with_options(opts), local)
+        Brief::with_doc(id, new_doc(id, client_id), local)
     }
 
     /// A new brief with the given title and template, created by `local`.

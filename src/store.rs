@@ -510,7 +510,7 @@ impl Store {
                 .bind(brief.to_string())
                 .fetch_all(&mut *tx)
                 .await?;
-        let doc = yrs::Doc::new();
+        let doc = crate::brief::new_doc(brief, 1);
         let mut max_seq = 0i64;
         let mut quarantined = 0usize;
         for row in &rows {
@@ -619,10 +619,15 @@ fn check_row(data: &[u8]) -> Result<Vec<Update>, String> {
     }
 }
 
+/// Applies updates to the compaction document. yrs can panic on inconsistent input; that
+/// becomes an error for this row instead of taking the process down.
 fn apply_all(doc: &yrs::Doc, updates: Vec<Update>) -> Result<(), String> {
-    let mut txn = doc.transact_mut();
-    for u in updates {
-        txn.apply_update(u).map_err(|e| e.to_string())?;
-    }
-    Ok(())
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut txn = doc.transact_mut();
+        for u in updates {
+            txn.apply_update(u).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }))
+    .unwrap_or_else(|_| Err("the update could not be applied (yrs panicked)".into()))
 }

@@ -13,10 +13,20 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-const WORDS: &[&str] = &["churn", "é", "😀", "latency", "admins", "\n", " ", "billing", "日本", "x"];
+/// Seeds that once failed, kept as regression inputs and run every time.
+/// - 1347506585: compaction rebuilt the doc with byte offsets while briefs use UTF-16; an edit
+///   inside a surrogate pair then underflowed yrs' length bookkeeping (a panic).
+const REGRESSION_SEEDS: &[u64] = &[1347506585];
+
+const WORDS: &[&str] = &[
+    "churn", "é", "😀", "latency", "admins", "\n", " ", "billing", "日本", "x",
+];
 
 fn text(rng: &mut ChaCha8Rng) -> String {
-    (0..rng.gen_range(1..6)).map(|_| *WORDS.choose(rng).unwrap()).collect::<Vec<_>>().join(" ")
+    (0..rng.gen_range(1..6))
+        .map(|_| *WORDS.choose(rng).unwrap())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 struct Replica {
@@ -34,14 +44,22 @@ async fn run_seed(seed: u64, steps: usize) {
     let b0 = e0.create("model", Template::ProblemFirst).await.unwrap();
     let id = b0.id();
     let genesis = b0.encode_state_v1();
-    reps.push(Replica { _dir: first, engine: e0, brief: b0 });
+    reps.push(Replica {
+        _dir: first,
+        engine: e0,
+        brief: b0,
+    });
     for _ in 1..n {
         let dir = tempfile::tempdir().unwrap();
         let engine = Engine::open(dir.path()).await.unwrap();
         let brief = engine.adopt(id).await.unwrap();
         brief.apply_update_v1(&genesis).unwrap();
         engine.flush(&brief).await.unwrap();
-        reps.push(Replica { _dir: dir, engine, brief });
+        reps.push(Replica {
+            _dir: dir,
+            engine,
+            brief,
+        });
     }
     for step in 0..steps {
         let i = rng.gen_range(0..n);
@@ -71,7 +89,9 @@ async fn run_seed(seed: u64, steps: usize) {
             59..=61 => {
                 let kind = *ConcernKind::ALL.choose(&mut rng).unwrap();
                 let role = *Role::ALL.choose(&mut rng).unwrap();
-                r.brief.add_concern(role, kind, &format!("c{step}")).unwrap();
+                r.brief
+                    .add_concern(role, kind, &format!("c{step}"))
+                    .unwrap();
             }
             62..=63 => {
                 let cs = r.brief.concerns();
@@ -105,7 +125,11 @@ async fn run_seed(seed: u64, steps: usize) {
                 let before = serde_json::to_value(r.brief.view()).unwrap();
                 let reopened = r.engine.open_brief(id).await.unwrap();
                 assert!(reopened.quarantined.is_empty());
-                assert_eq!(serde_json::to_value(reopened.brief.view()).unwrap(), before, "seed {seed} step {step}: reopen differs");
+                assert_eq!(
+                    serde_json::to_value(reopened.brief.view()).unwrap(),
+                    before,
+                    "seed {seed} step {step}: reopen differs"
+                );
                 reps[i].brief = reopened.brief;
             }
             _ => {
@@ -130,30 +154,64 @@ async fn run_seed(seed: u64, steps: usize) {
     let expected = serde_json::to_value(reps[0].brief.view()).unwrap();
     let sv0 = reps[0].brief.state_vector();
     for (i, r) in reps.iter().enumerate() {
-        assert_eq!(serde_json::to_value(r.brief.view()).unwrap(), expected, "seed {seed}: replica {i} content differs");
-        assert_eq!(r.brief.state_vector(), sv0, "seed {seed}: replica {i} state vector differs");
-        assert!(!r.brief.has_missing_dependencies(), "seed {seed}: replica {i} has pending updates");
+        assert_eq!(
+            serde_json::to_value(r.brief.view()).unwrap(),
+            expected,
+            "seed {seed}: replica {i} content differs"
+        );
+        assert_eq!(
+            r.brief.state_vector(),
+            sv0,
+            "seed {seed}: replica {i} state vector differs"
+        );
+        assert!(
+            !r.brief.has_missing_dependencies(),
+            "seed {seed}: replica {i} has pending updates"
+        );
         r.engine.flush(&r.brief).await.unwrap();
         let reopened = r.engine.open_brief(id).await.unwrap().brief;
-        assert_eq!(serde_json::to_value(reopened.view()).unwrap(), expected, "seed {seed}: replica {i} reopened differs");
-        assert_eq!(reopened.state_vector(), sv0, "seed {seed}: replica {i} reopened state vector differs");
+        assert_eq!(
+            serde_json::to_value(reopened.view()).unwrap(),
+            expected,
+            "seed {seed}: replica {i} reopened differs"
+        );
+        assert_eq!(
+            reopened.state_vector(),
+            sv0,
+            "seed {seed}: replica {i} reopened state vector differs"
+        );
     }
 }
 
 #[test]
 fn random_sessions_converge_and_persist() {
-    let seeds: Vec<u64> = match std::env::var("GROUNDWORK_TEST_SEED").ok().and_then(|s| s.parse().ok()) {
+    let seeds: Vec<u64> = match std::env::var("GROUNDWORK_TEST_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
         Some(seed) => vec![seed],
         None => {
-            let count: u64 = std::env::var("GROUNDWORK_MODEL_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(60);
+            let count: u64 = std::env::var("GROUNDWORK_MODEL_SEEDS")
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(200);
             let base: u64 = rand::random::<u32>() as u64;
             println!("model test: base seed {base}, {count} seeds");
-            (base..base + count).collect()
+            REGRESSION_SEEDS
+                .iter()
+                .copied()
+                .chain(base..base + count)
+                .collect()
         }
     };
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     for seed in seeds {
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rt.block_on(run_seed(seed, 150))));
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            rt.block_on(run_seed(seed, 150))
+        }));
         if let Err(e) = result {
             eprintln!("model test FAILED for seed {seed}; replay with GROUNDWORK_TEST_SEED={seed}");
             std::panic::resume_unwind(e);
