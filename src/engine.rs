@@ -10,8 +10,14 @@ use crate::brief::{Brief, BriefError};
 use crate::identity::{self, Identity, IdentityError};
 use crate::model::{Role, Template};
 use crate::store::{BriefRow, CompactReport, Quarantined, Store, StoreError};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use uuid::Uuid;
+
+/// A brief's log is compacted once this many rows were appended since its last snapshot, so
+/// opening stays fast and each compaction replays a bounded tail.
+pub const COMPACT_AFTER_ROWS: usize = 128;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -33,6 +39,9 @@ pub struct Engine {
     store: Store,
     identity: Identity,
     data_dir: PathBuf,
+    /// Seqs of each open brief's log rows that this process loaded or appended.
+    logs: Mutex<HashMap<Uuid, Vec<i64>>>,
+    compact_after: Option<usize>,
 }
 
 /// The platform's default data directory (e.g. `~/.local/share/groundwork` on Linux).
@@ -57,7 +66,14 @@ impl Engine {
             store,
             identity,
             data_dir: data_dir.to_path_buf(),
+            logs: Mutex::new(HashMap::new()),
+            compact_after: Some(COMPACT_AFTER_ROWS),
         })
+    }
+
+    /// Sets the automatic compaction threshold in rows (`None`: never compact by itself).
+    pub fn set_compact_after(&mut self, rows: Option<usize>) {
+        self.compact_after = rows;
     }
 
     pub fn store(&self) -> &Store {
@@ -121,6 +137,7 @@ impl Engine {
     /// brief still opens.
     pub async fn open_brief(&self, id: Uuid) -> Result<OpenBrief, EngineError> {
         let loaded = self.store.load(id).await?;
+        self.set_log(id, loaded.seqs.clone());
         let brief = Brief::empty(id, self.identity.member(None));
         brief.apply_decoded(loaded.updates)?;
         let brief = brief.ensure_unique_client();
@@ -141,17 +158,59 @@ impl Engine {
             return Ok(0);
         }
         let title = brief.title();
-        match self.store.append(brief.id(), &pending, Some(&title)).await {
-            Ok(_) => Ok(pending.len()),
+        let seq = match self.store.append(brief.id(), &pending, Some(&title)).await {
+            Ok(seq) => seq,
             Err(e) => {
                 brief.restore_outbox(pending);
-                Err(e.into())
+                return Err(e.into());
+            }
+        };
+        let known = {
+            let mut map = self.logs.lock().unwrap_or_else(|p| p.into_inner());
+            let log = map.entry(brief.id()).or_default();
+            log.push(seq);
+            log.clone()
+        };
+        if self.compact_after.is_some_and(|limit| known.len() >= limit) {
+            // The edits are acknowledged already; a failed compaction loses nothing.
+            if let Err(e) = self.compact_live(brief, &known).await {
+                tracing::warn!(brief = %brief.id(), error = %e, "automatic compaction failed");
             }
         }
+        Ok(pending.len())
     }
 
+    fn set_log(&self, id: Uuid, seqs: Vec<i64>) {
+        self.logs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id, seqs);
+    }
+
+    /// Compacts from the live document when the log holds exactly the rows this process
+    /// knows (then the document contains them all); otherwise replays the log.
+    async fn compact_live(&self, brief: &Brief, known: &[i64]) -> Result<(), EngineError> {
+        let state = brief.encode_state_v2();
+        match self
+            .store
+            .compact_from_state(brief.id(), known, &state)
+            .await?
+        {
+            Some(seq) => self.set_log(brief.id(), vec![seq]),
+            None => {
+                self.compact(brief.id()).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Folds a brief's log into one snapshot by replaying it (also done automatically every
+    /// [`COMPACT_AFTER_ROWS`] flushes).
     pub async fn compact(&self, id: Uuid) -> Result<CompactReport, EngineError> {
-        Ok(self.store.compact(id).await?)
+        let report = self.store.compact(id).await?;
+        // Our view of the log is unknown now: the next automatic compaction replays.
+        self.set_log(id, Vec::new());
+        Ok(report)
     }
 
     pub async fn list(&self) -> Result<Vec<BriefRow>, EngineError> {

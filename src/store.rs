@@ -107,6 +107,10 @@ pub struct Loaded {
     pub updates: Vec<Update>,
     pub quarantined: Vec<Quarantined>,
     pub last_seq: i64,
+    /// Rows read (including quarantined ones).
+    pub rows: usize,
+    /// Seqs of the rows that loaded (not quarantined), ascending.
+    pub seqs: Vec<i64>,
 }
 
 /// What a compaction did.
@@ -439,14 +443,20 @@ impl Store {
                 .bind(brief.to_string())
                 .fetch_all(&self.pool)
                 .await?;
-        let mut loaded = Loaded::default();
+        let mut loaded = Loaded {
+            rows: rows.len(),
+            ..Loaded::default()
+        };
         let mut bad: Vec<(i64, Vec<u8>, String)> = Vec::new();
         for row in &rows {
             let seq: i64 = row.try_get("seq")?;
             let data: Vec<u8> = row.try_get("blob")?;
             loaded.last_seq = seq;
             match check_row(&data) {
-                Ok(mut updates) => loaded.updates.append(&mut updates),
+                Ok(mut updates) => {
+                    loaded.updates.append(&mut updates);
+                    loaded.seqs.push(seq);
+                }
                 Err(reason) => bad.push((seq, data, reason)),
             }
         }
@@ -533,38 +543,63 @@ impl Store {
                 .encode_state_as_update_v2(&StateVector::default())
         }))
         .map_err(|_| StoreError::Compaction("the document could not be encoded".into()))?;
-        let data = blob::encode(BlobKind::Snapshot, &snapshot);
-        sqlx::query("INSERT INTO brief_updates (brief_id, blob, created_at) VALUES (?, ?, ?)")
-            .bind(brief.to_string())
-            .bind(&data)
-            .bind(now_ms())
-            .execute(&mut *tx)
-            .await?;
-        if failpoint::hit("compact.after_insert") {
-            return Err(StoreError::Compaction(
-                "injected failure after insert".into(),
-            ));
-        }
-        sqlx::query("DELETE FROM brief_updates WHERE brief_id = ? AND seq <= ?")
-            .bind(brief.to_string())
-            .bind(max_seq)
-            .execute(&mut *tx)
-            .await?;
-        if failpoint::hit("compact.after_delete") {
-            return Err(StoreError::Compaction(
-                "injected failure after delete".into(),
-            ));
-        }
+        let (snapshot_bytes, _) = finish_compaction(&mut tx, brief, &snapshot, max_seq).await?;
         tx.commit().await?;
+        if failpoint::hit("compact.after_commit") {
+            return Err(StoreError::Compaction(
+                "injected failure after commit".into(),
+            ));
+        }
         // Space reclamation; failure here loses nothing.
         if let Err(e) = self.reclaim().await {
             tracing::warn!(error = %e, "could not reclaim space after compaction");
         }
         Ok(CompactReport {
             rows_before: rows.len(),
-            snapshot_bytes: data.len(),
+            snapshot_bytes,
             quarantined,
         })
+    }
+
+    /// Compacts using a state the caller holds (the live document, v2-encoded), provided the
+    /// brief's log holds exactly the rows `known` — the rows the caller loaded or appended, so
+    /// its document contains all of them. Returns `None` (and changes nothing) when another
+    /// process changed the log meanwhile; the caller then uses [`Store::compact`].
+    pub async fn compact_from_state(
+        &self,
+        brief: Uuid,
+        known: &[i64],
+        state_v2: &[u8],
+    ) -> Result<Option<i64>, StoreError> {
+        let Some(&max_seq) = known.last() else {
+            return Ok(None);
+        };
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE briefs SET compacted_at = ? WHERE id = ?")
+            .bind(now_ms())
+            .bind(brief.to_string())
+            .execute(&mut *tx)
+            .await?;
+        let seqs: Vec<i64> =
+            sqlx::query_scalar("SELECT seq FROM brief_updates WHERE brief_id = ? ORDER BY seq")
+                .bind(brief.to_string())
+                .fetch_all(&mut *tx)
+                .await?;
+        if seqs != known {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        if failpoint::hit("compact.before_insert") {
+            return Err(StoreError::Compaction(
+                "injected failure before insert".into(),
+            ));
+        }
+        let (_, seq) = finish_compaction(&mut tx, brief, state_v2, max_seq).await?;
+        tx.commit().await?;
+        if let Err(e) = self.reclaim().await {
+            tracing::warn!(error = %e, "could not reclaim space after compaction");
+        }
+        Ok(Some(seq))
     }
 
     /// Checkpoints the WAL into the main file and returns free pages to the file system.
@@ -578,6 +613,41 @@ impl Store {
             .await?;
         Ok(())
     }
+}
+
+/// Inserts the snapshot and deletes the rows it replaces (seq <= `max_seq`), inside the
+/// caller's transaction. Returns the blob size and the snapshot's seq.
+async fn finish_compaction(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    brief: Uuid,
+    snapshot: &[u8],
+    max_seq: i64,
+) -> Result<(usize, i64), StoreError> {
+    let data = blob::encode(BlobKind::Snapshot, snapshot);
+    let seq =
+        sqlx::query("INSERT INTO brief_updates (brief_id, blob, created_at) VALUES (?, ?, ?)")
+            .bind(brief.to_string())
+            .bind(&data)
+            .bind(now_ms())
+            .execute(&mut **tx)
+            .await?
+            .last_insert_rowid();
+    if failpoint::hit("compact.after_insert") {
+        return Err(StoreError::Compaction(
+            "injected failure after insert".into(),
+        ));
+    }
+    sqlx::query("DELETE FROM brief_updates WHERE brief_id = ? AND seq <= ?")
+        .bind(brief.to_string())
+        .bind(max_seq)
+        .execute(&mut **tx)
+        .await?;
+    if failpoint::hit("compact.after_delete") {
+        return Err(StoreError::Compaction(
+            "injected failure after delete".into(),
+        ));
+    }
+    Ok((data.len(), seq))
 }
 
 async fn quarantine_row(

@@ -305,3 +305,26 @@ fn bad_input_gets_one_clear_sentence() {
         ids.push(n);
     }
 }
+
+/// `groundwork replay` pushes a real editing history (seph-blog1, 137,993 edits) through the
+/// engine with persistence, and the stored brief reproduces the trace's final text.
+#[test]
+fn replaying_a_real_trace_reproduces_its_final_text() {
+    let trace =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/seph-blog1.json.gz");
+    if !trace.exists() {
+        println!(
+            "note: {} not found (../shared is not beside this checkout); not replayed",
+            trace.display()
+        );
+        return;
+    }
+    let expected = groundwork::trace::Trace::load(&trace).unwrap().end;
+    let d = tempfile::tempdir().unwrap();
+    let id = ok(
+        d.path(),
+        &["replay", trace.to_str().unwrap(), "--section", "evidence"],
+    );
+    let v = show_json(d.path(), &id);
+    assert_eq!(v["sections"]["evidence"].as_str().unwrap(), expected);
+}

@@ -13,7 +13,7 @@ fn sigkill_at_random_moments_loses_no_acknowledged_edit() {
     let seed: u64 = std::env::var("GROUNDWORK_TEST_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| rand::random());
+        .unwrap_or_else(rand::random);
     let rounds: usize = std::env::var("GROUNDWORK_CRASH_ROUNDS")
         .ok()
         .and_then(|s| s.parse().ok())

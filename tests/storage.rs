@@ -224,7 +224,8 @@ async fn a_copied_database_does_not_share_client_ids() {
 #[tokio::test]
 async fn compaction_keeps_content_and_shrinks_the_log() {
     let d = tempfile::tempdir().unwrap();
-    let e = Engine::open(d.path()).await.unwrap();
+    let mut e = Engine::open(d.path()).await.unwrap();
+    e.set_compact_after(None);
     let brief = e
         .create("compact me", Template::ProblemFirst)
         .await
@@ -305,4 +306,45 @@ fn failure_inside_compaction_loses_nothing() {
             1
         );
     });
+}
+
+/// Automatic compaction snapshots the live document only when the log holds exactly the rows
+/// this engine knows. A row appended by another process (here: a second engine on the same
+/// data directory) makes it fall back to replaying the log, so that row's edit survives.
+#[tokio::test]
+async fn auto_compaction_never_drops_another_writers_rows() {
+    let d = tempfile::tempdir().unwrap();
+    let mut a = Engine::open(d.path()).await.unwrap();
+    a.set_compact_after(Some(5));
+    let brief_a = a
+        .create("two writers", Template::ProblemFirst)
+        .await
+        .unwrap();
+    let id = brief_a.id();
+    // the fast path: only A writes, so A's live document is the whole log
+    for i in 0..4 {
+        brief_a.append_paragraph(Section::Problem, &format!("a{i}"));
+        a.flush(&brief_a).await.unwrap();
+    }
+    assert_eq!(
+        a.store().row_count(id).await.unwrap(),
+        1,
+        "live compaction should have run"
+    );
+    // another writer appends a row A has never seen
+    let b = Engine::open(d.path()).await.unwrap();
+    let brief_b = b.open_brief(id).await.unwrap().brief;
+    brief_b.append_paragraph(Section::Evidence, "written by B");
+    b.flush(&brief_b).await.unwrap();
+    for i in 4..12 {
+        brief_a.append_paragraph(Section::Problem, &format!("a{i}"));
+        a.flush(&brief_a).await.unwrap();
+    }
+    let reopened = a.open_brief(id).await.unwrap().brief;
+    assert_eq!(reopened.section_text(Section::Evidence), "written by B");
+    let problem = reopened.section_text(Section::Problem);
+    for i in 0..12 {
+        assert!(problem.contains(&format!("a{i}")), "a{i} missing");
+    }
+    assert!(a.store().row_count(id).await.unwrap() < 6);
 }
