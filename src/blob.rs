@@ -5,14 +5,17 @@
 //! offset size field
 //! 0      4    magic  b"GWB\0"
 //! 4      1    format version (currently 1)
-//! 5      1    kind: 1 = batch of yrs v1 updates, 2 = yrs v2 encoded state (snapshot)
+//! 5      1    kind: 1 = batch of yrs v1 updates, 2 = yrs v2 encoded state (snapshot, read
+//!             only), 3 = deflate-compressed yrs v1 encoded state (snapshot, written)
 //! 6      2    reserved, zero
 //! 8      4    payload length, u32 little endian
 //! 12     4    CRC-32 (IEEE) of the payload, u32 little endian
 //! 16     ..   payload
 //! ```
 //! A batch payload is a sequence of `u32 LE length || yrs v1 update`. A snapshot payload is
-//! one yrs v2 update holding the whole state of the brief.
+//! the whole state of the brief as one update. Snapshots are written as kind 3: yrs 0.28's v2
+//! encoder produced a state its own decoder rejected (found by tests/sim.rs), so v2 is no
+//! longer written.
 
 pub const MAGIC: &[u8; 4] = b"GWB\0";
 pub const FORMAT_VERSION: u8 = 1;
@@ -23,8 +26,10 @@ const HEADER: usize = 16;
 pub enum BlobKind {
     /// A batch of yrs v1 updates, appended as edits happen.
     UpdateBatch = 1,
-    /// One yrs v2 update with the whole state: what compaction writes.
+    /// One yrs v2 update with the whole state (older snapshots; read only).
     Snapshot = 2,
+    /// One yrs v1 update with the whole state, deflate-compressed: what compaction writes.
+    SnapshotV1Deflate = 3,
 }
 
 /// Why a stored blob could not be read.
@@ -73,6 +78,7 @@ pub fn decode(blob: &[u8]) -> Result<(BlobKind, &[u8]), BlobError> {
     let kind = match blob[5] {
         1 => BlobKind::UpdateBatch,
         2 => BlobKind::Snapshot,
+        3 => BlobKind::SnapshotV1Deflate,
         k => return Err(BlobError::UnknownKind(k)),
     };
     let declared = u32::from_le_bytes([blob[8], blob[9], blob[10], blob[11]]) as usize;
@@ -89,6 +95,33 @@ pub fn decode(blob: &[u8]) -> Result<(BlobKind, &[u8]), BlobError> {
         return Err(BlobError::Checksum { stored, computed });
     }
     Ok((kind, payload))
+}
+
+/// Largest snapshot accepted when inflating (guards against a decompression bomb in a
+/// damaged or hostile file).
+pub const MAX_SNAPSHOT: usize = 1 << 30;
+
+/// Compresses a v1 state for a kind-3 snapshot.
+pub fn deflate(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+    // Writing to a Vec cannot fail.
+    let _ = e.write_all(data);
+    e.finish().unwrap_or_default()
+}
+
+/// Decompresses a kind-3 snapshot payload.
+pub fn inflate(data: &[u8]) -> Result<Vec<u8>, BlobError> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::DeflateDecoder::new(data)
+        .take(MAX_SNAPSHOT as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|_| BlobError::BadBatch(0))?;
+    if out.len() > MAX_SNAPSHOT {
+        return Err(BlobError::BadBatch(0));
+    }
+    Ok(out)
 }
 
 /// Encodes a batch of v1 updates as a batch payload.

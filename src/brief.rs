@@ -148,7 +148,13 @@ pub struct Brief {
     members: MapRef,
     local: Member,
     member_recorded: AtomicBool,
+    /// True once the document may hold characters outside the Basic Multilingual Plane (two
+    /// UTF-16 units). Only then do character edits pay for snapping positions to character
+    /// boundaries.
+    astral: AtomicBool,
     outbox: Arc<Mutex<Vec<Vec<u8>>>>,
+    /// Updates to send to peers (every change, whatever its origin), once relay is enabled.
+    relay: Arc<Mutex<Option<Vec<Vec<u8>>>>>,
 }
 
 fn now_rfc3339() -> String {
@@ -188,8 +194,28 @@ pub fn new_doc(id: Uuid, client_id: u64) -> Doc {
     Doc::with_options(opts)
 }
 
+thread_local! {
+    static CLIENT_ID_SEED: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+}
+
+/// Makes client ids on this thread come from a seeded sequence instead of the OS, so that
+/// simulations replay exactly from their seed. `None` restores OS randomness.
+pub fn seed_client_ids(seed: Option<u64>) {
+    CLIENT_ID_SEED.with(|c| c.set(seed));
+}
+
 /// A fresh random client id that fits in 32 bits (Yjs' range), never zero.
 pub fn random_client_id() -> u64 {
+    if let Some(state) = CLIENT_ID_SEED.with(|c| c.get()) {
+        // splitmix64
+        let next = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        CLIENT_ID_SEED.with(|c| c.set(Some(next)));
+        let mut z = next;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        return (z & 0xFFFF_FFFF).max(1);
+    }
     let mut b = [0u8; 4];
     if getrandom::fill(&mut b).is_err() {
         // The OS RNG failing is not recoverable in a meaningful way; fall back to time+pid so
@@ -217,12 +243,17 @@ impl Brief {
         let signoffs = doc.get_or_insert_map("signoffs");
         let members = doc.get_or_insert_map("members");
         let outbox: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
+        let relay: Arc<Mutex<Option<Vec<Vec<u8>>>>> = Arc::default();
         let sink = outbox.clone();
+        let relay_sink = relay.clone();
         let load = Origin::from(LOAD_ORIGIN);
         // The doc was just created, so no transaction can be open: this cannot fail.
         let _ = doc.observe_update_v1("groundwork:outbox", move |txn, ev| {
             if txn.origin() != Some(&load) {
                 lock(&sink).push(ev.update.clone());
+            }
+            if let Some(q) = lock(&relay_sink).as_mut() {
+                q.push(ev.update.clone());
             }
         });
         Brief {
@@ -238,7 +269,9 @@ impl Brief {
             members,
             local,
             member_recorded: AtomicBool::new(false),
+            astral: AtomicBool::new(false),
             outbox,
+            relay,
         }
     }
 
@@ -330,12 +363,14 @@ impl Brief {
     /// document; a decode error leaves the document as it was. What it changed enters the
     /// outbox, so the next flush stores it.
     pub fn apply_update_v1(&self, bytes: &[u8]) -> Result<(), BriefError> {
+        self.note_text(bytes);
         let update = Update::decode_v1(bytes).map_err(|e| BriefError::Decode(e.to_string()))?;
         self.apply(update)
     }
 
     /// Same as [`Brief::apply_update_v1`] for a v2-encoded update.
     pub fn apply_update_v2(&self, bytes: &[u8]) -> Result<(), BriefError> {
+        self.note_text(bytes);
         let update = Update::decode_v2(bytes).map_err(|e| BriefError::Decode(e.to_string()))?;
         self.apply(update)
     }
@@ -343,8 +378,12 @@ impl Brief {
     /// Applies already decoded updates from this device's storage, in one transaction. They
     /// do not enter the outbox.
     pub fn apply_decoded(&self, updates: Vec<Update>) -> Result<(), BriefError> {
-        let mut txn = self.doc.transact_mut_with(LOAD_ORIGIN);
+        // Stored content is not scanned: assume it may hold astral characters.
+        self.astral.store(true, Ordering::Relaxed);
+        // One transaction per update: yrs 0.28 can leave structs pending when several
+        // dependent updates are applied inside one transaction (found by tests/sim.rs).
         for u in updates {
+            let mut txn = self.doc.transact_mut_with(LOAD_ORIGIN);
             txn.apply_update(u)
                 .map_err(|e| BriefError::Apply(e.to_string()))?;
         }
@@ -367,6 +406,29 @@ impl Brief {
         let mut ob = lock(&self.outbox);
         updates.append(&mut ob);
         *ob = updates;
+    }
+
+    /// From now on, every change (local, from a peer, or loaded from rows another process
+    /// wrote) is also queued for peers; see [`Brief::take_relay`].
+    pub fn enable_relay(&self) {
+        let mut r = lock(&self.relay);
+        if r.is_none() {
+            *r = Some(Vec::new());
+        }
+    }
+
+    /// Takes the updates queued for peers since the last call.
+    pub fn take_relay(&self) -> Vec<Vec<u8>> {
+        lock(&self.relay)
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    /// Applies updates read from rows another process appended to this device's database:
+    /// already stored, so not put in the outbox, but relayed.
+    pub fn apply_stored(&self, updates: Vec<Update>) -> Result<(), BriefError> {
+        self.apply_decoded(updates)
     }
 
     pub fn has_pending(&self) -> bool {
@@ -400,6 +462,23 @@ impl Brief {
         self.doc
             .transact()
             .encode_state_as_update_v2(&StateVector::default())
+    }
+
+    /// The whole state, v1-encoded, with the state vector it holds; `None` if the document
+    /// holds updates with missing dependencies (yrs 0.28 can panic encoding those) or encoding
+    /// fails.
+    pub fn try_encode_state_v1(&self) -> Option<(Vec<u8>, StateVector)> {
+        if self.has_missing_dependencies() {
+            return None;
+        }
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let txn = self.doc.transact();
+            (
+                txn.encode_state_as_update_v1(&StateVector::default()),
+                txn.state_vector(),
+            )
+        }))
+        .ok()
     }
 
     // ---- title, meta ----------------------------------------------------------------------
@@ -476,24 +555,72 @@ impl Brief {
         p.insert(txn, 0, XmlTextPrelim::new(""))
     }
 
+    /// Marks the document as possibly holding astral characters if `bytes` (an update) has a
+    /// UTF-8 lead byte of a 4-byte sequence. Cheap and conservative.
+    fn note_text(&self, bytes: &[u8]) {
+        if bytes.iter().any(|b| (0xF0..=0xF4).contains(b)) {
+            self.astral.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Moves a UTF-16 offset of `t` back to a character boundary (never inside a surrogate
+    /// pair: yrs replaces half pairs by U+FFFD differently on different peers).
+    fn boundary(&self, txn: &TransactionMut, t: &XmlTextRef, index: u32) -> u32 {
+        if !self.astral.load(Ordering::Relaxed) {
+            return index;
+        }
+        let diff: Vec<Diff<()>> = t.diff(txn, |_| ());
+        let mut at = 0u32;
+        for d in &diff {
+            let len = match &d.insert {
+                Out::Any(Any::String(s)) => {
+                    for c in s.chars() {
+                        let w = c.len_utf16() as u32;
+                        if at + w > index {
+                            return at;
+                        }
+                        at += w;
+                    }
+                    continue;
+                }
+                _ => 1,
+            };
+            if at + len > index {
+                return at;
+            }
+            at += len;
+        }
+        at
+    }
+
     /// Inserts `text` at UTF-16 offset `index` of the first paragraph of a section (the
-    /// character-level editing path; the UI's editor edits the fragment directly).
+    /// character-level editing path; the UI's editor edits the fragment directly). An offset
+    /// inside a surrogate pair moves to the start of that character.
     pub fn insert_text(&self, section: Section, index: u32, text: &str) {
+        if text.chars().any(|c| c.len_utf16() == 2) {
+            self.astral.store(true, Ordering::Relaxed);
+        }
         let mut txn = self.txn();
         let t = self.first_text(&mut txn, section);
-        let index = index.min(t.len(&txn));
+        let index = self.boundary(&txn, &t, index.min(t.len(&txn)));
         t.insert(&mut txn, index, text);
     }
 
-    /// Deletes `len` UTF-16 units at `index` of the first paragraph of a section.
+    /// Deletes `len` UTF-16 units at `index` of the first paragraph of a section, widened to
+    /// whole characters.
     pub fn delete_text(&self, section: Section, index: u32, len: u32) {
         let mut txn = self.txn();
         let t = self.first_text(&mut txn, section);
         let total = t.len(&txn);
-        let index = index.min(total);
-        let len = len.min(total - index);
-        if len > 0 {
-            t.remove_range(&mut txn, index, len);
+        let start = self.boundary(&txn, &t, index.min(total));
+        let end_raw = index.min(total).saturating_add(len).min(total);
+        // an end inside a surrogate pair takes the whole character (2 units)
+        let end = match self.boundary(&txn, &t, end_raw) {
+            b if b < end_raw => (b + 2).min(total),
+            b => b,
+        };
+        if end > start {
+            t.remove_range(&mut txn, start, end - start);
         }
     }
 

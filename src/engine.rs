@@ -190,10 +190,13 @@ impl Engine {
     /// Compacts from the live document when the log holds exactly the rows this process
     /// knows (then the document contains them all); otherwise replays the log.
     async fn compact_live(&self, brief: &Brief, known: &[i64]) -> Result<(), EngineError> {
-        let state = brief.encode_state_v2();
+        // A document waiting for missing changes is not snapshotted (see Store::compact).
+        let Some((state, sv)) = brief.try_encode_state_v1() else {
+            return Ok(());
+        };
         match self
             .store
-            .compact_from_state(brief.id(), known, &state)
+            .compact_from_state(brief.id(), known, &state, &sv)
             .await?
         {
             Some(seq) => self.set_log(brief.id(), vec![seq]),

@@ -10,9 +10,12 @@ pub mod engine;
 pub mod export;
 pub mod failpoint;
 pub mod identity;
+pub mod invite;
 pub mod model;
 pub mod store;
+pub mod sync;
 pub mod trace;
+pub mod validate;
 
 pub use brief::{Brief, BriefError, Member};
 pub use engine::{Engine, EngineError};

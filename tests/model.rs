@@ -37,6 +37,7 @@ struct Replica {
 
 async fn run_seed(seed: u64, steps: usize) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    groundwork::brief::seed_client_ids(Some(seed));
     let n = rng.gen_range(2..=4);
     let mut reps: Vec<Replica> = Vec::new();
     let first = tempfile::tempdir().unwrap();

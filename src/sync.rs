@@ -1,0 +1,517 @@
+//! The sync protocol, bytes in and bytes out, no I/O (the `net` module moves the bytes).
+//!
+//! After the Noise handshake each side sends a [`Frame::Hello`] carrying one *tag* per brief it
+//! holds: `HMAC-SHA256(secret, "gw-tag-v1" || handshake hash || sender's static key)`. Only a
+//! device holding the same brief secret can recognise a tag; tags differ in every session, so a
+//! device without the secret learns nothing about which briefs exist. Matched briefs are then
+//! addressed by a per-session *topic*, `HMAC-SHA256(secret, "gw-topic-v1" || handshake hash)`
+//! truncated to 16 bytes, and carry the Yjs sync protocol (`yrs::sync::Message`: sync step 1
+//! and 2, updates, awareness) inside [`Frame::Brief`]. The wire format is in SYNC.md.
+
+use crate::brief::{Brief, BriefError};
+use crate::validate::{self, ValidateError};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use std::collections::HashMap;
+use uuid::Uuid;
+use yrs::sync::{Message, SyncMessage};
+use yrs::updates::decoder::Decode;
+use yrs::updates::encoder::Encode;
+use yrs::StateVector;
+
+/// Protocol version carried in Hello.
+pub const PROTOCOL_VERSION: u32 = 1;
+/// Largest frame accepted (plaintext, after reassembly).
+pub const MAX_FRAME: usize = 16 << 20;
+/// Most briefs one Hello may announce.
+pub const MAX_TAGS: usize = 4096;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("malformed frame: {0}")]
+    Frame(&'static str),
+    #[error("frame of {0} bytes exceeds the limit")]
+    TooLarge(usize),
+    #[error("peer speaks protocol version {0}, this build speaks {PROTOCOL_VERSION}")]
+    Version(u32),
+    #[error("malformed sync message: {0}")]
+    Message(String),
+    #[error("invalid update from peer: {0}")]
+    Invalid(#[from] ValidateError),
+    #[error(transparent)]
+    Brief(#[from] BriefError),
+    #[error("the update made yrs panic; it was not kept")]
+    Panicked,
+}
+
+/// One application frame (inside the encrypted channel).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Frame {
+    /// Who I am and which briefs I hold (as tags). May be sent again when a brief is added.
+    Hello {
+        version: u32,
+        name: String,
+        role: String,
+        tags: Vec<[u8; 32]>,
+    },
+    /// A Yjs sync-protocol message for the brief behind `topic`.
+    Brief {
+        topic: [u8; 16],
+        message: Vec<u8>,
+    },
+    /// Keep-alive.
+    Ping,
+    Pong,
+}
+
+const T_HELLO: u8 = 1;
+const T_BRIEF: u8 = 2;
+const T_PING: u8 = 3;
+const T_PONG: u8 = 4;
+
+fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    out.extend_from_slice(&(b.len() as u32).to_le_bytes());
+    out.extend_from_slice(b);
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], SyncError> {
+        if n > self.0.len() {
+            return Err(SyncError::Frame("truncated"));
+        }
+        let (a, b) = self.0.split_at(n);
+        self.0 = b;
+        Ok(a)
+    }
+    fn u32(&mut self) -> Result<u32, SyncError> {
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    fn bytes(&mut self) -> Result<&'a [u8], SyncError> {
+        let n = self.u32()? as usize;
+        self.take(n)
+    }
+    fn string(&mut self, max: usize) -> Result<String, SyncError> {
+        let b = self.bytes()?;
+        if b.len() > max {
+            return Err(SyncError::Frame("string too long"));
+        }
+        String::from_utf8(b.to_vec()).map_err(|_| SyncError::Frame("invalid UTF-8"))
+    }
+}
+
+impl Frame {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        match self {
+            Frame::Hello {
+                version,
+                name,
+                role,
+                tags,
+            } => {
+                out.push(T_HELLO);
+                out.extend_from_slice(&version.to_le_bytes());
+                put_bytes(&mut out, name.as_bytes());
+                put_bytes(&mut out, role.as_bytes());
+                out.extend_from_slice(&(tags.len() as u32).to_le_bytes());
+                for t in tags {
+                    out.extend_from_slice(t);
+                }
+            }
+            Frame::Brief { topic, message } => {
+                out.push(T_BRIEF);
+                out.extend_from_slice(topic);
+                out.extend_from_slice(message);
+            }
+            Frame::Ping => out.push(T_PING),
+            Frame::Pong => out.push(T_PONG),
+        }
+        out
+    }
+
+    pub fn decode(data: &[u8]) -> Result<Frame, SyncError> {
+        if data.len() > MAX_FRAME {
+            return Err(SyncError::TooLarge(data.len()));
+        }
+        let (&kind, rest) = data.split_first().ok_or(SyncError::Frame("empty"))?;
+        let mut r = Reader(rest);
+        let frame = match kind {
+            T_HELLO => {
+                let version = r.u32()?;
+                let name = r.string(256)?;
+                let role = r.string(32)?;
+                let n = r.u32()? as usize;
+                if n > MAX_TAGS || n * 32 != r.0.len() {
+                    return Err(SyncError::Frame("bad tag list"));
+                }
+                let tags = r.0.chunks_exact(32).map(|c| {
+                    let mut t = [0u8; 32];
+                    t.copy_from_slice(c);
+                    t
+                });
+                let tags = tags.collect();
+                r.0 = &[];
+                Frame::Hello {
+                    version,
+                    name,
+                    role,
+                    tags,
+                }
+            }
+            T_BRIEF => {
+                let t = r.take(16)?;
+                let mut topic = [0u8; 16];
+                topic.copy_from_slice(t);
+                let message = r.0.to_vec();
+                r.0 = &[];
+                Frame::Brief { topic, message }
+            }
+            T_PING => Frame::Ping,
+            T_PONG => Frame::Pong,
+            _ => return Err(SyncError::Frame("unknown frame type")),
+        };
+        if !r.0.is_empty() {
+            return Err(SyncError::Frame("trailing bytes"));
+        }
+        Ok(frame)
+    }
+}
+
+fn mac(secret: &[u8; 32], parts: &[&[u8]]) -> [u8; 32] {
+    // HMAC accepts keys of any length: this cannot fail.
+    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(secret).unwrap_or_else(|_| unreachable!());
+    for p in parts {
+        m.update(p);
+    }
+    m.finalize().into_bytes().into()
+}
+
+/// The tag by which `sender` proves, in one session, that it holds a brief's secret.
+pub fn brief_tag(secret: &[u8; 32], session_hash: &[u8], sender: &[u8; 32]) -> [u8; 32] {
+    mac(secret, &[b"gw-tag-v1", session_hash, sender])
+}
+
+/// The per-session address of a brief both sides hold.
+pub fn brief_topic(secret: &[u8; 32], session_hash: &[u8]) -> [u8; 16] {
+    let m = mac(secret, &[b"gw-topic-v1", session_hash]);
+    let mut t = [0u8; 16];
+    t.copy_from_slice(&m[..16]);
+    t
+}
+
+/// The authorisation state of one connection: which briefs the two devices share.
+pub struct Session {
+    hash: Vec<u8>,
+    local: [u8; 32],
+    remote: [u8; 32],
+    topics: HashMap<[u8; 16], Uuid>,
+    by_brief: HashMap<Uuid, [u8; 16]>,
+}
+
+impl Session {
+    /// `hash` is the Noise handshake hash (identical on both sides, unique per session).
+    pub fn new(hash: &[u8], local: [u8; 32], remote: [u8; 32]) -> Session {
+        Session {
+            hash: hash.to_vec(),
+            local,
+            remote,
+            topics: HashMap::new(),
+            by_brief: HashMap::new(),
+        }
+    }
+
+    pub fn remote_key(&self) -> &[u8; 32] {
+        &self.remote
+    }
+
+    /// Our Hello for the briefs we hold.
+    pub fn hello(&self, name: &str, role: &str, briefs: &[(Uuid, [u8; 32])]) -> Frame {
+        Frame::Hello {
+            version: PROTOCOL_VERSION,
+            name: name.to_string(),
+            role: role.to_string(),
+            tags: briefs
+                .iter()
+                .map(|(_, s)| brief_tag(s, &self.hash, &self.local))
+                .collect(),
+        }
+    }
+
+    /// Matches the peer's tags against our briefs; returns the briefs newly shared.
+    pub fn accept_tags(&mut self, tags: &[[u8; 32]], briefs: &[(Uuid, [u8; 32])]) -> Vec<Uuid> {
+        let mut new = Vec::new();
+        for (id, secret) in briefs {
+            if self.by_brief.contains_key(id) {
+                continue;
+            }
+            let expected = brief_tag(secret, &self.hash, &self.remote);
+            // constant-time comparison: HMAC verification via the Mac trait
+            let matched = tags.iter().any(|t| {
+                let mut m = <Hmac<Sha256> as Mac>::new_from_slice(secret)
+                    .unwrap_or_else(|_| unreachable!());
+                m.update(b"gw-tag-v1");
+                m.update(&self.hash);
+                m.update(&self.remote);
+                m.verify_slice(t).is_ok()
+            });
+            debug_assert_eq!(matched, tags.contains(&expected));
+            if matched {
+                let topic = brief_topic(secret, &self.hash);
+                self.topics.insert(topic, *id);
+                self.by_brief.insert(*id, topic);
+                new.push(*id);
+            }
+        }
+        new
+    }
+
+    pub fn brief_for(&self, topic: &[u8; 16]) -> Option<Uuid> {
+        self.topics.get(topic).copied()
+    }
+
+    pub fn topic_for(&self, brief: Uuid) -> Option<[u8; 16]> {
+        self.by_brief.get(&brief).copied()
+    }
+
+    pub fn shared(&self) -> Vec<Uuid> {
+        self.by_brief.keys().copied().collect()
+    }
+}
+
+/// Encodes a y-sync message.
+pub fn encode(msg: &Message) -> Vec<u8> {
+    msg.encode_v1()
+}
+
+/// Sync step 1 for a brief: our state vector.
+pub fn step1(brief: &Brief) -> Vec<u8> {
+    encode(&Message::Sync(SyncMessage::SyncStep1(brief.state_vector())))
+}
+
+/// An update message.
+pub fn update_message(update: Vec<u8>) -> Vec<u8> {
+    encode(&Message::Sync(SyncMessage::Update(update)))
+}
+
+/// What handling one message produced.
+#[derive(Debug, Default)]
+pub struct Handled {
+    /// Messages to send back to the same peer.
+    pub replies: Vec<Vec<u8>>,
+    /// The peer's state vector, when it told us (sync step 1), v1-encoded.
+    pub peer_state_vector: Option<Vec<u8>>,
+    /// An awareness update (v1-encoded) to apply and relay.
+    pub awareness: Option<Vec<u8>>,
+    /// True if the document changed.
+    pub changed: bool,
+}
+
+/// Reads a y-sync message header without trusting it: the payload is validated before yrs
+/// decodes it.
+fn parse(bytes: &[u8]) -> Result<(u8, u8, &[u8]), SyncError> {
+    let mut c = bytes;
+    let mut next = || -> Result<u64, SyncError> {
+        let mut v = 0u64;
+        for i in 0..10 {
+            let (&b, rest) = c
+                .split_first()
+                .ok_or(SyncError::Message("truncated".into()))?;
+            c = rest;
+            v |= u64::from(b & 0x7f) << (7 * i);
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err(SyncError::Message("bad varint".into()))
+    };
+    let kind = next()?;
+    let sub = if kind == 0 { next()? } else { 0 };
+    let len = next()? as usize;
+    if len != c.len() {
+        return Err(SyncError::Message("length does not match the frame".into()));
+    }
+    Ok((kind as u8, sub as u8, c))
+}
+
+/// Handles one y-sync message for `brief` from a peer. Updates are validated structurally,
+/// then decoded, then applied (a yrs panic is caught and reported). When an update leaves the
+/// document waiting for missing dependencies (a gap), a sync step 1 is sent back so the peer
+/// fills it in.
+pub fn handle(brief: &Brief, bytes: &[u8]) -> Result<Handled, SyncError> {
+    let (kind, sub, payload) = parse(bytes)?;
+    let mut out = Handled::default();
+    match (kind, sub) {
+        (0, 0) => {
+            validate::state_vector_v1(payload)?;
+            let sv =
+                StateVector::decode_v1(payload).map_err(|e| SyncError::Message(e.to_string()))?;
+            let diff = brief.encode_diff_v1(&sv);
+            out.replies
+                .push(encode(&Message::Sync(SyncMessage::SyncStep2(diff))));
+            out.peer_state_vector = Some(payload.to_vec());
+        }
+        (0, sub @ (1 | 2)) => {
+            validate::update_v1(payload)?;
+            let before = brief.state_vector();
+            let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                brief.apply_update_v1(payload)
+            }));
+            match applied {
+                Ok(r) => r?,
+                Err(_) => return Err(SyncError::Panicked),
+            }
+            out.changed = brief.state_vector() != before;
+            // A plain update that leaves a gap: ask the sender for what we miss. After a sync
+            // step 2 (the sender's whole diff) asking again would only repeat it.
+            if sub == 2 && brief.has_missing_dependencies() {
+                out.replies.push(step1(brief));
+            }
+        }
+        (1, _) => {
+            // awareness: a buffer holding an awareness update
+            out.awareness = Some(payload.to_vec());
+        }
+        (3, _) => {} // awareness query: answered by the caller with its states
+        _ => {
+            return Err(SyncError::Message(format!(
+                "unsupported message type {kind}/{sub}"
+            )))
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::brief::Member;
+    use crate::model::{Role, Section, Template};
+
+    fn member(n: &str) -> Member {
+        Member {
+            device: n.into(),
+            name: n.into(),
+            role: Role::Pm,
+        }
+    }
+
+    #[test]
+    fn frames_round_trip_and_reject_garbage() {
+        let frames = [
+            Frame::Hello {
+                version: 1,
+                name: "Dana".into(),
+                role: "pm".into(),
+                tags: vec![[7; 32], [9; 32]],
+            },
+            Frame::Brief {
+                topic: [3; 16],
+                message: vec![1, 2, 3],
+            },
+            Frame::Ping,
+            Frame::Pong,
+        ];
+        for f in frames {
+            assert_eq!(Frame::decode(&f.encode()).unwrap(), f);
+        }
+        for bad in [&[][..], &[9], &[1, 0, 0], &[3, 0], &[2, 1, 2]] {
+            assert!(Frame::decode(bad).is_err(), "{bad:?}");
+        }
+        let mut hello = Frame::Hello {
+            version: 1,
+            name: "x".into(),
+            role: "pm".into(),
+            tags: vec![[1; 32]],
+        }
+        .encode();
+        hello.pop();
+        assert!(Frame::decode(&hello).is_err());
+    }
+
+    #[test]
+    fn only_holders_of_the_secret_match() {
+        let (ka, kb) = ([1u8; 32], [2u8; 32]);
+        let hash = [5u8; 32];
+        let shared = (Uuid::new_v4(), [42u8; 32]);
+        let only_a = (Uuid::new_v4(), [43u8; 32]);
+        let mut a = Session::new(&hash, ka, kb);
+        let mut b = Session::new(&hash, kb, ka);
+        let Frame::Hello { tags: ta, .. } = a.hello("a", "pm", &[shared, only_a]) else {
+            panic!()
+        };
+        let Frame::Hello { tags: tb, .. } = b.hello("b", "pm", &[shared]) else {
+            panic!()
+        };
+        assert_eq!(b.accept_tags(&ta, &[shared]), vec![shared.0]);
+        assert_eq!(a.accept_tags(&tb, &[shared, only_a]), vec![shared.0]);
+        assert_eq!(a.topic_for(shared.0), b.topic_for(shared.0));
+        assert!(a.topic_for(only_a.0).is_none());
+        // a different session yields unrelated tags
+        let c = Session::new(&[6u8; 32], ka, kb);
+        let Frame::Hello { tags: tc, .. } = c.hello("a", "pm", &[shared]) else {
+            panic!()
+        };
+        assert_ne!(tc[0], ta[0]);
+        // a replayed tag from another session does not match
+        assert!(b.accept_tags(&tc, &[shared]).is_empty() || b.topic_for(shared.0).is_some());
+        let mut fresh = Session::new(&hash, kb, ka);
+        assert!(fresh.accept_tags(&tc, &[shared]).is_empty());
+    }
+
+    #[test]
+    fn step1_step2_and_updates_converge() {
+        let a = Brief::create("t", Template::ProblemFirst, member("a"));
+        let b = Brief::empty(a.id(), member("b"));
+        // b asks, a answers
+        let reply = handle(&a, &step1(&b)).unwrap();
+        assert!(reply.peer_state_vector.is_some());
+        handle(&b, &reply.replies[0]).unwrap();
+        assert_eq!(b.title(), "t");
+        a.take_outbox();
+        a.set_section(Section::Problem, "hello");
+        for u in a.take_outbox() {
+            let h = handle(&b, &update_message(u)).unwrap();
+            assert!(h.changed);
+        }
+        assert_eq!(b.section_text(Section::Problem), "hello");
+    }
+
+    #[test]
+    fn a_gap_asks_for_a_resync() {
+        let a = Brief::create("t", Template::ProblemFirst, member("a"));
+        let b = Brief::empty(a.id(), member("b"));
+        handle(&b, &handle(&a, &step1(&b)).unwrap().replies[0]).unwrap();
+        a.take_outbox();
+        a.set_section(Section::Problem, "one");
+        let lost = a.take_outbox();
+        a.append_paragraph(Section::Problem, "two");
+        let next = a.take_outbox();
+        assert!(!lost.is_empty());
+        let h = handle(&b, &update_message(next[0].clone())).unwrap();
+        assert_eq!(h.replies.len(), 1, "a gap must trigger sync step 1");
+        let fill = handle(&a, &h.replies[0]).unwrap();
+        handle(&b, &fill.replies[0]).unwrap();
+        assert_eq!(
+            b.section_text(Section::Problem),
+            a.section_text(Section::Problem)
+        );
+        assert!(!b.has_missing_dependencies());
+    }
+
+    #[test]
+    fn hostile_messages_are_errors() {
+        let b = Brief::create("t", Template::ProblemFirst, member("b"));
+        for bad in [
+            vec![],
+            vec![0, 2, 5, 1, 2],                         // length mismatch
+            vec![0, 2, 5, 0xff, 0xff, 0xff, 0xff, 0x0f], // update declaring 2^32 clients
+            vec![0, 0, 4, 0xff, 0xff, 0xff, 0x0f],       // state vector bomb
+            vec![9, 0],                                  // unknown type
+        ] {
+            assert!(handle(&b, &bad).is_err(), "{bad:?}");
+        }
+    }
+}

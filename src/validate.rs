@@ -1,0 +1,353 @@
+//! Structural validation of yrs v1 updates and state vectors from peers, before yrs decodes
+//! them.
+//!
+//! yrs 0.28 trusts declared counts (a few bytes can make it reserve gigabytes), recurses on
+//! nested values (about 10,000 levels overflow the stack and abort the process), and accepts
+//! content kinds this app never writes. This module walks the lib0 v1 encoding the same way
+//! yrs' decoder does, without allocating from declared counts, and rejects:
+//! - any count or length larger than the bytes that remain (every element takes >= 1 byte);
+//! - nesting deeper than [`MAX_DEPTH`] in `Any` values or embedded JSON strings;
+//! - content kinds outside the brief schema: legacy JSON (2), sub-documents (9), XmlHook and
+//!   weak-link types (yrs and Yjs disagree on XmlHook's encoding);
+//! - invalid UTF-8 and trailing bytes.
+//!
+//! Anything it accepts still goes through yrs' own decoder; this is an extra gate.
+
+/// Deepest nesting accepted in `Any` values and JSON strings.
+pub const MAX_DEPTH: usize = 32;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValidateError {
+    #[error("unexpected end of data at byte {0}")]
+    Eof(usize),
+    #[error("a count or length at byte {0} exceeds the data that follows")]
+    Oversized(usize),
+    #[error("nesting deeper than {MAX_DEPTH} at byte {0}")]
+    TooDeep(usize),
+    #[error("content kind {kind} at byte {at} is not accepted")]
+    Unsupported { kind: u8, at: usize },
+    #[error("invalid UTF-8 at byte {0}")]
+    Utf8(usize),
+    #[error("varint too long at byte {0}")]
+    VarInt(usize),
+    #[error("{0} trailing bytes")]
+    Trailing(usize),
+}
+
+struct Cursor<'a> {
+    buf: &'a [u8],
+    at: usize,
+}
+
+type R<T> = Result<T, ValidateError>;
+
+impl<'a> Cursor<'a> {
+    fn remaining(&self) -> usize {
+        self.buf.len() - self.at
+    }
+    fn u8(&mut self) -> R<u8> {
+        let b = *self.buf.get(self.at).ok_or(ValidateError::Eof(self.at))?;
+        self.at += 1;
+        Ok(b)
+    }
+    fn skip(&mut self, n: usize) -> R<&'a [u8]> {
+        if n > self.remaining() {
+            return Err(ValidateError::Oversized(self.at));
+        }
+        let s = &self.buf[self.at..self.at + n];
+        self.at += n;
+        Ok(s)
+    }
+    /// Unsigned LEB128 as lib0 writes it (at most 10 bytes).
+    fn var(&mut self) -> R<u64> {
+        let start = self.at;
+        let mut v: u64 = 0;
+        for i in 0..10 {
+            let b = self.u8()?;
+            v |= u64::from(b & 0x7f) << (7 * i);
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err(ValidateError::VarInt(start))
+    }
+    /// Signed lib0 varint: only consumed.
+    fn var_signed(&mut self) -> R<()> {
+        let start = self.at;
+        let first = self.u8()?;
+        if first & 0x80 == 0 {
+            return Ok(());
+        }
+        for _ in 0..10 {
+            if self.u8()? & 0x80 == 0 {
+                return Ok(());
+            }
+        }
+        Err(ValidateError::VarInt(start))
+    }
+    /// A count of elements that each take at least `min` bytes.
+    fn count(&mut self, min: usize) -> R<usize> {
+        let at = self.at;
+        let n = self.var()?;
+        let n = usize::try_from(n).map_err(|_| ValidateError::Oversized(at))?;
+        if n.saturating_mul(min) > self.remaining() {
+            return Err(ValidateError::Oversized(at));
+        }
+        Ok(n)
+    }
+    fn bytes(&mut self) -> R<&'a [u8]> {
+        let at = self.at;
+        let n = self.var()?;
+        let n = usize::try_from(n).map_err(|_| ValidateError::Oversized(at))?;
+        self.skip(n)
+    }
+    fn string(&mut self) -> R<&'a str> {
+        let at = self.at;
+        let b = self.bytes()?;
+        std::str::from_utf8(b).map_err(|_| ValidateError::Utf8(at))
+    }
+    fn json(&mut self) -> R<()> {
+        let at = self.at;
+        let s = self.string()?;
+        if json_depth(s) > MAX_DEPTH {
+            return Err(ValidateError::TooDeep(at));
+        }
+        Ok(())
+    }
+    fn any(&mut self, depth: usize) -> R<()> {
+        if depth > MAX_DEPTH {
+            return Err(ValidateError::TooDeep(self.at));
+        }
+        let at = self.at;
+        match self.u8()? {
+            127 | 126 | 121 | 120 => Ok(()),
+            125 => self.var_signed(),
+            124 => self.skip(4).map(|_| ()),
+            123 | 122 => self.skip(8).map(|_| ()),
+            119 => self.string().map(|_| ()),
+            118 => {
+                let n = self.count(2)?;
+                for _ in 0..n {
+                    self.string()?;
+                    self.any(depth + 1)?;
+                }
+                Ok(())
+            }
+            117 => {
+                let n = self.count(1)?;
+                for _ in 0..n {
+                    self.any(depth + 1)?;
+                }
+                Ok(())
+            }
+            116 => self.bytes().map(|_| ()),
+            kind => Err(ValidateError::Unsupported { kind, at }),
+        }
+    }
+    fn id(&mut self) -> R<()> {
+        self.var()?;
+        self.var()?;
+        Ok(())
+    }
+    fn block(&mut self) -> R<()> {
+        let at = self.at;
+        let info = self.u8()?;
+        match info {
+            0 | 10 => {
+                self.var()?;
+                return Ok(());
+            }
+            _ => {}
+        }
+        let has_origin = info & 0x80 != 0;
+        let has_right = info & 0x40 != 0;
+        if has_origin {
+            self.id()?;
+        }
+        if has_right {
+            self.id()?;
+        }
+        if !has_origin && !has_right {
+            if self.var()? == 1 {
+                self.string()?;
+            } else {
+                self.id()?;
+            }
+            if info & 0x20 != 0 {
+                self.string()?;
+            }
+        }
+        match info & 0x0f {
+            1 => self.var().map(|_| ()),
+            3 => self.bytes().map(|_| ()),
+            4 => self.string().map(|_| ()),
+            5 => self.json(),
+            6 => {
+                self.string()?;
+                self.json()
+            }
+            7 => match self.u8()? {
+                0 | 1 | 2 | 4 | 6 => Ok(()),
+                3 => self.string().map(|_| ()),
+                kind => Err(ValidateError::Unsupported { kind, at }),
+            },
+            8 => {
+                let n = self.count(1)?;
+                for _ in 0..n {
+                    self.any(0)?;
+                }
+                Ok(())
+            }
+            kind => Err(ValidateError::Unsupported { kind, at }),
+        }
+    }
+}
+
+/// Deepest bracket nesting in a JSON text (brackets inside strings ignored).
+fn json_depth(s: &str) -> usize {
+    let (mut depth, mut max, mut in_str, mut esc) = (0usize, 0usize, false, false);
+    for b in s.bytes() {
+        if in_str {
+            match (esc, b) {
+                (true, _) => esc = false,
+                (false, b'\\') => esc = true,
+                (false, b'"') => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_str = true,
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+/// Validates a v1-encoded update.
+pub fn update_v1(data: &[u8]) -> Result<(), ValidateError> {
+    let mut c = Cursor { buf: data, at: 0 };
+    let clients = c.count(3)?;
+    for _ in 0..clients {
+        let blocks = c.count(1)?;
+        c.var()?; // client
+        c.var()?; // clock
+        for _ in 0..blocks {
+            c.block()?;
+        }
+    }
+    let ds_clients = c.count(2)?;
+    for _ in 0..ds_clients {
+        c.var()?;
+        let ranges = c.count(2)?;
+        for _ in 0..ranges {
+            c.var()?;
+            c.var()?;
+        }
+    }
+    match c.remaining() {
+        0 => Ok(()),
+        n => Err(ValidateError::Trailing(n)),
+    }
+}
+
+/// Validates a v1-encoded state vector.
+pub fn state_vector_v1(data: &[u8]) -> Result<(), ValidateError> {
+    let mut c = Cursor { buf: data, at: 0 };
+    let n = c.count(2)?;
+    for _ in 0..n {
+        c.var()?;
+        c.var()?;
+    }
+    match c.remaining() {
+        0 => Ok(()),
+        n => Err(ValidateError::Trailing(n)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::brief::{Brief, Member, NewDecision};
+    use crate::model::{ConcernKind, Role, Section, Template};
+    use proptest::prelude::*;
+    use yrs::updates::decoder::Decode;
+
+    fn rich_brief() -> Brief {
+        let b = Brief::create(
+            "t ünïcode 😀",
+            Template::ProblemFirst,
+            Member {
+                device: "d".into(),
+                name: "n".into(),
+                role: Role::Pm,
+            },
+        );
+        b.set_section(Section::Problem, "p\n\nq");
+        b.insert_text(Section::Evidence, 0, "héllo");
+        b.delete_text(Section::Evidence, 1, 2);
+        b.add_decision(NewDecision {
+            decision: "x".into(),
+            rests_on: vec![Section::Problem],
+            ..Default::default()
+        })
+        .unwrap();
+        b.add_concern(Role::Engineer, ConcernKind::Ux, "c").unwrap();
+        b.sign_off(Role::Pm);
+        b
+    }
+
+    #[test]
+    fn accepts_everything_a_brief_writes() {
+        let b = rich_brief();
+        update_v1(&b.encode_state_v1()).unwrap();
+        for u in b.take_outbox() {
+            update_v1(&u).unwrap();
+        }
+        state_vector_v1(&yrs::updates::encoder::Encode::encode_v1(&b.state_vector())).unwrap();
+    }
+
+    #[test]
+    fn rejects_bombs_and_deep_nesting() {
+        // declares 2^32 clients in 5 bytes
+        assert!(matches!(
+            update_v1(&[0xff, 0xff, 0xff, 0xff, 0x0f]),
+            Err(ValidateError::Oversized(0))
+        ));
+        assert!(state_vector_v1(&[0xff, 0xff, 0xff, 0x0f]).is_err());
+        // one client, one Any block nested 10,000 arrays deep
+        let mut u = vec![1, 1, 5, 0, 0x08, 1, b'x', 1];
+        u.extend(std::iter::repeat_n(117u8, 10_000).flat_map(|t| [t, 1]));
+        assert!(matches!(update_v1(&u), Err(ValidateError::TooDeep(_))));
+        assert!(json_depth(&"[".repeat(100)) > MAX_DEPTH);
+        assert_eq!(json_depth(r#"{"a":"[[[[","b":[1]}"#), 2);
+        // trailing garbage
+        let mut ok = rich_brief().encode_state_v1();
+        ok.push(0);
+        assert!(matches!(update_v1(&ok), Err(ValidateError::Trailing(1))));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, .. ProptestConfig::default() })]
+        /// Mutated real updates: the validator never panics, and whatever it accepts, yrs
+        /// decodes without panicking.
+        #[test]
+        fn mutated_updates_never_panic(seed_bytes in proptest::collection::vec(any::<(u16, u8)>(), 1..8), cut in any::<u16>()) {
+            let mut u = rich_brief().encode_state_v1();
+            for (pos, val) in seed_bytes {
+                let i = pos as usize % u.len();
+                u[i] = val;
+            }
+            let cut = cut as usize % (u.len() + 1);
+            let u = &u[..cut];
+            if update_v1(u).is_ok() {
+                let _ = yrs::Update::decode_v1(u);
+            }
+        }
+    }
+}
