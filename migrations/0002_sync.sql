@@ -25,3 +25,12 @@ CREATE TABLE peer_state (
     updated_at   INTEGER NOT NULL,
     PRIMARY KEY (device, brief_id)
 );
+
+-- Who is present in a brief right now, as last heard by the running `serve` (awareness).
+CREATE TABLE presence (
+    brief_id    TEXT    NOT NULL,
+    client_id   INTEGER NOT NULL,
+    state       TEXT    NOT NULL,          -- the awareness JSON: name, role, device, section
+    updated_at  INTEGER NOT NULL,
+    PRIMARY KEY (brief_id, client_id)
+);

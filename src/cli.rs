@@ -151,6 +151,26 @@ pub enum Command {
         #[arg(long, default_value_t = 1000)]
         flush_every: usize,
     },
+    /// Print an invite code for a brief (brief id + secret); whoever holds it can sync it.
+    Invite { brief: String },
+    /// Add a brief from an invite code; it fills in when a peer holding it is reached.
+    Join { code: String },
+    /// Run a headless peer until SIGINT or SIGTERM.
+    Serve {
+        /// Address to listen on
+        #[arg(long, default_value = "0.0.0.0:7471")]
+        listen: String,
+        /// A peer to connect to (repeatable), for networks where multicast is blocked
+        #[arg(long = "peer", value_name = "HOST:PORT")]
+        peers: Vec<String>,
+        /// Do not announce or discover peers over mDNS
+        #[arg(long)]
+        no_mdns: bool,
+    },
+    /// List peers this device has seen.
+    Peers,
+    /// Per peer: whether it has all of this device's changes to a brief, and when it was seen.
+    Status { brief: String },
     /// Testing aid: append N paragraphs "edit-i", flushing and printing "ack i" after each.
     #[command(hide = true)]
     Stress {
@@ -190,6 +210,12 @@ pub enum CliError {
     NoDataDir,
     #[error("cannot read standard input: {0}")]
     Stdin(std::io::Error),
+    #[error(transparent)]
+    Invite(#[from] crate::invite::InviteError),
+    #[error(transparent)]
+    Net(#[from] crate::net::NetError),
+    #[error("the operating system's random number generator failed")]
+    Random,
 }
 
 fn text_arg(text: &str) -> Result<String, CliError> {
@@ -256,6 +282,30 @@ fn write_file(path: &Path, content: &[u8]) -> Result<(), CliError> {
             err(e)
         })?;
     std::fs::rename(&tmp, path).map_err(err)
+}
+
+/// Completes on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(t) => t,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
 }
 
 /// Runs a parsed command.
@@ -482,6 +532,150 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
             }
             engine.flush(&b).await?;
             out(b.id());
+        }
+        Command::Invite { brief } => {
+            let id = engine.resolve(&brief).await?;
+            let fresh = crate::invite::Invite::generate(id).map_err(|_| CliError::Random)?;
+            let secret = engine
+                .store()
+                .set_brief_secret(id, &fresh.secret)
+                .await
+                .map_err(EngineError::from)?;
+            out(crate::invite::Invite { brief: id, secret }.encode());
+        }
+        Command::Join { code } => {
+            let invite = crate::invite::Invite::decode(&code)?;
+            engine
+                .store()
+                .insert_brief(invite.brief, "", Template::ProblemFirst.as_str())
+                .await
+                .map_err(EngineError::from)?;
+            engine
+                .store()
+                .set_brief_secret(invite.brief, &invite.secret)
+                .await
+                .map_err(EngineError::from)?;
+            out(format!(
+                "joined {}; it fills in when a peer that holds it is reached (groundwork serve)",
+                invite.brief
+            ));
+        }
+        Command::Serve {
+            listen,
+            peers,
+            no_mdns,
+        } => {
+            let mut cfg = crate::net::ServeConfig {
+                listen,
+                peers,
+                mdns: !no_mdns,
+                ..Default::default()
+            };
+            if let Some(ms) = std::env::var("GROUNDWORK_PRESENCE_TIMEOUT_MS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+            {
+                cfg.presence_timeout = std::time::Duration::from_millis(ms);
+                cfg.presence_renew = std::time::Duration::from_millis((ms / 2).max(1));
+            }
+            let placeholder = Engine::open(engine.data_dir()).await?;
+            let engine = std::mem::replace(engine, placeholder);
+            crate::net::serve(
+                engine,
+                cfg,
+                |addr| out(format!("listening on {addr}")),
+                shutdown_signal(),
+            )
+            .await?;
+        }
+        Command::Peers => {
+            let peers = engine.store().peers().await.map_err(EngineError::from)?;
+            if peers.is_empty() {
+                out("no peers seen yet");
+            }
+            for p in peers {
+                let name = if p.name.is_empty() {
+                    "(unknown)"
+                } else {
+                    &p.name
+                };
+                out(format!(
+                    "{}  {}  {}  {}  last seen {}",
+                    &p.device[..16],
+                    name,
+                    if p.address.is_empty() {
+                        "-"
+                    } else {
+                        &p.address
+                    },
+                    p.source,
+                    format_time(p.last_seen)
+                ));
+            }
+        }
+        Command::Status { brief } => {
+            let b = open(engine, &brief).await?;
+            let mine = engine.identity().device_id();
+            let my_clients: Vec<(u64, u32)> = {
+                let sv = b.state_vector();
+                b.client_members()
+                    .into_iter()
+                    .filter(|(_, m)| m.device == mine)
+                    .map(|(c, _)| (c, sv.get(&yrs::block::ClientID::new(c))))
+                    .collect()
+            };
+            let states = engine
+                .store()
+                .peer_states(b.id())
+                .await
+                .map_err(EngineError::from)?;
+            if states.is_empty() {
+                out(format!("{}: no peer has synced this brief yet", b.id()));
+            }
+            for st in states {
+                let name = if st.name.is_empty() {
+                    &st.device[..16]
+                } else {
+                    &st.name
+                };
+                let peer_sv = <yrs::StateVector as yrs::updates::decoder::Decode>::decode_v1(
+                    &st.state_vector,
+                )
+                .unwrap_or_default();
+                let missing: u64 = my_clients
+                    .iter()
+                    .map(|(c, have)| {
+                        u64::from(have.saturating_sub(peer_sv.get(&yrs::block::ClientID::new(*c))))
+                    })
+                    .sum();
+                let state = if missing == 0 {
+                    "has all of your changes".to_string()
+                } else {
+                    format!("has not seen {missing} of your changes")
+                };
+                out(format!(
+                    "{name}: {state} (as of {}); last seen {}",
+                    format_time(st.updated_at),
+                    format_time(st.last_seen.max(st.updated_at))
+                ));
+            }
+            let present = engine
+                .store()
+                .presence(b.id(), 60_000)
+                .await
+                .map_err(EngineError::from)?;
+            for p in present {
+                let v: serde_json::Value = serde_json::from_str(&p).unwrap_or_default();
+                out(format!(
+                    "here now: {} ({}){}",
+                    v["name"].as_str().unwrap_or("someone"),
+                    v["role"].as_str().unwrap_or("?"),
+                    v["section"]
+                        .as_str()
+                        .map(|s| format!(" in {s}"))
+                        .unwrap_or_default()
+                ));
+            }
         }
         Command::Stress {
             brief,

@@ -180,6 +180,26 @@ impl Engine {
         Ok(pending.len())
     }
 
+    /// True if row `seq` of a brief was loaded or written by this engine (so its content is
+    /// in the document this engine holds).
+    pub fn knows_row(&self, id: Uuid, seq: i64) -> bool {
+        self.logs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&id)
+            .is_some_and(|l| l.contains(&seq))
+    }
+
+    /// Records rows this engine applied to its document from the log (written by another
+    /// process).
+    pub fn note_rows(&self, id: Uuid, seqs: &[i64]) {
+        let mut map = self.logs.lock().unwrap_or_else(|p| p.into_inner());
+        let log = map.entry(id).or_default();
+        log.extend_from_slice(seqs);
+        log.sort_unstable();
+        log.dedup();
+    }
+
     fn set_log(&self, id: Uuid, seqs: Vec<i64>) {
         self.logs
             .lock()

@@ -6,15 +6,18 @@
 pub mod blob;
 pub mod brief;
 pub mod cli;
+pub mod discovery;
 pub mod engine;
 pub mod export;
 pub mod failpoint;
 pub mod identity;
 pub mod invite;
 pub mod model;
+pub mod net;
 pub mod store;
 pub mod sync;
 pub mod trace;
+pub mod transport;
 pub mod validate;
 
 pub use brief::{Brief, BriefError, Member};

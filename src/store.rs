@@ -874,6 +874,43 @@ impl Store {
             .collect()
     }
 
+    /// Replaces the presence rows of a brief (what the running peer currently sees).
+    pub async fn set_presence(
+        &self,
+        brief: Uuid,
+        states: &[(u64, String)],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM presence WHERE brief_id = ?")
+            .bind(brief.to_string())
+            .execute(&mut *tx)
+            .await?;
+        for (client, state) in states {
+            sqlx::query(
+                "INSERT INTO presence (brief_id, client_id, state, updated_at) VALUES (?, ?, ?, ?)",
+            )
+            .bind(brief.to_string())
+            .bind(*client as i64)
+            .bind(state)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Presence rows of a brief written within the last `max_age_ms`.
+    pub async fn presence(&self, brief: Uuid, max_age_ms: i64) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT state FROM presence WHERE brief_id = ? AND updated_at >= ? ORDER BY client_id",
+        )
+        .bind(brief.to_string())
+        .bind(now_ms() - max_age_ms)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Rows appended after `seq`, any brief: (seq, brief). Lets a long-running process notice
     /// what other processes (the CLI) wrote to the same data directory.
     pub async fn rows_after(&self, seq: i64) -> Result<Vec<(i64, Uuid)>, StoreError> {

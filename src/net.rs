@@ -1,0 +1,758 @@
+//! The peer service behind `groundwork serve`: listens for and dials peers, runs the Noise
+//! channel ([`crate::transport`]) and the sync protocol ([`crate::sync`]) for every shared
+//! brief, persists what arrives, picks up edits other processes (the CLI) write to the same
+//! database, and keeps presence. One hub task owns the engine and the open briefs; each
+//! connection has a reader and a writer task that talk to the hub over channels.
+
+use crate::brief::Brief;
+use crate::discovery::Discovery;
+use crate::engine::{Engine, EngineError};
+use crate::identity::hex;
+use crate::sync::{self, Frame, Session};
+use crate::transport;
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use uuid::Uuid;
+use yrs::sync::{Awareness, AwarenessUpdate, Message};
+use yrs::updates::decoder::Decode;
+use yrs::updates::encoder::Encode;
+
+#[derive(Debug, thiserror::Error)]
+pub enum NetError {
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error("mDNS: {0}")]
+    Discovery(String),
+}
+
+/// Settings of a running peer.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub listen: String,
+    pub peers: Vec<String>,
+    pub mdns: bool,
+    /// Group commit and change pick-up interval.
+    pub tick: Duration,
+    /// Every peer re-announces its state vectors this often (anti-entropy, status freshness).
+    pub resync: Duration,
+    /// A remote presence not renewed for this long is dropped.
+    pub presence_timeout: Duration,
+    /// Our own presence is renewed this often.
+    pub presence_renew: Duration,
+    /// A connection silent for this long is closed.
+    pub idle_timeout: Duration,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            listen: "0.0.0.0:7471".into(),
+            peers: Vec::new(),
+            mdns: true,
+            tick: Duration::from_millis(50),
+            resync: Duration::from_secs(2),
+            presence_timeout: Duration::from_secs(30),
+            presence_renew: Duration::from_secs(15),
+            idle_timeout: Duration::from_secs(20),
+        }
+    }
+}
+
+pub(crate) enum Event {
+    Connected {
+        id: u64,
+        hash: Vec<u8>,
+        remote: [u8; 32],
+        tx: mpsc::UnboundedSender<Vec<u8>>,
+        initiated: bool,
+        addr: String,
+    },
+    Frame {
+        id: u64,
+        bytes: Vec<u8>,
+    },
+    Closed {
+        id: u64,
+        reason: String,
+    },
+    Discovered {
+        addr: SocketAddr,
+    },
+}
+
+struct Conn {
+    tx: mpsc::UnboundedSender<Vec<u8>>,
+    session: Session,
+    device: String,
+    initiator_key: [u8; 32],
+    last_recv: Instant,
+}
+
+struct OpenBrief {
+    brief: Brief,
+    awareness: Awareness,
+    presence_dirty: bool,
+}
+
+struct Hub {
+    engine: Engine,
+    secret: [u8; 32],
+    public: [u8; 32],
+    name: String,
+    role: String,
+    cfg: ServeConfig,
+    briefs: HashMap<Uuid, OpenBrief>,
+    shared: Vec<(Uuid, [u8; 32])>,
+    conns: HashMap<u64, Conn>,
+    connected: Arc<Mutex<HashSet<[u8; 32]>>>,
+    last_seq: i64,
+    events: mpsc::UnboundedSender<Event>,
+    next_id: Arc<std::sync::atomic::AtomicU64>,
+    dialing: HashSet<SocketAddr>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Runs a peer until `shutdown` completes. Prints nothing; logs with tracing. `on_listen`
+/// receives the bound address once listening.
+pub async fn serve(
+    engine: Engine,
+    cfg: ServeConfig,
+    on_listen: impl FnOnce(SocketAddr),
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), NetError> {
+    let listener = TcpListener::bind(&cfg.listen)
+        .await
+        .map_err(|source| NetError::Listen {
+            addr: cfg.listen.clone(),
+            source,
+        })?;
+    let local_addr = listener.local_addr().map_err(|source| NetError::Listen {
+        addr: cfg.listen.clone(),
+        source,
+    })?;
+    on_listen(local_addr);
+    tracing::info!(%local_addr, device = %engine.identity().device_id(), "serving");
+    let (events, mut rx) = mpsc::unbounded_channel();
+    let identity = engine.identity().clone();
+    let shared = engine
+        .store()
+        .shared_briefs()
+        .await
+        .map_err(EngineError::from)?;
+    let last_seq = engine.store().max_seq().await.map_err(EngineError::from)?;
+    let mut hub = Hub {
+        secret: *identity.secret_bytes(),
+        public: identity.public,
+        name: identity.name.clone(),
+        role: identity.role.as_str().to_string(),
+        engine,
+        cfg: cfg.clone(),
+        briefs: HashMap::new(),
+        shared,
+        conns: HashMap::new(),
+        connected: Arc::default(),
+        last_seq,
+        events: events.clone(),
+        next_id: Arc::default(),
+        dialing: HashSet::new(),
+    };
+    // Briefs are opened up front so CLI edits are picked up and relayed from the start.
+    let ids: Vec<Uuid> = hub.shared.iter().map(|(id, _)| *id).collect();
+    for id in ids {
+        hub.ensure_open(id).await;
+    }
+    tokio::spawn(accept_loop(
+        listener,
+        hub.secret,
+        events.clone(),
+        hub.next_id.clone(),
+    ));
+    for peer in &cfg.peers {
+        hub.dial(peer.clone());
+    }
+    let _discovery = if cfg.mdns {
+        match Discovery::start(local_addr.port(), events.clone()) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                tracing::warn!(error = %e, "mDNS unavailable; peers can still be added with --peer");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let mut tick = tokio::time::interval(cfg.tick);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut last_resync = Instant::now();
+    let mut last_renew = Instant::now();
+    let mut last_shared = Instant::now();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            Some(ev) = rx.recv() => hub.on_event(ev).await,
+            _ = tick.tick() => {
+                hub.pick_up_rows().await;
+                if last_shared.elapsed() >= Duration::from_millis(500) {
+                    last_shared = Instant::now();
+                    hub.refresh_shared().await;
+                }
+                hub.relay_local();
+                if last_resync.elapsed() >= cfg.resync {
+                    last_resync = Instant::now();
+                    hub.resync();
+                    hub.drop_idle();
+                }
+                if last_renew.elapsed() >= cfg.presence_renew {
+                    last_renew = Instant::now();
+                    hub.renew_presence();
+                }
+                hub.expire_presence();
+                hub.flush_all().await;
+                hub.save_presence().await;
+            }
+        }
+    }
+    tracing::info!("shutting down");
+    hub.relay_local();
+    hub.flush_all().await;
+    for ob in hub.briefs.values_mut() {
+        ob.awareness.clean_local_state();
+    }
+    let ids: Vec<Uuid> = hub.briefs.keys().copied().collect();
+    for id in ids {
+        let _ = hub.engine.store().set_presence(id, &[]).await;
+    }
+    hub.conns.clear();
+    hub.engine.store().close().await;
+    Ok(())
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    secret: [u8; 32],
+    events: mpsc::UnboundedSender<Event>,
+    next_id: Arc<std::sync::atomic::AtomicU64>,
+) {
+    loop {
+        let Ok((stream, addr)) = listener.accept().await else {
+            continue;
+        };
+        let events = events.clone();
+        let next_id = next_id.clone();
+        tokio::spawn(async move {
+            let _ = stream.set_nodelay(true);
+            match transport::accept(stream, &secret).await {
+                Ok(ch) => {
+                    run_connection(ch, false, addr.to_string(), events, next_id).await;
+                }
+                Err(e) => tracing::warn!(%addr, error = %e, "handshake failed; connection dropped"),
+            }
+        });
+    }
+}
+
+/// Wires an established channel to the hub; returns when it closes.
+async fn run_connection(
+    ch: transport::Channel<TcpStream>,
+    initiated: bool,
+    addr: String,
+    events: mpsc::UnboundedSender<Event>,
+    next_id: Arc<std::sync::atomic::AtomicU64>,
+) {
+    let id = next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let remote = ch.remote_key;
+    let hash = ch.handshake_hash.clone();
+    let (mut reader, mut writer) = ch.split();
+    let (tx, mut out) = mpsc::unbounded_channel::<Vec<u8>>();
+    let mut writer_task = tokio::spawn(async move {
+        while let Some(frame) = out.recv().await {
+            if writer.write_frame(&frame).await.is_err() {
+                break;
+            }
+        }
+    });
+    if events
+        .send(Event::Connected {
+            id,
+            hash,
+            remote,
+            tx,
+            initiated,
+            addr,
+        })
+        .is_err()
+    {
+        return;
+    }
+    // The connection ends when the peer closes it, a read fails, or the hub drops its sender
+    // (misbehaviour, duplicate, idle): then the writer task ends and so does the socket.
+    let reason = loop {
+        tokio::select! {
+            read = reader.read_frame() => match read {
+                Ok(Some(bytes)) => {
+                    if events.send(Event::Frame { id, bytes }).is_err() {
+                        break "shutting down".to_string();
+                    }
+                }
+                Ok(None) => break "closed by peer".to_string(),
+                Err(e) => break e.to_string(),
+            },
+            _ = &mut writer_task => break "closed by this device".to_string(),
+        }
+    };
+    writer_task.abort();
+    let _ = events.send(Event::Closed { id, reason });
+}
+
+impl Hub {
+    fn dial(&mut self, target: String) {
+        let secret = self.secret;
+        let public = self.public;
+        let events = self.events.clone();
+        let next_id = self.next_id.clone();
+        let connected = self.connected.clone();
+        tokio::spawn(async move {
+            let mut backoff = Duration::from_millis(200);
+            let mut known: Option<[u8; 32]> = None;
+            loop {
+                let already = known.is_some_and(|k| lock(&connected).contains(&k));
+                if !already {
+                    let attempt = async {
+                        let stream = tokio::time::timeout(
+                            Duration::from_secs(5),
+                            TcpStream::connect(&target),
+                        )
+                        .await
+                        .map_err(|_| "connect timed out".to_string())?
+                        .map_err(|e| e.to_string())?;
+                        let _ = stream.set_nodelay(true);
+                        transport::connect(stream, &secret)
+                            .await
+                            .map_err(|e| e.to_string())
+                    };
+                    match attempt.await {
+                        Ok(ch) if ch.remote_key == public => {
+                            tracing::debug!(%target, "that address is this device; not dialing it");
+                            return;
+                        }
+                        Ok(ch) => {
+                            known = Some(ch.remote_key);
+                            backoff = Duration::from_millis(200);
+                            run_connection(
+                                ch,
+                                true,
+                                target.clone(),
+                                events.clone(),
+                                next_id.clone(),
+                            )
+                            .await;
+                        }
+                        Err(e) => tracing::debug!(%target, error = %e, "dial failed"),
+                    }
+                }
+                if events.is_closed() {
+                    return;
+                }
+                // jittered exponential backoff, at most 10 s
+                let jitter =
+                    Duration::from_millis(u64::from(crate::brief::random_client_id() as u32 % 200));
+                tokio::time::sleep(backoff + jitter).await;
+                backoff = (backoff * 2).min(Duration::from_secs(10));
+            }
+        });
+    }
+
+    async fn on_event(&mut self, ev: Event) {
+        match ev {
+            Event::Connected {
+                id,
+                hash,
+                remote,
+                tx,
+                initiated,
+                addr,
+            } => {
+                let device = hex(&remote);
+                let initiator_key = if initiated { self.public } else { remote };
+                // Two connections to the same device: both sides keep the one whose
+                // initiator has the smaller key.
+                if let Some((&old_id, old)) = self.conns.iter().find(|(_, c)| c.device == device) {
+                    if old.initiator_key < initiator_key {
+                        tracing::debug!(%device, "duplicate connection dropped");
+                        return;
+                    }
+                    self.conns.remove(&old_id);
+                }
+                tracing::info!(%device, %addr, "peer connected");
+                let source = if initiated { "dialed" } else { "incoming" };
+                let _ = self
+                    .engine
+                    .store()
+                    .upsert_peer(&device, "", &addr, source)
+                    .await;
+                let session = Session::new(&hash, self.public, remote);
+                let hello = session.hello(&self.name, &self.role, &self.shared);
+                let _ = tx.send(hello.encode());
+                lock(&self.connected).insert(remote);
+                self.conns.insert(
+                    id,
+                    Conn {
+                        tx,
+                        session,
+                        device,
+                        initiator_key,
+                        last_recv: Instant::now(),
+                    },
+                );
+            }
+            Event::Closed { id, reason } => {
+                if let Some(c) = self.conns.remove(&id) {
+                    tracing::info!(device = %c.device, %reason, "peer disconnected");
+                    let key = *c.session.remote_key();
+                    if !self.conns.values().any(|o| o.session.remote_key() == &key) {
+                        lock(&self.connected).remove(&key);
+                    }
+                }
+            }
+            Event::Frame { id, bytes } => {
+                if let Err(reason) = self.on_frame(id, &bytes).await {
+                    if let Some(c) = self.conns.remove(&id) {
+                        tracing::warn!(device = %c.device, %reason, "misbehaving peer disconnected");
+                        lock(&self.connected).remove(c.session.remote_key());
+                    }
+                }
+            }
+            Event::Discovered { addr } => {
+                if self.dialing.insert(addr) {
+                    tracing::info!(%addr, "discovered a peer");
+                    self.dial(addr.to_string());
+                }
+            }
+        }
+    }
+
+    async fn ensure_open(&mut self, id: Uuid) -> bool {
+        if self.briefs.contains_key(&id) {
+            return true;
+        }
+        match self.engine.open_brief(id).await {
+            Ok(ob) => {
+                let brief = ob.brief;
+                brief.enable_relay();
+                let mut awareness = Awareness::new(brief.doc().clone());
+                let me = serde_json::json!({
+                    "name": self.name, "role": self.role, "device": hex(&self.public), "section": null,
+                });
+                let _ = awareness.set_local_state(me);
+                self.briefs.insert(
+                    id,
+                    OpenBrief {
+                        brief,
+                        awareness,
+                        presence_dirty: true,
+                    },
+                );
+                true
+            }
+            Err(e) => {
+                tracing::warn!(brief = %id, error = %e, "cannot open brief");
+                false
+            }
+        }
+    }
+
+    async fn on_frame(&mut self, id: u64, bytes: &[u8]) -> Result<(), String> {
+        let frame = Frame::decode(bytes).map_err(|e| e.to_string())?;
+        let Some(conn) = self.conns.get_mut(&id) else {
+            return Ok(());
+        };
+        conn.last_recv = Instant::now();
+        match frame {
+            Frame::Ping => {
+                let _ = conn.tx.send(Frame::Pong.encode());
+            }
+            Frame::Pong => {}
+            Frame::Hello {
+                version,
+                name,
+                role,
+                tags,
+            } => {
+                if version != sync::PROTOCOL_VERSION {
+                    return Err(format!("protocol version {version}"));
+                }
+                let device = conn.device.clone();
+                let shared = self.shared.clone();
+                let new = conn.session.accept_tags(&tags, &shared);
+                let _ = self
+                    .engine
+                    .store()
+                    .upsert_peer(&device, &format!("{name} ({role})"), "", "")
+                    .await;
+                if !new.is_empty() {
+                    // Tell the peer about our briefs again: it may have matched nothing of
+                    // ours yet if it learned of a brief after its last Hello.
+                    let conn = &self.conns[&id];
+                    let hello = conn.session.hello(&self.name, &self.role, &self.shared);
+                    let _ = conn.tx.send(hello.encode());
+                }
+                for b in new {
+                    if self.ensure_open(b).await {
+                        tracing::info!(brief = %b, %device, "syncing brief with peer");
+                        self.send_brief(id, b, sync::step1(&self.briefs[&b].brief));
+                        if let Ok(update) = self.briefs[&b].awareness.update() {
+                            self.send_brief(id, b, Message::Awareness(update).encode_v1());
+                        }
+                    }
+                }
+            }
+            Frame::Brief { topic, message } => {
+                let Some(b) = conn.session.brief_for(&topic) else {
+                    tracing::debug!("frame for an unknown topic ignored");
+                    return Ok(());
+                };
+                let device = conn.device.clone();
+                let Some(ob) = self.briefs.get_mut(&b) else {
+                    return Ok(());
+                };
+                let handled = sync::handle(&ob.brief, &message).map_err(|e| e.to_string())?;
+                if let Some(aw) = &handled.awareness {
+                    let update =
+                        AwarenessUpdate::decode_v1(aw).map_err(|e| format!("awareness: {e}"))?;
+                    ob.awareness
+                        .apply_update(update)
+                        .map_err(|e| format!("awareness: {e}"))?;
+                    ob.presence_dirty = true;
+                }
+                let relay = ob.brief.take_relay();
+                let awareness_relay = handled.awareness.clone();
+                for r in handled.replies {
+                    self.send_brief(id, b, r);
+                }
+                if let Some(sv) = handled.peer_state_vector {
+                    let _ = self.engine.store().set_peer_state(&device, b, &sv).await;
+                }
+                for u in relay {
+                    self.broadcast(b, Some(id), sync::update_message(u));
+                }
+                if let Some(aw) = awareness_relay {
+                    let mut msg = Vec::new();
+                    msg.push(1u8);
+                    write_var_buf(&mut msg, &aw);
+                    self.broadcast(b, Some(id), msg);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn send_brief(&self, conn: u64, brief: Uuid, message: Vec<u8>) {
+        if let Some(c) = self.conns.get(&conn) {
+            if let Some(topic) = c.session.topic_for(brief) {
+                let _ = c.tx.send(Frame::Brief { topic, message }.encode());
+            }
+        }
+    }
+
+    fn broadcast(&self, brief: Uuid, except: Option<u64>, message: Vec<u8>) {
+        for (&cid, c) in &self.conns {
+            if Some(cid) == except {
+                continue;
+            }
+            if let Some(topic) = c.session.topic_for(brief) {
+                let _ = c.tx.send(
+                    Frame::Brief {
+                        topic,
+                        message: message.clone(),
+                    }
+                    .encode(),
+                );
+            }
+        }
+    }
+
+    /// Sends changes that did not come from a peer (CLI rows, local edits) to every peer.
+    fn relay_local(&mut self) {
+        let mut out = Vec::new();
+        for (id, ob) in &self.briefs {
+            for u in ob.brief.take_relay() {
+                out.push((*id, sync::update_message(u)));
+            }
+        }
+        for (id, m) in out {
+            self.broadcast(id, None, m);
+        }
+    }
+
+    async fn flush_all(&mut self) {
+        for (id, ob) in &self.briefs {
+            if ob.brief.has_pending() {
+                if let Err(e) = self.engine.flush(&ob.brief).await {
+                    tracing::error!(brief = %id, error = %e, "could not store changes; will retry");
+                }
+            }
+        }
+    }
+
+    /// Applies rows that other processes appended to this data directory.
+    async fn pick_up_rows(&mut self) {
+        let Ok(rows) = self.engine.store().rows_after(self.last_seq).await else {
+            return;
+        };
+        let mut per_brief: HashMap<Uuid, Vec<i64>> = HashMap::new();
+        for (seq, brief) in rows {
+            self.last_seq = self.last_seq.max(seq);
+            if self.briefs.contains_key(&brief) && !self.engine.knows_row(brief, seq) {
+                per_brief.entry(brief).or_default().push(seq);
+            }
+        }
+        for (brief, seqs) in per_brief {
+            let Ok(updates) = self.engine.store().load_rows(brief, &seqs).await else {
+                continue;
+            };
+            if let Some(ob) = self.briefs.get(&brief) {
+                if ob.brief.apply_stored(updates).is_ok() {
+                    self.engine.note_rows(brief, &seqs);
+                }
+            }
+        }
+    }
+
+    /// Notices briefs shared (invite/join) by the CLI while running.
+    async fn refresh_shared(&mut self) {
+        let Ok(shared) = self.engine.store().shared_briefs().await else {
+            return;
+        };
+        if shared == self.shared {
+            return;
+        }
+        self.shared = shared;
+        let ids: Vec<Uuid> = self.shared.iter().map(|(id, _)| *id).collect();
+        for id in ids {
+            self.ensure_open(id).await;
+        }
+        for c in self.conns.values() {
+            let _ = c.tx.send(
+                c.session
+                    .hello(&self.name, &self.role, &self.shared)
+                    .encode(),
+            );
+        }
+    }
+
+    fn resync(&self) {
+        for (&cid, c) in &self.conns {
+            for b in c.session.shared() {
+                if let Some(ob) = self.briefs.get(&b) {
+                    self.send_brief(cid, b, sync::step1(&ob.brief));
+                }
+            }
+        }
+    }
+
+    fn drop_idle(&mut self) {
+        let limit = self.cfg.idle_timeout;
+        let idle: Vec<u64> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| c.last_recv.elapsed() > limit)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in idle {
+            if let Some(c) = self.conns.remove(&id) {
+                tracing::info!(device = %c.device, "peer silent; connection closed");
+                lock(&self.connected).remove(c.session.remote_key());
+            }
+        }
+        for c in self.conns.values() {
+            let _ = c.tx.send(Frame::Ping.encode());
+        }
+    }
+
+    fn renew_presence(&mut self) {
+        let mut out = Vec::new();
+        for (id, ob) in self.briefs.iter_mut() {
+            if let Some(state) = ob.awareness.local_state_raw() {
+                ob.awareness.set_local_state_raw(state);
+                let me = ob.awareness.client_id();
+                if let Ok(update) = ob.awareness.update_with_clients([me]) {
+                    out.push((*id, Message::Awareness(update).encode_v1()));
+                }
+            }
+        }
+        for (id, m) in out {
+            self.broadcast(id, None, m);
+        }
+    }
+
+    fn expire_presence(&mut self) {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        let timeout = self.cfg.presence_timeout.as_millis() as u64;
+        for ob in self.briefs.values_mut() {
+            let me = ob.awareness.client_id();
+            let stale: Vec<_> = ob
+                .awareness
+                .iter()
+                .filter(|(id, st)| {
+                    *id != me && st.data.is_some() && now.saturating_sub(st.last_updated) > timeout
+                })
+                .map(|(id, _)| id)
+                .collect();
+            for id in stale {
+                ob.awareness.remove_state(id);
+                ob.presence_dirty = true;
+            }
+        }
+    }
+
+    async fn save_presence(&mut self) {
+        let mut writes = Vec::new();
+        for (id, ob) in self.briefs.iter_mut() {
+            if !ob.presence_dirty {
+                continue;
+            }
+            ob.presence_dirty = false;
+            let me = ob.awareness.client_id();
+            let states: Vec<(u64, String)> = ob
+                .awareness
+                .iter()
+                .filter(|(cid, _)| *cid != me)
+                .filter_map(|(cid, st)| st.data.map(|d| (cid.get(), d.to_string())))
+                .collect();
+            writes.push((*id, states));
+        }
+        for (id, states) in writes {
+            let _ = self.engine.store().set_presence(id, &states).await;
+        }
+    }
+}
+
+fn write_var_buf(out: &mut Vec<u8>, data: &[u8]) {
+    let mut n = data.len() as u64;
+    loop {
+        let b = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            out.push(b);
+            break;
+        }
+        out.push(b | 0x80);
+    }
+    out.extend_from_slice(data);
+}

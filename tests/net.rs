@@ -1,0 +1,360 @@
+//! Real `groundwork serve` processes on loopback: invites, sync both ways, CLI edits while
+//! serving, offline edits on both sides merging, relaying through a middle peer, a device
+//! without the invite learning nothing, and hostile peers being cut off while the others keep
+//! working. Waiting is done by polling for the expected state with a deadline.
+
+mod common;
+use common::*;
+use groundwork::sync::{Frame, Session};
+use groundwork::transport;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+use tokio::io::AsyncWriteExt;
+
+struct Peer {
+    child: Child,
+    addr: String,
+}
+
+impl Peer {
+    fn start(dir: &Path, peers: &[&str]) -> Peer {
+        let mut c = cmd(dir);
+        c.args(["serve", "--listen", "127.0.0.1:0", "--no-mdns"]);
+        for p in peers {
+            c.args(["--peer", p]);
+        }
+        c.env("GROUNDWORK_LOG", "info");
+        c.env("GROUNDWORK_PRESENCE_TIMEOUT_MS", "1500");
+        let mut child = c
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected: {line}"))
+            .to_string();
+        Peer { child, addr }
+    }
+
+    /// SIGTERM, and the process must exit 0.
+    fn stop(mut self) {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "serve exited with {status}");
+    }
+
+    fn alive(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn eventually(what: &str, limit: Duration, mut f: impl FnMut() -> bool) -> Duration {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if f() {
+            return start.elapsed();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("timed out after {limit:?} waiting for: {what}");
+}
+
+fn section(dir: &Path, id: &str, s: &str) -> String {
+    let out = run(dir, &["show", id, "--format", "json"]);
+    if !out.status.success() {
+        return String::new();
+    }
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    v["sections"][s].as_str().unwrap_or_default().to_string()
+}
+
+fn shared_brief(a: &Path, b: &Path) -> String {
+    ok(a, &["identity", "--name", "Dana", "--role", "pm"]);
+    ok(b, &["identity", "--name", "Eli", "--role", "engineer"]);
+    let id = ok(a, &["new", "Shared"]);
+    ok(a, &["set", &id, "problem", "written on A"]);
+    let code = ok(a, &["invite", &id]);
+    assert!(code.len() < 100 && !code.contains(&id));
+    ok(b, &["join", &code]);
+    id
+}
+
+#[test]
+fn two_peers_sync_both_ways_and_pick_up_cli_edits() {
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (a, b) = (da.path(), db.path());
+    let id = shared_brief(a, b);
+    let pa = Peer::start(a, &[]);
+    let pb = Peer::start(b, &[&pa.addr]);
+    eventually("B receives the brief", Duration::from_secs(15), || {
+        section(b, &id, "problem") == "written on A"
+    });
+    let t = eventually("a CLI edit on A reaches B", Duration::from_secs(5), {
+        ok(a, &["append", &id, "evidence", "edited while serving"]);
+        || section(b, &id, "evidence") == "edited while serving"
+    });
+    assert!(
+        t < Duration::from_secs(1),
+        "CLI edit took {t:?} to reach the peer"
+    );
+    ok(b, &["append", &id, "risks", "from B"]);
+    eventually("B's edit reaches A", Duration::from_secs(5), || {
+        section(a, &id, "risks") == "from B"
+    });
+    eventually(
+        "status says B has everything",
+        Duration::from_secs(10),
+        || ok(a, &["status", &id]).contains("Eli (engineer): has all of your changes"),
+    );
+    eventually(
+        "presence shows the other peer",
+        Duration::from_secs(5),
+        || ok(a, &["status", &id]).contains("here now: Eli (engineer)"),
+    );
+    pb.stop();
+    eventually(
+        "presence expires once B is gone",
+        Duration::from_secs(10),
+        || !ok(a, &["status", &id]).contains("here now: Eli"),
+    );
+    assert!(ok(a, &["peers"]).contains("Eli (engineer)"));
+    pa.stop();
+}
+
+#[test]
+fn offline_edits_on_both_sides_merge_and_relay_through_a_middle_peer() {
+    let (da, db, dc) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let (a, b, c) = (da.path(), db.path(), dc.path());
+    let id = shared_brief(a, b);
+    let code = ok(a, &["invite", &id]);
+    ok(c, &["join", &code]);
+    // first contact: A - B - C (C only knows B)
+    let pa = Peer::start(a, &[]);
+    let pb = Peer::start(b, &[&pa.addr]);
+    let pc = Peer::start(c, &[&pb.addr]);
+    eventually("C gets A's text through B", Duration::from_secs(15), || {
+        section(c, &id, "problem") == "written on A"
+    });
+    pa.stop();
+    pb.stop();
+    pc.stop();
+    // offline: a thousand edits on A and on C
+    ok(a, &["stress", &id, "--count", "1000", "--start", "0"]);
+    ok(c, &["stress", &id, "--count", "1000", "--start", "5000"]);
+    let pa = Peer::start(a, &[]);
+    let pb = Peer::start(b, &[&pa.addr]);
+    let pc = Peer::start(c, &[&pb.addr]);
+    let complete = |dir: &Path| {
+        let ev = section(dir, &id, "evidence");
+        let have: std::collections::HashSet<&str> = ev.split("\n\n").collect();
+        (0..1000).all(|i| have.contains(format!("edit-{i}").as_str()))
+            && (5000..6000).all(|i| have.contains(format!("edit-{i}").as_str()))
+    };
+    eventually("every edit on every peer", Duration::from_secs(30), || {
+        complete(a) && complete(b) && complete(c)
+    });
+    let (ea, ec) = (section(a, &id, "evidence"), section(c, &id, "evidence"));
+    assert_eq!(ea, ec, "peers disagree on order");
+    pa.stop();
+    pb.stop();
+    pc.stop();
+}
+
+#[test]
+fn a_device_without_the_invite_learns_nothing() {
+    let (da, dd) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (a, d) = (da.path(), dd.path());
+    ok(a, &["identity", "--name", "Dana"]);
+    let id = ok(a, &["new", "Secret roadmap"]);
+    ok(a, &["invite", &id]);
+    let pa = Peer::start(a, &[]);
+    // a real peer without the invite
+    let pd = Peer::start(d, &[&pa.addr]);
+    eventually("D connected to A", Duration::from_secs(10), || {
+        ok(d, &["peers"]).contains("Dana")
+    });
+    // an uninvited client that reads everything A sends until A's keep-alive ping
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let seen: Vec<Vec<u8>> = rt.block_on(async {
+        let stream = tokio::net::TcpStream::connect(&pa.addr).await.unwrap();
+        let ch = transport::connect(stream, &[9u8; 32]).await.unwrap();
+        let (mut r, _w) = ch.split();
+        let mut frames = Vec::new();
+        loop {
+            let f = tokio::time::timeout(Duration::from_secs(10), r.read_frame())
+                .await
+                .unwrap()
+                .unwrap()
+                .unwrap();
+            let done = Frame::decode(&f).unwrap() == Frame::Ping;
+            frames.push(f);
+            if done {
+                return frames;
+            }
+        }
+    });
+    let id_bytes = uuid::Uuid::parse_str(&id).unwrap();
+    for f in &seen {
+        match Frame::decode(f).unwrap() {
+            Frame::Hello { tags, name, .. } => {
+                assert_eq!(tags.len(), 1);
+                assert_eq!(name, "Dana");
+            }
+            Frame::Brief { .. } => panic!("an uninvited device received brief data"),
+            _ => {}
+        }
+        let hay = String::from_utf8_lossy(f);
+        assert!(!hay.contains(&id) && !hay.contains("Secret roadmap"));
+        assert!(!f.windows(16).any(|w| w == id_bytes.as_bytes()));
+    }
+    assert_eq!(ok(d, &["list"]), "", "D must not learn of the brief");
+    pd.stop();
+    pa.stop();
+}
+
+#[test]
+fn hostile_peers_are_cut_off_and_the_others_keep_syncing() {
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (a, b) = (da.path(), db.path());
+    let id = shared_brief(a, b);
+    let code = ok(a, &["invite", &id]);
+    let invite = groundwork::invite::Invite::decode(&code).unwrap();
+    let mut pa = Peer::start(a, &[]);
+    let pb = Peer::start(b, &[&pa.addr]);
+    eventually("B synced", Duration::from_secs(15), || {
+        section(b, &id, "problem") == "written on A"
+    });
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        // 1. random bytes instead of a handshake, and a truncated record
+        for junk in [
+            vec![0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3],
+            vec![0xff, 0xff, 1, 2],
+            vec![0, 48, 1],
+        ] {
+            let mut s = tokio::net::TcpStream::connect(&pa.addr).await.unwrap();
+            s.write_all(&junk).await.unwrap();
+            drop(s);
+        }
+        // 2. authenticated and invited, then malformed and hostile frames
+        let attacks: Vec<Vec<u8>> = vec![
+            vec![0xee, 1, 2, 3], // unknown frame type
+            vec![1, 0, 0],       // truncated hello
+            vec![],              // empty frame
+        ];
+        for attack in attacks {
+            let stream = tokio::net::TcpStream::connect(&pa.addr).await.unwrap();
+            let ch = transport::connect(stream, &[7u8; 32]).await.unwrap();
+            let (mut r, mut w) = ch.split();
+            w.write_frame(&attack).await.unwrap();
+            // A closes the connection: reading ends (possibly after its Hello)
+            let closed = tokio::time::timeout(Duration::from_secs(5), async {
+                loop {
+                    match r.read_frame().await {
+                        Ok(Some(_)) => continue,
+                        _ => return true,
+                    }
+                }
+            })
+            .await;
+            assert!(
+                closed.is_ok(),
+                "A did not cut off a peer that sent {attack:?}"
+            );
+        }
+        // an invited peer sending an update bomb and a deeply nested value
+        let bombs: Vec<Vec<u8>> = vec![vec![0, 2, 5, 0xff, 0xff, 0xff, 0xff, 0x0f], {
+            let mut u = vec![1u8, 1, 5, 0, 0x08, 1, b'x', 1];
+            u.extend(std::iter::repeat_n([117u8, 1], 5000).flatten());
+            let mut m = vec![0u8, 2];
+            let mut n = u.len();
+            loop {
+                let b = (n & 0x7f) as u8;
+                n >>= 7;
+                if n == 0 {
+                    m.push(b);
+                    break;
+                }
+                m.push(b | 0x80);
+            }
+            m.extend(u);
+            m
+        }];
+        for bomb in bombs {
+            let stream = tokio::net::TcpStream::connect(&pa.addr).await.unwrap();
+            let ch = transport::connect(stream, &[8u8; 32]).await.unwrap();
+            let mut session = Session::new(
+                &ch.handshake_hash,
+                {
+                    let s = x25519_dalek::StaticSecret::from([8u8; 32]);
+                    x25519_dalek::PublicKey::from(&s).to_bytes()
+                },
+                ch.remote_key,
+            );
+            let (mut r, mut w) = ch.split();
+            let hello = r.read_frame().await.unwrap().unwrap();
+            let Frame::Hello { tags, .. } = Frame::decode(&hello).unwrap() else {
+                panic!()
+            };
+            let briefs = [(invite.brief, invite.secret)];
+            assert_eq!(session.accept_tags(&tags, &briefs).len(), 1);
+            w.write_frame(&session.hello("mallory", "pm", &briefs).encode())
+                .await
+                .unwrap();
+            let topic = session.topic_for(invite.brief).unwrap();
+            w.write_frame(
+                &Frame::Brief {
+                    topic,
+                    message: bomb,
+                }
+                .encode(),
+            )
+            .await
+            .unwrap();
+            let closed = tokio::time::timeout(Duration::from_secs(5), async {
+                loop {
+                    match r.read_frame().await {
+                        Ok(Some(_)) => continue,
+                        _ => return,
+                    }
+                }
+            })
+            .await;
+            assert!(
+                closed.is_ok(),
+                "A did not cut off a peer that sent a hostile update"
+            );
+        }
+    });
+    assert!(pa.alive(), "A died");
+    ok(a, &["append", &id, "nogos", "still syncing"]);
+    eventually(
+        "B still syncs after the attacks",
+        Duration::from_secs(10),
+        || section(b, &id, "nogos") == "still syncing",
+    );
+    assert_eq!(section(a, &id, "problem"), "written on A");
+    pb.stop();
+    pa.stop();
+}
