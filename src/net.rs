@@ -67,6 +67,28 @@ impl Default for ServeConfig {
     }
 }
 
+/// What a front end (the desktop shell, a benchmark) sends to a running peer.
+#[derive(Debug)]
+pub enum Command {
+    /// A v1 update made by a local editor (e.g. the UI's Yjs document) for a brief: applied to
+    /// the engine's document, relayed to peers at once, stored at the next tick.
+    LocalUpdate { brief: Uuid, update: Vec<u8> },
+}
+
+/// What a running peer tells a front end.
+#[derive(Debug, Clone)]
+pub enum Notice {
+    /// Updates from a peer were applied to a brief (v1 updates, as integrated).
+    Changed { brief: Uuid, updates: Vec<Vec<u8>> },
+}
+
+/// Channels that connect a front end to [`serve_with`].
+#[derive(Default)]
+pub struct Frontend {
+    pub commands: Option<mpsc::UnboundedReceiver<Command>>,
+    pub notices: Option<mpsc::UnboundedSender<Notice>>,
+}
+
 pub(crate) enum Event {
     Connected {
         id: u64,
@@ -98,13 +120,18 @@ struct Conn {
 }
 
 struct OpenBrief {
-    brief: Brief,
+    brief: Arc<Brief>,
     awareness: Awareness,
     presence_dirty: bool,
 }
 
 struct Hub {
-    engine: Engine,
+    engine: Arc<Engine>,
+    /// Wakes the persistence task; it stores every open brief's outbox (group commit) off the
+    /// hub's path, so a slow fsync never delays frames.
+    flush_now: Arc<tokio::sync::Notify>,
+    open_list: Arc<Mutex<Vec<Arc<Brief>>>>,
+    db_jobs: mpsc::UnboundedSender<DbJob>,
     secret: [u8; 32],
     public: [u8; 32],
     name: String,
@@ -118,6 +145,7 @@ struct Hub {
     events: mpsc::UnboundedSender<Event>,
     next_id: Arc<std::sync::atomic::AtomicU64>,
     dialing: HashSet<SocketAddr>,
+    notices: Option<mpsc::UnboundedSender<Notice>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -132,6 +160,20 @@ pub async fn serve(
     on_listen: impl FnOnce(SocketAddr),
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), NetError> {
+    serve_with(engine, cfg, on_listen, shutdown, Frontend::default()).await
+}
+
+/// [`serve`] with channels to a front end.
+pub async fn serve_with(
+    engine: Engine,
+    cfg: ServeConfig,
+    on_listen: impl FnOnce(SocketAddr),
+    shutdown: impl std::future::Future<Output = ()>,
+    frontend: Frontend,
+) -> Result<(), NetError> {
+    let Frontend { commands, notices } = frontend;
+    let (_keep, fallback) = mpsc::unbounded_channel::<Command>();
+    let mut commands = commands.unwrap_or(fallback);
     let listener = TcpListener::bind(&cfg.listen)
         .await
         .map_err(|source| NetError::Listen {
@@ -152,7 +194,22 @@ pub async fn serve(
         .await
         .map_err(EngineError::from)?;
     let last_seq = engine.store().max_seq().await.map_err(EngineError::from)?;
+    let engine = Arc::new(engine);
+    let flush_now = Arc::new(tokio::sync::Notify::new());
+    let open_list: Arc<Mutex<Vec<Arc<Brief>>>> = Arc::default();
+    let stop_flusher = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (db_jobs, jobs_rx) = mpsc::unbounded_channel();
+    let flusher = tokio::spawn(persist(
+        engine.clone(),
+        open_list.clone(),
+        flush_now.clone(),
+        stop_flusher.clone(),
+        jobs_rx,
+    ));
     let mut hub = Hub {
+        db_jobs,
+        flush_now,
+        open_list,
         secret: *identity.secret_bytes(),
         public: identity.public,
         name: identity.name.clone(),
@@ -167,6 +224,7 @@ pub async fn serve(
         events: events.clone(),
         next_id: Arc::default(),
         dialing: HashSet::new(),
+        notices,
     };
     // Briefs are opened up front so CLI edits are picked up and relayed from the start.
     let ids: Vec<Uuid> = hub.shared.iter().map(|(id, _)| *id).collect();
@@ -203,6 +261,7 @@ pub async fn serve(
         tokio::select! {
             _ = &mut shutdown => break,
             Some(ev) = rx.recv() => hub.on_event(ev).await,
+            Some(cmd) = commands.recv() => hub.on_command(cmd),
             _ = tick.tick() => {
                 hub.pick_up_rows().await;
                 if last_shared.elapsed() >= Duration::from_millis(500) {
@@ -220,13 +279,16 @@ pub async fn serve(
                     hub.renew_presence();
                 }
                 hub.expire_presence();
-                hub.flush_all().await;
+                hub.flush_now.notify_one();
                 hub.save_presence().await;
             }
         }
     }
     tracing::info!("shutting down");
     hub.relay_local();
+    stop_flusher.store(true, std::sync::atomic::Ordering::SeqCst);
+    hub.flush_now.notify_one();
+    let _ = flusher.await;
     hub.flush_all().await;
     for ob in hub.briefs.values_mut() {
         ob.awareness.clean_local_state();
@@ -238,6 +300,65 @@ pub async fn serve(
     hub.conns.clear();
     hub.engine.store().close().await;
     Ok(())
+}
+
+/// Bookkeeping writes the hub hands to the persistence task, so its own path never waits
+/// on the database.
+enum DbJob {
+    PeerState {
+        device: String,
+        brief: Uuid,
+        sv: Vec<u8>,
+    },
+    Presence {
+        brief: Uuid,
+        states: Vec<(u64, String)>,
+    },
+    Peer {
+        device: String,
+        name: String,
+        addr: String,
+        source: String,
+    },
+}
+
+/// The persistence task: on every wake-up, stores each open brief's outbox.
+/// It is never cancelled mid-write: at shutdown `stop` is set and it ends after its pass.
+async fn persist(
+    engine: Arc<Engine>,
+    briefs: Arc<Mutex<Vec<Arc<Brief>>>>,
+    wake: Arc<tokio::sync::Notify>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    mut jobs: mpsc::UnboundedReceiver<DbJob>,
+) {
+    loop {
+        tokio::select! {
+            _ = wake.notified() => {}
+            Some(job) = jobs.recv() => {
+                let store = engine.store();
+                let r = match job {
+                    DbJob::PeerState { device, brief, sv } => store.set_peer_state(&device, brief, &sv).await,
+                    DbJob::Presence { brief, states } => store.set_presence(brief, &states).await,
+                    DbJob::Peer { device, name, addr, source } => store.upsert_peer(&device, &name, &addr, &source).await,
+                };
+                if let Err(e) = r {
+                    tracing::warn!(error = %e, "bookkeeping write failed");
+                }
+                continue;
+            }
+        }
+        let list: Vec<Arc<Brief>> = lock(&briefs).clone();
+        for b in list {
+            if b.has_pending() {
+                if let Err(e) = engine.flush(&b).await {
+                    tracing::error!(brief = %b.id(), error = %e, "could not store changes; will retry");
+                }
+            }
+        }
+        if stop.load(std::sync::atomic::Ordering::SeqCst) {
+            return;
+        }
+    }
 }
 
 async fn accept_loop(
@@ -398,11 +519,12 @@ impl Hub {
                 }
                 tracing::info!(%device, %addr, "peer connected");
                 let source = if initiated { "dialed" } else { "incoming" };
-                let _ = self
-                    .engine
-                    .store()
-                    .upsert_peer(&device, "", &addr, source)
-                    .await;
+                let _ = self.db_jobs.send(DbJob::Peer {
+                    device: device.clone(),
+                    name: String::new(),
+                    addr: addr.clone(),
+                    source: source.to_string(),
+                });
                 let session = Session::new(&hash, self.public, remote);
                 let hello = session.hello(&self.name, &self.role, &self.shared);
                 let _ = tx.send(hello.encode());
@@ -450,8 +572,9 @@ impl Hub {
         }
         match self.engine.open_brief(id).await {
             Ok(ob) => {
-                let brief = ob.brief;
+                let brief = Arc::new(ob.brief);
                 brief.enable_relay();
+                lock(&self.open_list).push(brief.clone());
                 let mut awareness = Awareness::new(brief.doc().clone());
                 let me = serde_json::json!({
                     "name": self.name, "role": self.role, "device": hex(&self.public), "section": null,
@@ -497,11 +620,12 @@ impl Hub {
                 let device = conn.device.clone();
                 let shared = self.shared.clone();
                 let new = conn.session.accept_tags(&tags, &shared);
-                let _ = self
-                    .engine
-                    .store()
-                    .upsert_peer(&device, &format!("{name} ({role})"), "", "")
-                    .await;
+                let _ = self.db_jobs.send(DbJob::Peer {
+                    device: device.clone(),
+                    name: format!("{name} ({role})"),
+                    addr: String::new(),
+                    source: String::new(),
+                });
                 if !new.is_empty() {
                     // Tell the peer about our briefs again: it may have matched nothing of
                     // ours yet if it learned of a brief after its last Hello.
@@ -529,21 +653,37 @@ impl Hub {
                     return Ok(());
                 };
                 let handled = sync::handle(&ob.brief, &message).map_err(|e| e.to_string())?;
+                // Awareness is relayed only when it told us something new: relaying every copy
+                // would echo around a mesh of peers forever.
+                let mut awareness_relay = None;
                 if let Some(aw) = &handled.awareness {
                     let update =
                         AwarenessUpdate::decode_v1(aw).map_err(|e| format!("awareness: {e}"))?;
-                    ob.awareness
-                        .apply_update(update)
+                    let summary = ob
+                        .awareness
+                        .apply_update_summary(update)
                         .map_err(|e| format!("awareness: {e}"))?;
-                    ob.presence_dirty = true;
+                    if summary.is_some_and(|s| !s.all_changes().is_empty()) {
+                        ob.presence_dirty = true;
+                        awareness_relay = Some(aw.clone());
+                    }
                 }
                 let relay = ob.brief.take_relay();
-                let awareness_relay = handled.awareness.clone();
+                if let (Some(n), true) = (&self.notices, handled.changed) {
+                    let _ = n.send(Notice::Changed {
+                        brief: b,
+                        updates: relay.clone(),
+                    });
+                }
                 for r in handled.replies {
                     self.send_brief(id, b, r);
                 }
                 if let Some(sv) = handled.peer_state_vector {
-                    let _ = self.engine.store().set_peer_state(&device, b, &sv).await;
+                    let _ = self.db_jobs.send(DbJob::PeerState {
+                        device: device.clone(),
+                        brief: b,
+                        sv,
+                    });
                 }
                 for u in relay {
                     self.broadcast(b, Some(id), sync::update_message(u));
@@ -557,6 +697,27 @@ impl Hub {
             }
         }
         Ok(())
+    }
+
+    fn on_command(&mut self, cmd: Command) {
+        match cmd {
+            Command::LocalUpdate { brief, update } => {
+                let Some(ob) = self.briefs.get(&brief) else {
+                    tracing::warn!(%brief, "update for a brief that is not open");
+                    return;
+                };
+                if let Err(e) = crate::validate::update_v1(&update)
+                    .map_err(|e| e.to_string())
+                    .and_then(|_| ob.brief.apply_update_v1(&update).map_err(|e| e.to_string()))
+                {
+                    tracing::warn!(%brief, error = %e, "local update rejected");
+                    return;
+                }
+                for u in ob.brief.take_relay() {
+                    self.broadcast(brief, None, sync::update_message(u));
+                }
+            }
+        }
     }
 
     fn send_brief(&self, conn: u64, brief: Uuid, message: Vec<u8>) {
@@ -738,7 +899,7 @@ impl Hub {
             writes.push((*id, states));
         }
         for (id, states) in writes {
-            let _ = self.engine.store().set_presence(id, &states).await;
+            let _ = self.db_jobs.send(DbJob::Presence { brief: id, states });
         }
     }
 }

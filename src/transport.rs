@@ -21,6 +21,13 @@ const MAX_RECORD: usize = 65535;
 const TAG_LEN: usize = 16;
 /// Plaintext bytes per record: the record minus the AEAD tag and the flags byte.
 const CHUNK: usize = MAX_RECORD - TAG_LEN - 1;
+/// Bytes this process has written to all channels (handshakes and records): for benchmarks.
+pub static BYTES_WRITTEN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn count(n: usize) {
+    BYTES_WRITTEN.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// How long a handshake may take before the connection is dropped.
 pub const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
@@ -71,6 +78,7 @@ async fn write_record<S: AsyncWrite + Unpin>(s: &mut S, data: &[u8]) -> Result<(
     let mut out = Vec::with_capacity(2 + data.len());
     out.extend_from_slice(&(data.len() as u16).to_be_bytes());
     out.extend_from_slice(data);
+    count(out.len());
     s.write_all(&out).await?;
     Ok(())
 }
@@ -243,6 +251,7 @@ impl<W: AsyncWrite + Unpin> ChannelWriter<W> {
             out.extend_from_slice(&(n as u16).to_be_bytes());
             out.extend_from_slice(&record[..n]);
         }
+        count(out.len());
         self.stream.write_all(&out).await?;
         self.stream.flush().await?;
         Ok(())

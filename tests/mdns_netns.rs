@@ -14,7 +14,13 @@ struct Netns {
 }
 
 fn ip(args: &[&str]) -> bool {
-    Command::new("ip").args(args).stdout(Stdio::null()).stderr(Stdio::null()).status().map(|s| s.success()).unwrap_or(false)
+    Command::new("ip")
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
 }
 
 impl Drop for Netns {
@@ -37,16 +43,26 @@ fn three_hosts_find_each_other_over_mdns_with_only_an_invite() {
         println!("note: cannot create network namespaces here (needs root and iproute2); mDNS test not run");
         return;
     }
-    let mut env = Netns { names: vec![bridge_ns.clone()], children: Vec::new() };
-    assert!(ip(&["-n", &bridge_ns, "link", "add", "br0", "type", "bridge"]));
+    let mut env = Netns {
+        names: vec![bridge_ns.clone()],
+        children: Vec::new(),
+    };
+    assert!(ip(&[
+        "-n", &bridge_ns, "link", "add", "br0", "type", "bridge"
+    ]));
     assert!(ip(&["-n", &bridge_ns, "link", "set", "br0", "up"]));
     let hosts: Vec<String> = (0..3).map(|i| format!("gwh{tag}{i}")).collect();
     for (i, h) in hosts.iter().enumerate() {
         assert!(ip(&["netns", "add", h]));
         env.names.push(h.clone());
         let (inner, outer) = (format!("eth{i}"), format!("p{tag}{i}"));
-        assert!(ip(&["link", "add", &inner, "netns", h, "type", "veth", "peer", "name", &outer, "netns", &bridge_ns]));
-        assert!(ip(&["-n", &bridge_ns, "link", "set", &outer, "master", "br0"]));
+        assert!(ip(&[
+            "link", "add", &inner, "netns", h, "type", "veth", "peer", "name", &outer, "netns",
+            &bridge_ns
+        ]));
+        assert!(ip(&[
+            "-n", &bridge_ns, "link", "set", &outer, "master", "br0"
+        ]));
         assert!(ip(&["-n", &bridge_ns, "link", "set", &outer, "up"]));
         let addr = format!("10.213.77.{}/24", i + 1);
         assert!(ip(&["-n", h, "addr", "add", &addr, "dev", &inner]));
@@ -81,10 +97,16 @@ fn three_hosts_find_each_other_over_mdns_with_only_an_invite() {
         v["sections"]["problem"] == "discovered" && v["title"] == "Found by mDNS"
     };
     while !(done(dirs[1].path()) && done(dirs[2].path())) {
-        assert!(start.elapsed() < Duration::from_secs(40), "hosts did not sync over mDNS within 40 s");
+        assert!(
+            start.elapsed() < Duration::from_secs(40),
+            "hosts did not sync over mDNS within 40 s"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
-    println!("both joined hosts synced over mDNS in {:?}", start.elapsed());
+    println!(
+        "both joined hosts synced over mDNS in {:?}",
+        start.elapsed()
+    );
     // discovery announced nothing identifying: the peers list shows the addresses found
     let peers = ok(dirs[1].path(), &["peers"]);
     assert!(peers.contains("10.213.77."), "{peers}");

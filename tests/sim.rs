@@ -323,12 +323,39 @@ async fn run(seed: u64) {
         rounds += 1;
         assert!(rounds < 1_000_000, "seed {seed}: sync does not quiesce");
     }
+    // Anti-entropy, as the running service does every couple of seconds: a round of state
+    // vectors from everyone. One round can answer with diffs computed before the answering
+    // peer had everything; lost data would survive any number of rounds.
+    for _round in 0..3 {
+        let view = |p: &Peer| serde_json::to_value(p.brief.view()).unwrap();
+        let first = view(&peers[0]);
+        if peers
+            .iter()
+            .all(|p| view(p) == first && p.brief.state_vector() == peers[0].brief.state_vector())
+        {
+            break;
+        }
+        for (i, p) in peers.iter().enumerate() {
+            let s1 = sync::step1(&p.brief);
+            net.broadcast(i, None, &s1);
+        }
+        while let Some(msg) = net.inflight.pop() {
+            deliver(&mut net, &mut peers, msg, seed);
+        }
+    }
     let expected = serde_json::to_value(peers[0].brief.view()).unwrap();
     let sv = peers[0].brief.state_vector();
     for (i, p) in peers.iter().enumerate() {
         let got = serde_json::to_value(p.brief.view()).unwrap();
         if got != expected {
             if let Ok(dir) = std::env::var("GROUNDWORK_SIM_DUMP") {
+                for (k, q) in peers.iter().enumerate() {
+                    eprintln!(
+                        "peer {k}: sv {:?} pending {}",
+                        q.brief.state_vector(),
+                        q.brief.has_missing_dependencies()
+                    );
+                }
                 let _ = std::fs::write(
                     format!("{dir}/expected.json"),
                     serde_json::to_string_pretty(&expected).unwrap(),

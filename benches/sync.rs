@@ -1,0 +1,494 @@
+//! Sync figures, side by side with the stock Yjs websocket relay (bench/yjs/relay-bench.mjs)
+//! in the same run:
+//! - latency from an edit on peer A to it being applied on peer B over loopback (p50, p99,
+//!   max over N edits at typing speed, one every 20 ms);
+//! - the time until B has applied all of an N-edit burst;
+//! - catch-up time and bytes on the wire after N edits of divergence on each side, against
+//!   the size of the missing updates;
+//! - ten peers on one machine each typing 5 edits a second: CPU and latency.
+//!
+//! Our peers are real `serve` hubs (TCP + Noise + sync) in this process; edits enter them the
+//! way the desktop UI's will (`Command::LocalUpdate`).
+//!
+//! Knobs: GROUNDWORK_BENCH_EDITS (10000), GROUNDWORK_BENCH_INTERVAL_MS (20),
+//! GROUNDWORK_BENCH_TEN_SECS (20).
+
+use groundwork::brief::{Brief, Member};
+use groundwork::net::{serve_with, Command, Frontend, Notice, ServeConfig};
+use groundwork::{Engine, Role, Section, Template};
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+use yrs::updates::decoder::Decode;
+
+fn env(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+struct Hub {
+    commands: mpsc::UnboundedSender<Command>,
+    notices: mpsc::UnboundedReceiver<Notice>,
+    addr: String,
+    stop: Option<oneshot::Sender<()>>,
+    done: tokio::task::JoinHandle<()>,
+}
+
+impl Hub {
+    async fn start(engine: Engine, peers: Vec<String>) -> Hub {
+        let (ctx, crx) = mpsc::unbounded_channel();
+        let (ntx, nrx) = mpsc::unbounded_channel();
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let (addr_tx, addr_rx) = oneshot::channel();
+        let cfg = ServeConfig {
+            listen: "127.0.0.1:0".into(),
+            peers,
+            mdns: false,
+            ..Default::default()
+        };
+        let done = tokio::spawn(async move {
+            let r = serve_with(
+                engine,
+                cfg,
+                move |a| {
+                    let _ = addr_tx.send(a.to_string());
+                },
+                async move {
+                    let _ = stop_rx.await;
+                },
+                Frontend {
+                    commands: Some(crx),
+                    notices: Some(ntx),
+                },
+            )
+            .await;
+            if let Err(e) = r {
+                eprintln!("hub failed: {e}");
+            }
+        });
+        let addr = addr_rx.await.expect("hub address");
+        Hub {
+            commands: ctx,
+            notices: nrx,
+            addr,
+            stop: Some(stop_tx),
+            done,
+        }
+    }
+
+    async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        let _ = self.done.await;
+    }
+}
+
+fn member(n: &str) -> Member {
+    Member {
+        device: n.into(),
+        name: n.into(),
+        role: Role::Engineer,
+    }
+}
+
+/// A shared brief in `dirs.len()` data directories, identical content, secrets set.
+async fn shared(dirs: &[&Path]) -> (Uuid, Vec<u8>) {
+    let e0 = Engine::open(dirs[0]).await.unwrap();
+    let b = e0.create("bench", Template::ProblemFirst).await.unwrap();
+    b.set_section(Section::Problem, "");
+    b.insert_text(Section::Problem, 0, "start");
+    e0.flush(&b).await.unwrap();
+    let state = b.encode_state_v1();
+    let secret = [42u8; 32];
+    for d in dirs {
+        let e = Engine::open(d).await.unwrap();
+        if *d != dirs[0] {
+            let copy = e.adopt(b.id()).await.unwrap();
+            copy.apply_update_v1(&state).unwrap();
+            e.flush(&copy).await.unwrap();
+        }
+        e.store().set_brief_secret(b.id(), &secret).await.unwrap();
+        e.store().close().await;
+    }
+    e0.store().close().await;
+    (b.id(), state)
+}
+
+/// An editor document (as the UI would hold) for a brief.
+fn editor(id: Uuid, state: &[u8], name: &str) -> Brief {
+    let ed = Brief::empty(id, member(name));
+    ed.apply_update_v1(state).unwrap();
+    ed.take_outbox();
+    ed
+}
+
+/// One keystroke in the editor: returns the update and the first clock of the editor's
+/// client in it (its key for matching deliveries).
+fn keystroke(ed: &Brief, i: u64) -> (Vec<u8>, u32) {
+    ed.insert_text(Section::Problem, 5 + i as u32, "x");
+    let mut out = ed.take_outbox();
+    let u = out.pop().expect("an update");
+    let lower = yrs::Update::decode_v1(&u).unwrap().state_vector_lower();
+    let clock = lower
+        .iter()
+        .find(|(c, _)| c.get() == ed.client_id())
+        .map(|(_, k)| *k)
+        .expect("the keystroke's own client");
+    (u, clock)
+}
+
+/// Latencies of notices matched to send times by (client, first clock), for the clients the
+/// update actually contains.
+fn matched(
+    n: &Notice,
+    client: u64,
+    sent: &HashMap<u32, Instant>,
+    now: Instant,
+    out: &mut Vec<Duration>,
+) {
+    let Notice::Changed { updates, .. } = n;
+    for u in updates {
+        if let Ok(up) = yrs::Update::decode_v1(u) {
+            for (c, clock) in up.state_vector_lower().iter() {
+                if c.get() == client {
+                    if let Some(t) = sent.get(clock) {
+                        out.push(now - *t);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn pct(v: &mut [Duration], p: f64) -> f64 {
+    v.sort();
+    v[((v.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1e3
+}
+
+async fn two_peers(n: u64, interval: Duration) -> (Vec<Duration>, Duration) {
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (id, state) = shared(&[da.path(), db.path()]).await;
+    let a = Hub::start(Engine::open(da.path()).await.unwrap(), vec![]).await;
+    let mut b = Hub::start(Engine::open(db.path()).await.unwrap(), vec![a.addr.clone()]).await;
+    let ed = editor(id, &state, "typist");
+    // warm up until B applies an edit from A (connection and sync established)
+    let mut sent = HashMap::new();
+    loop {
+        let (u, c) = keystroke(&ed, 0);
+        sent.insert(c, Instant::now());
+        a.commands
+            .send(Command::LocalUpdate {
+                brief: id,
+                update: u,
+            })
+            .unwrap();
+        if let Ok(Some(_)) =
+            tokio::time::timeout(Duration::from_millis(500), b.notices.recv()).await
+        {
+            break;
+        }
+    }
+    while b.notices.try_recv().is_ok() {}
+    sent.clear();
+    let mut lat = Vec::with_capacity(n as usize);
+    let start = Instant::now();
+    let mut next = Instant::now();
+    for i in 0..n {
+        let (u, c) = keystroke(&ed, i + 1);
+        sent.insert(c, Instant::now());
+        a.commands
+            .send(Command::LocalUpdate {
+                brief: id,
+                update: u,
+            })
+            .unwrap();
+        if !interval.is_zero() {
+            next += interval;
+            while Instant::now() < next {
+                match tokio::time::timeout_at(next.into(), b.notices.recv()).await {
+                    Ok(Some(notice)) => {
+                        matched(&notice, ed.client_id(), &sent, Instant::now(), &mut lat)
+                    }
+                    _ => break,
+                }
+            }
+        }
+    }
+    while (lat.len() as u64) < n {
+        match tokio::time::timeout(Duration::from_secs(60), b.notices.recv()).await {
+            Ok(Some(notice)) => matched(&notice, ed.client_id(), &sent, Instant::now(), &mut lat),
+            _ => panic!("B did not apply all edits ({} of {n})", lat.len()),
+        }
+    }
+    let total = start.elapsed();
+    b.stop().await;
+    a.stop().await;
+    (lat, total)
+}
+
+async fn catch_up(n: u64) -> (Duration, u64, u64) {
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (id, _) = shared(&[da.path(), db.path()]).await;
+    // diverge offline: n edits on each side, stored
+    let mut svs = Vec::new();
+    let mut docs = Vec::new();
+    for (d, name) in [(da.path(), "a"), (db.path(), "b")] {
+        let e = Engine::open(d).await.unwrap();
+        let b = e.open_brief(id).await.unwrap().brief;
+        for i in 0..n {
+            b.insert_text(
+                Section::Evidence,
+                i as u32,
+                if name == "a" { "a" } else { "b" },
+            );
+            if i % 500 == 0 {
+                e.flush(&b).await.unwrap();
+            }
+        }
+        e.flush(&b).await.unwrap();
+        svs.push(b.state_vector());
+        docs.push(b.encode_state_v1());
+        e.store().close().await;
+        let _ = member(name);
+    }
+    // what each side misses
+    let a_doc = editor(id, &docs[0], "x");
+    let b_doc = editor(id, &docs[1], "y");
+    let missing =
+        (a_doc.encode_diff_v1(&svs[1]).len() + b_doc.encode_diff_v1(&svs[0]).len()) as u64;
+    let target = {
+        a_doc.apply_update_v1(&docs[1]).unwrap();
+        a_doc.state_vector()
+    };
+    groundwork::transport::BYTES_WRITTEN.store(0, std::sync::atomic::Ordering::Relaxed);
+    let start = Instant::now();
+    let mut a = Hub::start(Engine::open(da.path()).await.unwrap(), vec![]).await;
+    let mut b = Hub::start(Engine::open(db.path()).await.unwrap(), vec![a.addr.clone()]).await;
+    // converged when each side has applied the other's diff
+    let (mut got_a, mut got_b) = (false, false);
+    while !(got_a && got_b) {
+        tokio::select! {
+            Some(Notice::Changed { .. }) = a.notices.recv() => got_a = true,
+            Some(Notice::Changed { .. }) = b.notices.recv() => got_b = true,
+        }
+    }
+    let took = start.elapsed();
+    let bytes = groundwork::transport::BYTES_WRITTEN.load(std::sync::atomic::Ordering::Relaxed);
+    b.stop().await;
+    a.stop().await;
+    for d in [da.path(), db.path()] {
+        let e = Engine::open(d).await.unwrap();
+        let sv = e.open_brief(id).await.unwrap().brief.state_vector();
+        assert_eq!(sv, target, "catch-up did not converge");
+        e.store().close().await;
+    }
+    (took, bytes, missing)
+}
+
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+async fn ten_peers(secs: u64) -> (Vec<Duration>, f64, usize) {
+    let dirs: Vec<tempfile::TempDir> = (0..10).map(|_| tempfile::tempdir().unwrap()).collect();
+    let paths: Vec<&Path> = dirs.iter().map(|d| d.path()).collect();
+    let (id, state) = shared(&paths).await;
+    let mut hubs: Vec<Hub> = Vec::new();
+    for d in &paths {
+        let peers = hubs.iter().map(|h| h.addr.clone()).collect();
+        hubs.push(Hub::start(Engine::open(d).await.unwrap(), peers).await);
+    }
+    let editors: Vec<Brief> = (0..10)
+        .map(|i| editor(id, &state, &format!("p{i}")))
+        .collect();
+    // warm up: every peer's edit reaches every other peer
+    let mut sent: Vec<HashMap<u32, Instant>> = vec![HashMap::new(); 10];
+    for (i, ed) in editors.iter().enumerate() {
+        let (u, c) = keystroke(ed, 0);
+        sent[i].insert(c, Instant::now());
+        hubs[i]
+            .commands
+            .send(Command::LocalUpdate {
+                brief: id,
+                update: u,
+            })
+            .unwrap();
+    }
+    let mut seen = [0usize; 10];
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while seen.iter().any(|s| *s < 9) && Instant::now() < deadline {
+        for (j, h) in hubs.iter_mut().enumerate() {
+            while let Ok(Notice::Changed { updates, .. }) = h.notices.try_recv() {
+                seen[j] += updates.len();
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let mut lat = Vec::new();
+    let cpu0 = cpu_seconds();
+    let start = Instant::now();
+    let every = Duration::from_millis(200); // 5 edits a second per peer
+    let mut next = Instant::now();
+    let mut k = 1u64;
+    let mut edits = 0usize;
+    while start.elapsed() < Duration::from_secs(secs) {
+        for (i, ed) in editors.iter().enumerate() {
+            let (u, c) = keystroke(ed, k);
+            sent[i].insert(c, Instant::now());
+            hubs[i]
+                .commands
+                .send(Command::LocalUpdate {
+                    brief: id,
+                    update: u,
+                })
+                .unwrap();
+            edits += 1;
+        }
+        k += 1;
+        next += every;
+        while Instant::now() < next {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            for h in hubs.iter_mut() {
+                while let Ok(n) = h.notices.try_recv() {
+                    let now = Instant::now();
+                    for (i, ed) in editors.iter().enumerate() {
+                        matched(&n, ed.client_id(), &sent[i], now, &mut lat);
+                    }
+                }
+            }
+        }
+    }
+    let wall = start.elapsed().as_secs_f64();
+    let cpu = (cpu_seconds() - cpu0) / wall * 100.0;
+    for h in hubs {
+        h.stop().await;
+    }
+    (lat, cpu, edits)
+}
+
+fn main() {
+    let n = env("GROUNDWORK_BENCH_EDITS", 10_000);
+    let interval = env("GROUNDWORK_BENCH_INTERVAL_MS", 20);
+    let ten_secs = env("GROUNDWORK_BENCH_TEN_SECS", 20);
+    if let Ok(filter) = std::env::var("GROUNDWORK_LOG") {
+        tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .init();
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+
+    // the reference, in the same run
+    let node_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/yjs");
+    let reference: Option<serde_json::Value> = if node_dir.join("node_modules").exists() {
+        let out = std::process::Command::new("node")
+            .arg(node_dir.join("relay-bench.mjs"))
+            .args([n.to_string(), interval.to_string()])
+            .output();
+        out.ok()
+            .and_then(|o| serde_json::from_slice(o.stdout.trim_ascii()).ok())
+    } else {
+        eprintln!("note: bench/yjs/node_modules missing (run scripts/bench.sh); no reference");
+        None
+    };
+
+    let (mut typing, _) = rt.block_on(two_peers(n, Duration::from_millis(interval)));
+    let (_, burst) = rt.block_on(two_peers(n, Duration::ZERO));
+    let (catch_time, wire, missing) = rt.block_on(catch_up(n));
+    let (mut ten, cpu, ten_edits) = rt.block_on(ten_peers(ten_secs));
+
+    let r = |k: &str| reference.as_ref().and_then(|v| v[k].as_f64());
+    let show = |v: Option<f64>| v.map(|x| format!("{x:.3}")).unwrap_or_else(|| "-".into());
+    println!();
+    println!(
+        "{:<58} {:>12} {:>14} {:>8}",
+        format!("{n} edits, one every {interval} ms, A -> B"),
+        "groundwork",
+        "yjs ws relay",
+        "ratio"
+    );
+    for (label, p, key, target) in [
+        ("latency p50 (ms)", 0.5, "p50_ms", ""),
+        ("latency p99 (ms)", 0.99, "p99_ms", "  (target <= 0.5)"),
+        ("latency max (ms)", 1.0, "max_ms", ""),
+    ] {
+        let ours = pct(&mut typing, p);
+        let theirs = r(key);
+        let ratio = theirs
+            .map(|t| format!("{:.2}", ours / t))
+            .unwrap_or_else(|| "-".into());
+        println!(
+            "{label:<58} {ours:>12.3} {:>14} {ratio:>8}{target}",
+            show(theirs)
+        );
+    }
+    let burst_ms = burst.as_secs_f64() * 1e3;
+    let ratio = r("burst_ms")
+        .map(|t| format!("{:.2}", burst_ms / t))
+        .unwrap_or_else(|| "-".into());
+    println!(
+        "{:<58} {burst_ms:>12.1} {:>14} {ratio:>8}  (target <= 0.25)",
+        format!("{n}-edit burst fully applied on B (ms)"),
+        show(r("burst_ms"))
+    );
+    println!();
+    println!(
+        "{:<58} {:>12.1}",
+        format!("catch-up after {n} offline edits on each side (ms)"),
+        catch_time.as_secs_f64() * 1e3
+    );
+    println!("{:<58} {:>12}", "bytes on the wire, both directions", wire);
+    println!(
+        "{:<58} {:>12}",
+        "size of the missing updates (both diffs)", missing
+    );
+    println!(
+        "{:<58} {:>12.2}  (target <= 1.2)",
+        "wire / missing",
+        wire as f64 / missing as f64
+    );
+    println!();
+    println!(
+        "{:<58} {:>12}",
+        format!("ten peers, 5 edits/s each, {ten_secs} s: edits"),
+        ten_edits
+    );
+    println!(
+        "{:<58} {:>12}",
+        "deliveries measured (edit x receiving peer)",
+        ten.len()
+    );
+    println!(
+        "{:<58} {:>12.3} / {:.3} / {:.3}",
+        "latency p50 / p99 / max (ms)",
+        pct(&mut ten, 0.5),
+        pct(&mut ten, 0.99),
+        pct(&mut ten, 1.0)
+    );
+    println!(
+        "{:<58} {:>11.1}%",
+        "CPU of all ten peers together (one core = 100%)", cpu
+    );
+}
