@@ -399,10 +399,20 @@ async fn run_connection(
     let (mut reader, mut writer) = ch.split();
     let (tx, mut out) = mpsc::unbounded_channel::<Vec<u8>>();
     let mut writer_task = tokio::spawn(async move {
+        // Everything queued goes out in one write: bursts cost one syscall, not one per frame.
+        let mut batch = Vec::new();
         while let Some(frame) = out.recv().await {
-            if writer.write_frame(&frame).await.is_err() {
+            batch.push(frame);
+            while batch.len() < 1024 {
+                match out.try_recv() {
+                    Ok(f) => batch.push(f),
+                    Err(_) => break,
+                }
+            }
+            if writer.write_frames(&batch).await.is_err() {
                 break;
             }
+            batch.clear();
         }
     });
     if events

@@ -226,30 +226,35 @@ impl<R: AsyncRead + Unpin> ChannelReader<R> {
 impl<W: AsyncWrite + Unpin> ChannelWriter<W> {
     /// Encrypts and writes one application frame.
     pub async fn write_frame(&mut self, frame: &[u8]) -> Result<(), TransportError> {
-        if frame.len() > MAX_FRAME {
-            return Err(TransportError::TooLarge);
-        }
-        let mut out = Vec::with_capacity(frame.len() + 64);
+        self.write_frames(std::slice::from_ref(&frame.to_vec()))
+            .await
+    }
+
+    /// Encrypts several frames and writes them with one write (a burst costs one syscall).
+    pub async fn write_frames(&mut self, frames: &[Vec<u8>]) -> Result<(), TransportError> {
+        let mut out = Vec::new();
         let mut record = vec![0u8; MAX_RECORD];
-        let mut chunks = frame.chunks(CHUNK).peekable();
-        if frame.is_empty() {
-            chunks = [].chunks(1).peekable();
-        }
         let mut plain = Vec::with_capacity(CHUNK + 1);
-        let mut wrote_any = false;
-        while let Some(chunk) = chunks.next() {
-            plain.clear();
-            plain.push(if chunks.peek().is_none() { 1 } else { 0 });
-            plain.extend_from_slice(chunk);
-            let n = lock(&self.noise).write_message(&plain, &mut record)?;
-            out.extend_from_slice(&(n as u16).to_be_bytes());
-            out.extend_from_slice(&record[..n]);
-            wrote_any = true;
-        }
-        if !wrote_any {
-            let n = lock(&self.noise).write_message(&[1], &mut record)?;
-            out.extend_from_slice(&(n as u16).to_be_bytes());
-            out.extend_from_slice(&record[..n]);
+        for frame in frames {
+            if frame.len() > MAX_FRAME {
+                return Err(TransportError::TooLarge);
+            }
+            let mut chunks = frame.chunks(CHUNK).peekable();
+            let mut wrote_any = false;
+            while let Some(chunk) = chunks.next() {
+                plain.clear();
+                plain.push(if chunks.peek().is_none() { 1 } else { 0 });
+                plain.extend_from_slice(chunk);
+                let n = lock(&self.noise).write_message(&plain, &mut record)?;
+                out.extend_from_slice(&(n as u16).to_be_bytes());
+                out.extend_from_slice(&record[..n]);
+                wrote_any = true;
+            }
+            if !wrote_any {
+                let n = lock(&self.noise).write_message(&[1], &mut record)?;
+                out.extend_from_slice(&(n as u16).to_be_bytes());
+                out.extend_from_slice(&record[..n]);
+            }
         }
         count(out.len());
         self.stream.write_all(&out).await?;
