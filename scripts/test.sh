@@ -16,4 +16,6 @@ cargo fmt --all -- --check
 echo "==> cargo clippy"
 cargo clippy --all-targets --locked -- -D warnings
 echo "==> cargo test"
-cargo test --all-targets --locked
+# unit, integration and doc tests; the benchmarks are run by scripts/bench.sh, not here
+cargo test --locked --lib --bins --tests
+cargo test --locked --doc

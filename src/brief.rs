@@ -69,7 +69,7 @@ pub struct Decision {
 }
 
 /// Input for a new decision-log entry.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct NewDecision {
     pub decision: String,
     pub context: String,

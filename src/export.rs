@@ -222,31 +222,7 @@ pub struct ParsedBrief {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ParsedDecision {
-    pub decision: NewDecisionData,
-}
-
-/// Decision fields as parsed (mirrors [`NewDecision`]).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct NewDecisionData {
-    pub decision: String,
-    pub context: String,
-    pub alternatives: String,
-    pub tradeoffs: String,
-    pub decided_by: Vec<Role>,
-    pub rests_on: Vec<Section>,
-}
-
-impl From<NewDecisionData> for NewDecision {
-    fn from(d: NewDecisionData) -> Self {
-        NewDecision {
-            decision: d.decision,
-            context: d.context,
-            alternatives: d.alternatives,
-            tradeoffs: d.tradeoffs,
-            decided_by: d.decided_by,
-            rests_on: d.rests_on,
-        }
-    }
+    pub decision: NewDecision,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -289,7 +265,7 @@ pub fn parse_markdown(bytes: &[u8]) -> Result<ParsedBrief, ImportError> {
     }
     let mut part = Part::Preamble;
     let mut current: Option<(Section, Vec<String>)> = None;
-    let mut decision: Option<NewDecisionData> = None;
+    let mut decision: Option<NewDecision> = None;
     let flush_section = |cur: &mut Option<(Section, Vec<String>)>, out: &mut ParsedBrief| {
         if let Some((s, body)) = cur.take() {
             let text = body.join("\n");
@@ -346,7 +322,7 @@ pub fn parse_markdown(bytes: &[u8]) -> Result<ParsedBrief, ImportError> {
                     out.decisions.push(ParsedDecision { decision: d });
                 }
                 let title = h.split_once(" — ").map(|(_, t)| t).unwrap_or(h);
-                decision = Some(NewDecisionData {
+                decision = Some(NewDecision {
                     decision: title.trim().to_string(),
                     ..Default::default()
                 });
@@ -411,7 +387,7 @@ fn section_for_heading(h: &str, template: Option<Template>) -> Option<Section> {
         })
 }
 
-fn parse_decision_line(line: &str, d: &mut NewDecisionData) {
+fn parse_decision_line(line: &str, d: &mut NewDecision) {
     let Some(rest) = line.strip_prefix("- **") else {
         return;
     };
@@ -449,7 +425,7 @@ pub fn fill_brief(brief: &Brief, parsed: &ParsedBrief) {
         brief.set_section(*section, text);
     }
     for d in &parsed.decisions {
-        let _ = brief.add_decision(d.decision.clone().into());
+        let _ = brief.add_decision(d.decision.clone());
     }
     for (role, kind, status, text) in &parsed.concerns {
         if let Ok(id) = brief.add_concern(*role, *kind, text) {

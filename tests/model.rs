@@ -7,6 +7,7 @@
 //! Seeded: the base seed is printed; GROUNDWORK_TEST_SEED=N replays one seed,
 //! GROUNDWORK_MODEL_SEEDS=N runs more seeds.
 
+mod common;
 use groundwork::brief::NewDecision;
 use groundwork::{Brief, ConcernKind, ConcernStatus, Engine, Role, Section, Template};
 use rand::seq::SliceRandom;
@@ -186,36 +187,17 @@ async fn run_seed(seed: u64, steps: usize) {
 
 #[test]
 fn random_sessions_converge_and_persist() {
-    let seeds: Vec<u64> = match std::env::var("GROUNDWORK_TEST_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-    {
-        Some(seed) => vec![seed],
-        None => {
-            let count: u64 = std::env::var("GROUNDWORK_MODEL_SEEDS")
-                .ok()
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(200);
-            let base: u64 = rand::random::<u32>() as u64;
-            println!("model test: base seed {base}, {count} seeds");
-            REGRESSION_SEEDS
-                .iter()
-                .copied()
-                .chain(base..base + count)
-                .collect()
-        }
-    };
+    let base: u64 = rand::random::<u32>() as u64;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    for seed in seeds {
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            rt.block_on(run_seed(seed, 150))
-        }));
-        if let Err(e) = result {
-            eprintln!("model test FAILED for seed {seed}; replay with GROUNDWORK_TEST_SEED={seed}");
-            std::panic::resume_unwind(e);
-        }
-    }
+    common::run_seeds(
+        "model test",
+        "GROUNDWORK_MODEL_SEEDS",
+        200,
+        base,
+        REGRESSION_SEEDS,
+        |seed| rt.block_on(run_seed(seed, 150)),
+    );
 }

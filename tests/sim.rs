@@ -8,6 +8,7 @@
 //! (client ids are drawn from the seed too, so a replay is exact); GROUNDWORK_SIM_DUMP=DIR
 //! writes the diverging views as JSON.
 
+mod common;
 use groundwork::brief::NewDecision;
 use groundwork::sync::{self, Frame, Session};
 use groundwork::{Brief, ConcernKind, Engine, Role, Section, Template};
@@ -387,43 +388,23 @@ async fn run(seed: u64) {
 
 #[test]
 fn peers_converge_under_drops_duplicates_reorders_partitions_and_restarts() {
-    let seeds: Vec<u64> = match std::env::var("GROUNDWORK_TEST_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-    {
-        Some(s) => vec![s],
-        None => {
-            let count: u64 = std::env::var("GROUNDWORK_SIM_SEEDS")
-                .ok()
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(1000);
-            // A fixed base keeps the default run reproducible; GROUNDWORK_SIM_BASE=random
-            // explores (seed 2530009313 is a known yrs failure, see the issue notes).
-            let base = match std::env::var("GROUNDWORK_SIM_BASE").ok().as_deref() {
-                Some("random") => rand::random::<u32>() as u64,
-                Some(v) => v.parse().unwrap_or(1),
-                None => 1,
-            };
-            println!("sync simulation: base seed {base}, {count} seeds");
-            REGRESSION_SEEDS
-                .iter()
-                .copied()
-                .chain(base..base + count)
-                .collect()
-        }
+    // A fixed base keeps the default run reproducible; GROUNDWORK_SIM_BASE=random explores
+    // (seed 2530009313 is a known yrs failure, see the issue notes).
+    let base = match std::env::var("GROUNDWORK_SIM_BASE").ok().as_deref() {
+        Some("random") => rand::random::<u32>() as u64,
+        Some(v) => v.parse().unwrap_or(1),
+        None => 1,
     };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    for seed in seeds {
-        if let Err(e) =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rt.block_on(run(seed))))
-        {
-            eprintln!(
-                "sync simulation FAILED for seed {seed}; replay with GROUNDWORK_TEST_SEED={seed}"
-            );
-            std::panic::resume_unwind(e);
-        }
-    }
+    common::run_seeds(
+        "sync simulation",
+        "GROUNDWORK_SIM_SEEDS",
+        1000,
+        base,
+        REGRESSION_SEEDS,
+        |seed| rt.block_on(run(seed)),
+    );
 }

@@ -61,3 +61,43 @@ pub fn assert_clean_error(stderr: &str) {
 pub fn show_json(dir: &Path, brief: &str) -> serde_json::Value {
     serde_json::from_str(&ok(dir, &["show", brief, "--format", "json"])).expect("show json")
 }
+
+/// The seeds a randomized test runs: `GROUNDWORK_TEST_SEED` alone if set (replay), otherwise
+/// the regression seeds plus `count_var` (default `count`) seeds from `base`. Runs `f` for each
+/// and names the failing seed before re-raising its panic.
+pub fn run_seeds(
+    name: &str,
+    count_var: &str,
+    count: u64,
+    base: u64,
+    regressions: &[u64],
+    mut f: impl FnMut(u64),
+) {
+    let seeds: Vec<u64> = match std::env::var("GROUNDWORK_TEST_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
+        Some(seed) => vec![seed],
+        None => {
+            let count = std::env::var(count_var)
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(count);
+            println!(
+                "{name}: base seed {base}, {count} seeds (+{} regression seeds)",
+                regressions.len()
+            );
+            regressions
+                .iter()
+                .copied()
+                .chain(base..base + count)
+                .collect()
+        }
+    };
+    for seed in seeds {
+        if let Err(e) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(seed))) {
+            eprintln!("{name} FAILED for seed {seed}; replay with GROUNDWORK_TEST_SEED={seed}");
+            std::panic::resume_unwind(e);
+        }
+    }
+}
