@@ -17,5 +17,5 @@ echo "==> cargo clippy"
 cargo clippy --all-targets --locked -- -D warnings
 echo "==> cargo test"
 # unit, integration and doc tests; the benchmarks are run by scripts/bench.sh, not here
-cargo test --locked --lib --bins --tests
 cargo test --locked --doc
+cargo test --locked --lib --bins --tests
