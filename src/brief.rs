@@ -390,6 +390,12 @@ impl Brief {
         Ok(())
     }
 
+    /// Applies an already decoded update received from a peer (see [`Brief::apply_update_v1`];
+    /// the caller has called `note_text` on its bytes).
+    pub(crate) fn apply_remote(&self, update: Update) -> Result<(), BriefError> {
+        self.apply(update)
+    }
+
     fn apply(&self, update: Update) -> Result<(), BriefError> {
         let mut txn = self.doc.transact_mut_with(REMOTE_ORIGIN);
         txn.apply_update(update)
@@ -557,7 +563,7 @@ impl Brief {
 
     /// Marks the document as possibly holding astral characters if `bytes` (an update) has a
     /// UTF-8 lead byte of a 4-byte sequence. Cheap and conservative.
-    fn note_text(&self, bytes: &[u8]) {
+    pub(crate) fn note_text(&self, bytes: &[u8]) {
         if bytes.iter().any(|b| (0xF0..=0xF4).contains(b)) {
             self.astral.store(true, Ordering::Relaxed);
         }

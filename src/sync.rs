@@ -354,16 +354,32 @@ pub fn handle(brief: &Brief, bytes: &[u8]) -> Result<Handled, SyncError> {
             out.peer_state_vector = Some(payload.to_vec());
         }
         (0, sub @ (1 | 2)) => {
-            validate::update_v1(payload)?;
-            let before = brief.state_vector();
+            let shape = validate::update_v1(payload)?;
+            let update =
+                yrs::Update::decode_v1(payload).map_err(|e| SyncError::Message(e.to_string()))?;
+            // Never hand yrs an update with a hole: Skip blocks, or a client's first block past
+            // what we hold (yrs 0.28 integrates such holes as placeholders, which it can later
+            // underflow replacing). Ask the sender for a contiguous diff instead.
+            let ours = brief.state_vector();
+            let gap = update
+                .state_vector_lower()
+                .iter()
+                .any(|(client, clock)| *clock > ours.get(client));
+            if shape.has_skips || gap {
+                if sub == 2 {
+                    out.replies.push(step1(brief));
+                }
+                return Ok(out);
+            }
+            brief.note_text(payload);
             let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                brief.apply_update_v1(payload)
+                brief.apply_remote(update)
             }));
             match applied {
                 Ok(r) => r?,
                 Err(_) => return Err(SyncError::Panicked),
             }
-            out.changed = brief.state_vector() != before;
+            out.changed = brief.state_vector() != ours;
             // A plain update that leaves a gap: ask the sender for what we miss. After a sync
             // step 2 (the sender's whole diff) asking again would only repeat it.
             if sub == 2 && brief.has_missing_dependencies() {

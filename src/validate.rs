@@ -37,6 +37,15 @@ pub enum ValidateError {
 struct Cursor<'a> {
     buf: &'a [u8],
     at: usize,
+    skips: bool,
+}
+
+/// What validation learned about an update.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Shape {
+    /// The update has Skip blocks (holes). yrs 0.28 integrates those as placeholders and can
+    /// later underflow replacing them, so the sync layer does not apply such updates.
+    pub has_skips: bool,
 }
 
 type R<T> = Result<T, ValidateError>;
@@ -230,8 +239,12 @@ fn json_depth(s: &str) -> usize {
 }
 
 /// Validates a v1-encoded update.
-pub fn update_v1(data: &[u8]) -> Result<(), ValidateError> {
-    let mut c = Cursor { buf: data, at: 0 };
+pub fn update_v1(data: &[u8]) -> Result<Shape, ValidateError> {
+    let mut c = Cursor {
+        buf: data,
+        at: 0,
+        skips: false,
+    };
     let clients = c.count(3)?;
     for _ in 0..clients {
         let blocks = c.count(1)?;
@@ -251,14 +264,18 @@ pub fn update_v1(data: &[u8]) -> Result<(), ValidateError> {
         }
     }
     match c.remaining() {
-        0 => Ok(()),
+        0 => Ok(Shape { has_skips: c.skips }),
         n => Err(ValidateError::Trailing(n)),
     }
 }
 
 /// Validates a v1-encoded state vector.
 pub fn state_vector_v1(data: &[u8]) -> Result<(), ValidateError> {
-    let mut c = Cursor { buf: data, at: 0 };
+    let mut c = Cursor {
+        buf: data,
+        at: 0,
+        skips: false,
+    };
     let n = c.count(2)?;
     for _ in 0..n {
         c.var()?;
