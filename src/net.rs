@@ -675,7 +675,8 @@ impl Hub {
                         .map_err(|e| format!("awareness: {e}"))?;
                     if summary.is_some_and(|s| !s.all_changes().is_empty()) {
                         ob.presence_dirty = true;
-                        awareness_relay = Some(aw.clone());
+                        // the message as received is exactly what the other peers need
+                        awareness_relay = Some(message.clone());
                     }
                 }
                 let relay = ob.brief.take_relay();
@@ -698,10 +699,7 @@ impl Hub {
                 for u in relay {
                     self.broadcast(b, Some(id), sync::update_message(u));
                 }
-                if let Some(aw) = awareness_relay {
-                    let mut msg = Vec::new();
-                    msg.push(1u8);
-                    write_var_buf(&mut msg, &aw);
+                if let Some(msg) = awareness_relay {
                     self.broadcast(b, Some(id), msg);
                 }
             }
@@ -912,18 +910,4 @@ impl Hub {
             let _ = self.db_jobs.send(DbJob::Presence { brief: id, states });
         }
     }
-}
-
-fn write_var_buf(out: &mut Vec<u8>, data: &[u8]) {
-    let mut n = data.len() as u64;
-    loop {
-        let b = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out.push(b);
-            break;
-        }
-        out.push(b | 0x80);
-    }
-    out.extend_from_slice(data);
 }
