@@ -96,6 +96,8 @@ pub struct Question {
     pub text: String,
     pub author: String,
     pub created_at: String,
+    /// Answered or dropped; kept in the brief, shown apart from the open ones.
+    pub resolved: bool,
 }
 
 /// The sign-off of one role, with its staleness worked out against the current text.
@@ -146,7 +148,7 @@ pub struct Brief {
     questions: ArrayRef,
     signoffs: MapRef,
     members: MapRef,
-    local: Member,
+    local: Mutex<Member>,
     member_recorded: AtomicBool,
     /// True once the document may hold characters outside the Basic Multilingual Plane (two
     /// UTF-16 units). Only then do character edits pay for snapping positions to character
@@ -267,7 +269,7 @@ impl Brief {
             questions,
             signoffs,
             members,
-            local,
+            local: Mutex::new(local),
             member_recorded: AtomicBool::new(false),
             astral: AtomicBool::new(false),
             outbox,
@@ -297,7 +299,7 @@ impl Brief {
             brief.meta.insert(&mut txn, "created_at", now_rfc3339());
             brief
                 .meta
-                .insert(&mut txn, "created_by", brief.local.device.clone());
+                .insert(&mut txn, "created_by", brief.local().device);
             brief.title.insert(&mut txn, 0, title);
         }
         brief
@@ -319,7 +321,7 @@ impl Brief {
             .doc
             .transact()
             .encode_state_as_update_v1(&StateVector::default());
-        let fresh = Brief::empty(self.id, self.local.clone());
+        let fresh = Brief::empty(self.id, self.local());
         // Our own encoding of a document we hold: decoding cannot fail, but stay total.
         if let Ok(update) = Update::decode_v1(&state) {
             let _ = fresh.apply_decoded(vec![update]);
@@ -339,15 +341,40 @@ impl Brief {
         self.doc.client_id().get()
     }
 
-    pub fn local_member(&self) -> &Member {
-        &self.local
+    /// The member this session edits as.
+    pub fn local(&self) -> Member {
+        lock(&self.local).clone()
+    }
+
+    /// Changes who this session edits as (the person renamed themselves or changed role); the
+    /// next edit records the new member for this session's client id.
+    pub fn set_local(&self, member: Member) {
+        *lock(&self.local) = member;
+        self.member_recorded.store(false, Ordering::Relaxed);
+    }
+
+    /// Records the local member as the author of another client id: a local editor (the UI's
+    /// Yjs document) edits under its own client id, on behalf of this device's person.
+    pub fn register_client(&self, client_id: u64) {
+        let m = self.local();
+        let mut txn = self.txn();
+        let value = Any::from(HashMap::from([
+            ("device".to_string(), Any::from(m.device)),
+            ("name".to_string(), Any::from(m.name)),
+            ("role".to_string(), Any::from(m.role.as_str())),
+        ]));
+        let key = client_id.to_string();
+        let same = matches!(self.members.get(&txn, &key), Some(Out::Any(ref a)) if *a == value);
+        if !same {
+            self.members.insert(&mut txn, key, value);
+        }
     }
 
     /// Starts a local write transaction, recording this session's member the first time.
     fn txn(&self) -> TransactionMut<'_> {
         let mut txn = self.doc.transact_mut();
         if !self.member_recorded.swap(true, Ordering::Relaxed) {
-            let m = &self.local;
+            let m = &self.local();
             let value = Any::from(HashMap::from([
                 ("device".to_string(), Any::from(m.device.clone())),
                 ("name".to_string(), Any::from(m.name.clone())),
@@ -662,8 +689,8 @@ impl Brief {
         let mut txn = self.txn();
         let digests = self.section_digests(&txn, Section::PROBLEM);
         let value = Any::from(HashMap::from([
-            ("name".to_string(), Any::from(self.local.name.clone())),
-            ("device".to_string(), Any::from(self.local.device.clone())),
+            ("name".to_string(), Any::from(self.local().name)),
+            ("device".to_string(), Any::from(self.local().device)),
             ("signed_at".to_string(), Any::from(now_rfc3339())),
             ("sections".to_string(), Any::from(digests)),
         ]));
@@ -732,10 +759,54 @@ impl Brief {
             ("tradeoffs", Any::from(d.tradeoffs)),
             ("decided_by", Any::from(by)),
             ("rests_on", Any::from(digests)),
-            ("author", Any::from(self.local.name.clone())),
+            ("author", Any::from(self.local().name)),
         ]);
         self.decisions.push_back(&mut txn, entry);
         Ok(id)
+    }
+
+    /// Rewrites a decision-log entry (found by id or unique prefix). Each field is its own key,
+    /// so concurrent edits of different fields merge. Editing re-affirms the decision against
+    /// the sections as they read now: the sections it rests on are re-recorded, which clears
+    /// the "changed since" flag.
+    pub fn edit_decision(&self, id_prefix: &str, d: NewDecision) -> Result<(), BriefError> {
+        if d.decision.trim().is_empty() {
+            return Err(BriefError::Empty("a decision"));
+        }
+        let mut txn = self.txn();
+        let m =
+            find_by_id(&self.decisions, &txn, id_prefix).ok_or_else(|| BriefError::NotFound {
+                what: "decision",
+                id: id_prefix.to_string(),
+            })?;
+        let digests = self.section_digests(&txn, &d.rests_on);
+        let by: Vec<Any> = d.decided_by.iter().map(|r| Any::from(r.as_str())).collect();
+        let fields = [
+            ("decision", Any::from(d.decision)),
+            ("context", Any::from(d.context)),
+            ("alternatives", Any::from(d.alternatives)),
+            ("tradeoffs", Any::from(d.tradeoffs)),
+            ("decided_by", Any::from(by)),
+            ("rests_on", Any::from(digests)),
+            ("edited_at", Any::from(now_rfc3339())),
+            ("edited_by", Any::from(self.local().name)),
+        ];
+        for (k, v) in fields {
+            m.insert(&mut txn, k, v);
+        }
+        Ok(())
+    }
+
+    /// Marks an open question resolved (or open again).
+    pub fn resolve_question(&self, id_prefix: &str, resolved: bool) -> Result<(), BriefError> {
+        let mut txn = self.txn();
+        let m =
+            find_by_id(&self.questions, &txn, id_prefix).ok_or_else(|| BriefError::NotFound {
+                what: "question",
+                id: id_prefix.to_string(),
+            })?;
+        m.insert(&mut txn, "resolved", resolved);
+        Ok(())
     }
 
     pub fn decisions(&self) -> Vec<Decision> {
@@ -792,7 +863,7 @@ impl Brief {
             ("kind", Any::from(kind.as_str())),
             ("text", Any::from(text)),
             ("status", Any::from(ConcernStatus::Open.as_str())),
-            ("author", Any::from(self.local.name.clone())),
+            ("author", Any::from(self.local().name)),
             ("created_at", Any::from(now_rfc3339())),
         ]);
         self.concerns.push_back(&mut txn, entry);
@@ -853,7 +924,7 @@ impl Brief {
         let entry = MapPrelim::from_iter([
             ("id", Any::from(id.clone())),
             ("text", Any::from(text)),
-            ("author", Any::from(self.local.name.clone())),
+            ("author", Any::from(self.local().name)),
             ("created_at", Any::from(now_rfc3339())),
         ]);
         self.questions.push_back(&mut txn, entry);
@@ -871,6 +942,7 @@ impl Brief {
                     text: any_str(m.get(&txn, "text")),
                     author: any_str(m.get(&txn, "author")),
                     created_at: any_str(m.get(&txn, "created_at")),
+                    resolved: matches!(m.get(&txn, "resolved"), Some(Out::Any(Any::Bool(true)))),
                 })
             })
             .collect()
@@ -947,6 +1019,31 @@ fn paragraphs(text: &str) -> Vec<String> {
         .map(|p| p.trim_matches('\n').to_string())
         .filter(|p| !p.trim().is_empty())
         .collect()
+}
+
+/// The entry of a log array (decisions, concerns, questions) whose id is `id_prefix` or, if
+/// none is, the only one that starts with it.
+fn find_by_id<T: ReadTxn>(array: &ArrayRef, txn: &T, id_prefix: &str) -> Option<MapRef> {
+    if id_prefix.is_empty() {
+        return None;
+    }
+    let mut matches = Vec::new();
+    for v in array.iter(txn) {
+        if let Out::YMap(m) = v {
+            let id = any_str(m.get(txn, "id"));
+            if id == id_prefix {
+                return Some(m);
+            }
+            if id.starts_with(id_prefix) {
+                matches.push(m);
+            }
+        }
+    }
+    if matches.len() == 1 {
+        matches.pop()
+    } else {
+        None
+    }
 }
 
 fn paragraph_prelim(text: &str) -> XmlElementPrelim {

@@ -326,6 +326,12 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
             let role = role.map(|r| r.parse::<Role>()).transpose()?;
             if name.is_some() || role.is_some() {
                 engine.set_identity(name.as_deref(), role).await?;
+                // the person said who they are: the app's first-run screen is done too
+                engine
+                    .store()
+                    .set_setting("profile_confirmed", "1")
+                    .await
+                    .map_err(EngineError::from)?;
             }
             let id = engine.identity();
             out(format!(

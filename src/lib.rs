@@ -10,6 +10,7 @@ pub mod discovery;
 pub mod engine;
 pub mod export;
 pub mod failpoint;
+pub mod frontend;
 pub mod identity;
 pub mod invite;
 pub mod model;

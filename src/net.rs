@@ -15,7 +15,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 use yrs::sync::{Awareness, AwarenessUpdate, Message};
 use yrs::updates::decoder::Decode;
@@ -68,11 +68,79 @@ impl Default for ServeConfig {
 }
 
 /// What a front end (the desktop shell, a benchmark) sends to a running peer.
-#[derive(Debug)]
 pub enum Command {
-    /// A v1 update made by a local editor (e.g. the UI's Yjs document) for a brief: applied to
-    /// the engine's document, relayed to peers at once, stored at the next tick.
+    /// A v1 update made by a local editor for a brief: applied to the engine's document,
+    /// relayed to peers at once, stored at the next tick.
     LocalUpdate { brief: Uuid, update: Vec<u8> },
+    /// Attaches a local editor (the UI's Yjs document) to a brief, opening it if needed: the
+    /// editor becomes one more peer of the engine's document. `out` receives y-sync messages
+    /// (sync step 2 with the whole state and a sync step 1 at once, then every change and
+    /// presence update from elsewhere). `client_id` is the editor's Yjs client id, recorded as
+    /// this device's person in the brief's members. Replies with the editor's id.
+    Attach {
+        brief: Uuid,
+        client_id: Option<u64>,
+        out: mpsc::UnboundedSender<Vec<u8>>,
+        reply: oneshot::Sender<Result<u64, FrontendError>>,
+    },
+    /// Detaches an editor; its presence is withdrawn.
+    Detach { editor: u64 },
+    /// A y-sync message from an attached editor (sync step 1/2, update, awareness). Handled
+    /// like a peer's message (validated, never trusted); what it changed is relayed to peers
+    /// and other editors at once. `reply` fires once the change is stored: that is the
+    /// acknowledgement.
+    Message {
+        editor: u64,
+        message: Vec<u8>,
+        reply: Option<oneshot::Sender<Result<(), FrontendError>>>,
+    },
+    /// Runs `op` on a brief's live document (opening it if needed), relays what it changed to
+    /// peers and editors, and replies with its result once the change is stored.
+    Edit {
+        brief: Uuid,
+        op: EditOp,
+        reply: oneshot::Sender<Result<serde_json::Value, FrontendError>>,
+    },
+    /// The person using this device changed name or role.
+    Profile { name: String, role: crate::Role },
+}
+
+/// An operation on a live brief; see [`Command::Edit`].
+pub type EditOp = Box<dyn FnOnce(&Brief) -> Result<serde_json::Value, FrontendError> + Send>;
+
+impl std::fmt::Debug for Command {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Command::LocalUpdate { brief, update } => {
+                write!(f, "LocalUpdate({brief}, {} bytes)", update.len())
+            }
+            Command::Attach { brief, .. } => write!(f, "Attach({brief})"),
+            Command::Detach { editor } => write!(f, "Detach({editor})"),
+            Command::Message {
+                editor, message, ..
+            } => {
+                write!(f, "Message({editor}, {} bytes)", message.len())
+            }
+            Command::Edit { brief, .. } => write!(f, "Edit({brief})"),
+            Command::Profile { name, role } => write!(f, "Profile({name}, {role})"),
+        }
+    }
+}
+
+/// Why a front end's command failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
+#[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
+pub enum FrontendError {
+    #[error("no brief {0} in this data directory")]
+    NoSuchBrief(String),
+    #[error("editor {0} is not attached")]
+    NotAttached(u64),
+    #[error("rejected: {0}")]
+    Rejected(String),
+    #[error("could not store the change: {0}")]
+    Storage(String),
+    #[error("the engine has stopped")]
+    Stopped,
 }
 
 /// What a running peer tells a front end.
@@ -119,6 +187,22 @@ struct Conn {
     last_recv: Instant,
 }
 
+/// Where a message came from, so relaying skips its sender.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    Peer(u64),
+    Editor(u64),
+    Local,
+}
+
+/// A local editor attached to one brief (see [`Command::Attach`]).
+struct Editor {
+    brief: Uuid,
+    tx: mpsc::UnboundedSender<Vec<u8>>,
+    /// Awareness client ids this editor announced; withdrawn when it detaches.
+    presence: HashSet<yrs::block::ClientID>,
+}
+
 struct OpenBrief {
     brief: Arc<Brief>,
     awareness: Awareness,
@@ -146,6 +230,8 @@ struct Hub {
     next_id: Arc<std::sync::atomic::AtomicU64>,
     dialing: HashSet<SocketAddr>,
     notices: Option<mpsc::UnboundedSender<Notice>>,
+    editors: HashMap<u64, Editor>,
+    next_editor: u64,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -225,6 +311,8 @@ pub async fn serve_with(
         next_id: Arc::default(),
         dialing: HashSet::new(),
         notices,
+        editors: HashMap::new(),
+        next_editor: 1,
     };
     // Briefs are opened up front so CLI edits are picked up and relayed from the start.
     let ids: Vec<Uuid> = hub.shared.iter().map(|(id, _)| *id).collect();
@@ -261,7 +349,7 @@ pub async fn serve_with(
         tokio::select! {
             _ = &mut shutdown => break,
             Some(ev) = rx.recv() => hub.on_event(ev).await,
-            Some(cmd) = commands.recv() => hub.on_command(cmd),
+            Some(cmd) = commands.recv() => hub.on_command(cmd).await,
             _ = tick.tick() => {
                 hub.pick_up_rows().await;
                 if last_shared.elapsed() >= Duration::from_millis(500) {
@@ -320,6 +408,11 @@ enum DbJob {
         addr: String,
         source: String,
     },
+    /// Store a brief's outbox now, then acknowledge.
+    Flush {
+        brief: Arc<Brief>,
+        done: Box<dyn FnOnce(Result<(), FrontendError>) + Send>,
+    },
 }
 
 /// The persistence task: on every wake-up, stores each open brief's outbox.
@@ -336,7 +429,16 @@ async fn persist(
             _ = wake.notified() => {}
             Some(job) = jobs.recv() => {
                 let store = engine.store();
+                if let DbJob::Flush { brief, done } = job {
+                    let r = engine.flush(&brief).await.map(|_| ()).map_err(|e| {
+                        tracing::error!(brief = %brief.id(), error = %e, "could not store changes; will retry");
+                        FrontendError::Storage(e.to_string())
+                    });
+                    done(r);
+                    continue;
+                }
                 let r = match job {
+                    DbJob::Flush { .. } => Ok(()),
                     DbJob::PeerState { device, brief, sv } => store.set_peer_state(&device, brief, &sv).await,
                     DbJob::Presence { brief, states } => store.set_presence(brief, &states).await,
                     DbJob::Peer { device, name, addr, source } => store.upsert_peer(&device, &name, &addr, &source).await,
@@ -583,6 +685,13 @@ impl Hub {
         match self.engine.open_brief(id).await {
             Ok(ob) => {
                 let brief = Arc::new(ob.brief);
+                // the person may have renamed themselves since the engine was opened
+                let mut member = brief.local();
+                if let Ok(role) = self.role.parse() {
+                    member.role = role;
+                }
+                member.name = self.name.clone();
+                brief.set_local(member);
                 brief.enable_relay();
                 lock(&self.open_list).push(brief.clone());
                 let mut awareness = Awareness::new(brief.doc().clone());
@@ -697,17 +806,17 @@ impl Hub {
                     });
                 }
                 for u in relay {
-                    self.broadcast(b, Some(id), sync::update_message(u));
+                    self.broadcast(b, Origin::Peer(id), sync::update_message(u));
                 }
                 if let Some(msg) = awareness_relay {
-                    self.broadcast(b, Some(id), msg);
+                    self.broadcast(b, Origin::Peer(id), msg);
                 }
             }
         }
         Ok(())
     }
 
-    fn on_command(&mut self, cmd: Command) {
+    async fn on_command(&mut self, cmd: Command) {
         match cmd {
             Command::LocalUpdate { brief, update } => {
                 let Some(ob) = self.briefs.get(&brief) else {
@@ -722,10 +831,222 @@ impl Hub {
                     return;
                 }
                 for u in ob.brief.take_relay() {
-                    self.broadcast(brief, None, sync::update_message(u));
+                    self.broadcast(brief, Origin::Local, sync::update_message(u));
+                }
+            }
+            Command::Attach {
+                brief,
+                client_id,
+                out,
+                reply,
+            } => {
+                let _ = reply.send(self.attach(brief, client_id, out).await);
+            }
+            Command::Detach { editor } => self.detach(editor),
+            Command::Message {
+                editor,
+                message,
+                reply,
+            } => {
+                let r = self.on_editor_message(editor, &message);
+                match (r, reply) {
+                    (Ok(Some(brief)), Some(reply)) => {
+                        let _ = self.db_jobs.send(DbJob::Flush {
+                            brief,
+                            done: Box::new(move |r| {
+                                let _ = reply.send(r);
+                            }),
+                        });
+                    }
+                    (Ok(_), Some(reply)) => {
+                        let _ = reply.send(Ok(()));
+                    }
+                    (Err(e), reply) => {
+                        tracing::warn!(editor, error = %e, "editor message rejected");
+                        if let Some(reply) = reply {
+                            let _ = reply.send(Err(e));
+                        }
+                    }
+                    (Ok(_), None) => {}
+                }
+            }
+            Command::Edit { brief, op, reply } => {
+                if !self.ensure_open(brief).await {
+                    let _ = reply.send(Err(FrontendError::NoSuchBrief(brief.to_string())));
+                    return;
+                }
+                let b = self.briefs[&brief].brief.clone();
+                let result = op(&b);
+                for u in b.take_relay() {
+                    self.broadcast(brief, Origin::Local, sync::update_message(u));
+                }
+                match result {
+                    Ok(value) if b.has_pending() => {
+                        let _ = self.db_jobs.send(DbJob::Flush {
+                            brief: b,
+                            done: Box::new(move |r| {
+                                let _ = reply.send(r.map(|_| value));
+                            }),
+                        });
+                    }
+                    other => {
+                        let _ = reply.send(other);
+                    }
+                }
+            }
+            Command::Profile { name, role } => {
+                self.name = name.clone();
+                self.role = role.as_str().to_string();
+                let mut out = Vec::new();
+                for (id, ob) in self.briefs.iter_mut() {
+                    let mut member = ob.brief.local();
+                    member.name = name.clone();
+                    member.role = role;
+                    ob.brief.set_local(member);
+                    let me = serde_json::json!({
+                        "name": self.name, "role": self.role, "device": hex(&self.public), "section": null,
+                    });
+                    if ob.awareness.set_local_state(me).is_ok() {
+                        let cid = ob.awareness.client_id();
+                        if let Ok(update) = ob.awareness.update_with_clients([cid]) {
+                            out.push((*id, Message::Awareness(update).encode_v1()));
+                        }
+                    }
+                }
+                for (id, m) in out {
+                    self.broadcast(id, Origin::Local, m);
+                }
+                let hellos: Vec<_> = self
+                    .conns
+                    .values()
+                    .map(|c| {
+                        (
+                            c.tx.clone(),
+                            c.session.hello(&self.name, &self.role, &self.shared),
+                        )
+                    })
+                    .collect();
+                for (tx, hello) in hellos {
+                    let _ = tx.send(hello.encode());
                 }
             }
         }
+    }
+
+    async fn attach(
+        &mut self,
+        brief: Uuid,
+        client_id: Option<u64>,
+        out: mpsc::UnboundedSender<Vec<u8>>,
+    ) -> Result<u64, FrontendError> {
+        if !self.ensure_open(brief).await {
+            return Err(FrontendError::NoSuchBrief(brief.to_string()));
+        }
+        let ob = &self.briefs[&brief];
+        if let Some(cid) = client_id {
+            if cid == ob.brief.client_id() || cid > u64::from(u32::MAX) {
+                return Err(FrontendError::Rejected(format!("client id {cid}")));
+            }
+            ob.brief.register_client(cid);
+        }
+        // The editor's document is new: hand it the whole state at once (no round trip), then
+        // ask for anything it has that we lack.
+        let state = ob.brief.encode_state_v1();
+        let _ = out.send(sync::encode(&Message::Sync(
+            yrs::sync::SyncMessage::SyncStep2(state),
+        )));
+        let _ = out.send(sync::step1(&ob.brief));
+        if let Ok(update) = ob.awareness.update() {
+            let _ = out.send(Message::Awareness(update).encode_v1());
+        }
+        let relay = ob.brief.take_relay();
+        for u in relay {
+            self.broadcast(brief, Origin::Local, sync::update_message(u));
+        }
+        let id = self.next_editor;
+        self.next_editor += 1;
+        self.editors.insert(
+            id,
+            Editor {
+                brief,
+                tx: out,
+                presence: HashSet::new(),
+            },
+        );
+        tracing::info!(%brief, editor = id, "editor attached");
+        Ok(id)
+    }
+
+    fn detach(&mut self, editor: u64) {
+        let Some(ed) = self.editors.remove(&editor) else {
+            return;
+        };
+        let Some(ob) = self.briefs.get_mut(&ed.brief) else {
+            return;
+        };
+        let ids: Vec<yrs::block::ClientID> = ed.presence.into_iter().collect();
+        for id in &ids {
+            ob.awareness.remove_state(*id);
+        }
+        ob.presence_dirty = true;
+        if let Ok(update) = ob.awareness.update_with_clients(ids) {
+            let msg = Message::Awareness(update).encode_v1();
+            self.broadcast(ed.brief, Origin::Editor(editor), msg);
+        }
+        tracing::info!(brief = %ed.brief, editor, "editor detached");
+    }
+
+    /// Handles a y-sync message from an editor. Returns the brief if its document changed.
+    fn on_editor_message(
+        &mut self,
+        editor: u64,
+        message: &[u8],
+    ) -> Result<Option<Arc<Brief>>, FrontendError> {
+        let ed = self
+            .editors
+            .get_mut(&editor)
+            .ok_or(FrontendError::NotAttached(editor))?;
+        let b = ed.brief;
+        let ob = self
+            .briefs
+            .get_mut(&b)
+            .ok_or(FrontendError::NoSuchBrief(b.to_string()))?;
+        let handled =
+            sync::handle(&ob.brief, message).map_err(|e| FrontendError::Rejected(e.to_string()))?;
+        let mut awareness_relay = None;
+        if let Some(aw) = &handled.awareness {
+            let update = AwarenessUpdate::decode_v1(aw)
+                .map_err(|e| FrontendError::Rejected(format!("awareness: {e}")))?;
+            ed.presence.extend(update.clients.keys().copied());
+            let summary = ob
+                .awareness
+                .apply_update_summary(update)
+                .map_err(|e| FrontendError::Rejected(format!("awareness: {e}")))?;
+            if summary.is_some_and(|s| !s.all_changes().is_empty()) {
+                ob.presence_dirty = true;
+            }
+            // an editor's renewal is relayed even when unchanged: it keeps its presence alive
+            awareness_relay = Some(message.to_vec());
+        }
+        let relay = ob.brief.take_relay();
+        let changed = handled.changed;
+        let brief = ob.brief.clone();
+        for r in handled.replies {
+            let _ = ed.tx.send(r);
+        }
+        if let (Some(n), true) = (&self.notices, changed) {
+            let _ = n.send(Notice::Changed {
+                brief: b,
+                updates: relay.clone(),
+            });
+        }
+        for u in relay {
+            self.broadcast(b, Origin::Editor(editor), sync::update_message(u));
+        }
+        if let Some(msg) = awareness_relay {
+            self.broadcast(b, Origin::Editor(editor), msg);
+        }
+        Ok(changed.then_some(brief))
     }
 
     fn send_brief(&self, conn: u64, brief: Uuid, message: Vec<u8>) {
@@ -736,9 +1057,16 @@ impl Hub {
         }
     }
 
-    fn broadcast(&self, brief: Uuid, except: Option<u64>, message: Vec<u8>) {
+    /// Sends a y-sync message about `brief` to every peer sharing it and every editor
+    /// attached to it, except where it came from.
+    fn broadcast(&self, brief: Uuid, except: Origin, message: Vec<u8>) {
+        for (&eid, e) in &self.editors {
+            if e.brief == brief && except != Origin::Editor(eid) {
+                let _ = e.tx.send(message.clone());
+            }
+        }
         for (&cid, c) in &self.conns {
-            if Some(cid) == except {
+            if except == Origin::Peer(cid) {
                 continue;
             }
             if let Some(topic) = c.session.topic_for(brief) {
@@ -762,7 +1090,7 @@ impl Hub {
             }
         }
         for (id, m) in out {
-            self.broadcast(id, None, m);
+            self.broadcast(id, Origin::Local, m);
         }
     }
 
@@ -863,7 +1191,7 @@ impl Hub {
             }
         }
         for (id, m) in out {
-            self.broadcast(id, None, m);
+            self.broadcast(id, Origin::Local, m);
         }
     }
 

@@ -1,0 +1,290 @@
+//! The IPC commands the UI calls. Each one parses its arguments into engine types (bad input
+//! is a typed error, never a panic) and calls the engine; none holds brief logic.
+
+use crate::AppState;
+use groundwork::frontend::{self, BriefOp, ExportFormat, LibraryEntry};
+use groundwork::model::{Role, Template};
+use groundwork::net::FrontendError;
+use serde::Serialize;
+use tauri::ipc::{Channel, InvokeBody, InvokeResponseBody, Request};
+use tauri::State;
+use uuid::Uuid;
+
+/// An error as the UI receives it: a stable kind and a sentence for people.
+#[derive(Debug, Serialize)]
+pub struct AppError {
+    pub kind: &'static str,
+    pub message: String,
+}
+
+impl From<FrontendError> for AppError {
+    fn from(e: FrontendError) -> AppError {
+        let kind = match &e {
+            FrontendError::NoSuchBrief(_) => "no_such_brief",
+            FrontendError::NotAttached(_) => "not_attached",
+            FrontendError::Rejected(_) => "rejected",
+            FrontendError::Storage(_) => "storage",
+            FrontendError::Stopped => "stopped",
+        };
+        AppError {
+            kind,
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<groundwork::EngineError> for AppError {
+    fn from(e: groundwork::EngineError) -> AppError {
+        AppError {
+            kind: "storage",
+            message: e.to_string(),
+        }
+    }
+}
+
+fn bad(message: impl Into<String>) -> AppError {
+    AppError {
+        kind: "rejected",
+        message: message.into(),
+    }
+}
+
+fn brief_id(s: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(s).map_err(|_| bad(format!("not a brief id: {s:?}")))
+}
+
+type Res<T> = Result<T, AppError>;
+
+#[derive(Serialize)]
+pub struct Profile {
+    name: String,
+    role: Role,
+    device: String,
+    /// False until the person confirmed name and role (the first-run screen).
+    confirmed: bool,
+    data_dir: String,
+    export_dir: String,
+    listen: Option<String>,
+    /// Benchmark mode (`GROUNDWORK_AUTOPILOT`), see `scripts/bench-app.sh`.
+    autopilot: Option<String>,
+}
+
+#[tauri::command]
+pub async fn profile(state: State<'_, AppState>) -> Res<Profile> {
+    let engine = state.handle.engine().await;
+    let id = engine.identity();
+    let confirmed = engine
+        .store()
+        .setting("profile_confirmed")
+        .await
+        .map_err(|e| AppError::from(groundwork::EngineError::from(e)))?
+        .is_some();
+    Ok(Profile {
+        name: id.name.clone(),
+        role: id.role,
+        device: id.device_id(),
+        confirmed,
+        data_dir: state.data_dir.display().to_string(),
+        export_dir: state.export_dir.display().to_string(),
+        listen: state
+            .listen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone(),
+        autopilot: std::env::var("GROUNDWORK_AUTOPILOT").ok(),
+    })
+}
+
+/// A figure reported by the UI (time to interactive, brief open, save acknowledgements).
+/// Logged; with `GROUNDWORK_METRICS` set also printed on stdout with the wall-clock time in
+/// milliseconds, for `scripts/bench-app.sh`.
+#[tauri::command]
+pub fn metric(name: String, value: f64, detail: String) {
+    tracing::debug!(%name, value, "metric");
+    if std::env::var_os("GROUNDWORK_METRICS").is_some() {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis())
+            .unwrap_or(0);
+        let name: String = name
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .take(40)
+            .collect();
+        let detail: String = detail
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(200_000)
+            .collect();
+        println!("METRIC {name} {value} {now} {detail}");
+    }
+}
+
+#[tauri::command]
+pub async fn set_profile(state: State<'_, AppState>, name: String, role: String) -> Res<()> {
+    let role: Role = role.parse().map_err(|e| bad(format!("{e}")))?;
+    Ok(state.handle.set_profile(&name, role).await?)
+}
+
+#[derive(Serialize)]
+pub struct TemplateInfo {
+    id: Template,
+    label: &'static str,
+    sections: Vec<(groundwork::Section, &'static str)>,
+}
+
+#[tauri::command]
+pub fn templates() -> Vec<TemplateInfo> {
+    Template::ALL
+        .iter()
+        .map(|t| TemplateInfo {
+            id: *t,
+            label: t.label(),
+            sections: t
+                .sections()
+                .iter()
+                .map(|(s, _)| (*s, t.heading(*s)))
+                .collect(),
+        })
+        .collect()
+}
+
+#[tauri::command]
+pub async fn list_briefs(state: State<'_, AppState>, query: String) -> Res<Vec<LibraryEntry>> {
+    let engine = state.handle.engine().await;
+    Ok(state.library.list(&engine, &query).await?)
+}
+
+#[tauri::command]
+pub async fn create_brief(
+    state: State<'_, AppState>,
+    title: String,
+    template: String,
+) -> Res<String> {
+    let template: Template = template.parse().map_err(|e| bad(format!("{e}")))?;
+    let title = title.trim();
+    if title.is_empty() || title.chars().count() > 200 {
+        return Err(bad("a title must have 1 to 200 characters"));
+    }
+    let engine = state.handle.engine().await;
+    let b = engine.create(title, template).await?;
+    Ok(b.id().to_string())
+}
+
+#[tauri::command]
+pub async fn import_markdown(state: State<'_, AppState>, markdown: String) -> Res<String> {
+    let engine = state.handle.engine().await;
+    Ok(frontend::import_markdown(&engine, &markdown)
+        .await?
+        .to_string())
+}
+
+/// Attaches the UI's Yjs document for a brief. The engine's y-sync messages arrive on
+/// `channel` as raw bytes; returns the editor id that `sync` and `close_brief` take.
+#[tauri::command]
+pub async fn open_brief(
+    state: State<'_, AppState>,
+    brief: String,
+    client_id: u64,
+    channel: Channel<InvokeResponseBody>,
+) -> Res<u64> {
+    let id = brief_id(&brief)?;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
+    let editor = state.handle.attach(id, Some(client_id), tx).await?;
+    let handle = state.handle.clone();
+    tauri::async_runtime::spawn(async move {
+        while let Some(msg) = rx.recv().await {
+            if channel.send(InvokeResponseBody::Raw(msg)).is_err() {
+                break;
+            }
+        }
+        handle.detach(editor);
+    });
+    Ok(editor)
+}
+
+#[tauri::command]
+pub fn close_brief(state: State<'_, AppState>, editor: u64) {
+    state.handle.detach(editor);
+}
+
+/// One y-sync message from an editor, as the raw request body with the editor id in the
+/// `editor` header. Returns once what it changed is stored (the acknowledgement).
+#[tauri::command]
+pub async fn sync(state: State<'_, AppState>, request: Request<'_>) -> Res<()> {
+    let editor: u64 = request
+        .headers()
+        .get("editor")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| bad("missing editor header"))?;
+    let bytes = match request.body() {
+        InvokeBody::Raw(bytes) => bytes.clone(),
+        // On Linux the IPC may travel by postMessage, which turns a Uint8Array into JSON.
+        InvokeBody::Json(v) => json_bytes(v).ok_or_else(|| bad("a sync message must be bytes"))?,
+    };
+    Ok(state.handle.message(editor, bytes).await?)
+}
+
+/// Bytes from the JSON forms a Uint8Array takes: `[1,2]` or `{"0":1,"1":2}`. Anything else,
+/// or a value outside 0..=255, is refused.
+fn json_bytes(v: &serde_json::Value) -> Option<Vec<u8>> {
+    const MAX: usize = 64 * 1024 * 1024;
+    let byte = |x: &serde_json::Value| x.as_u64().filter(|n| *n <= 255).map(|n| n as u8);
+    match v {
+        serde_json::Value::Array(a) if a.len() <= MAX => a.iter().map(byte).collect(),
+        serde_json::Value::Object(m) if m.len() <= MAX => {
+            let mut out = vec![0u8; m.len()];
+            for (k, x) in m {
+                let i: usize = k.parse().ok()?;
+                *out.get_mut(i)? = byte(x)?;
+            }
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
+#[tauri::command]
+pub async fn brief_op(
+    state: State<'_, AppState>,
+    brief: String,
+    op: serde_json::Value,
+) -> Res<serde_json::Value> {
+    let id = brief_id(&brief)?;
+    let op = BriefOp::from_json(op)?;
+    Ok(state.handle.apply(id, op).await?)
+}
+
+#[derive(Serialize)]
+pub struct Exported {
+    path: String,
+    bytes: usize,
+}
+
+/// Renders the brief from its live document and writes it to the export folder.
+#[tauri::command]
+pub async fn export_brief(
+    state: State<'_, AppState>,
+    brief: String,
+    format: String,
+) -> Res<Exported> {
+    let id = brief_id(&brief)?;
+    let format: ExportFormat = serde_json::from_value(serde_json::Value::String(format))
+        .map_err(|_| bad("format must be markdown, html or json"))?;
+    let content = state.handle.apply(id, BriefOp::Render { format }).await?;
+    let content = content.as_str().unwrap_or_default().to_string();
+    let title = state
+        .handle
+        .apply(id, BriefOp::View)
+        .await?
+        .get("title")
+        .and_then(|t| t.as_str())
+        .unwrap_or("brief")
+        .to_string();
+    let path = frontend::write_export(&state.export_dir, &title, format, &content)?;
+    Ok(Exported {
+        path: path.display().to_string(),
+        bytes: content.len(),
+    })
+}

@@ -1,0 +1,189 @@
+//! Groundwork's desktop shell: one Tauri 2 window over the `groundwork` engine. It runs the
+//! engine's peer in-process (so a running app is a full peer on the LAN) and turns IPC calls
+//! into engine calls; every rule about briefs lives in the engine (`groundwork::frontend`).
+//!
+//! The UI's Yjs document per open brief is one more peer of the engine's document: y-sync
+//! messages go UI→engine through `sync` (raw bytes, acknowledged once stored) and
+//! engine→UI through a channel opened by `open_brief`.
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+
+use groundwork::frontend::{Handle, Library};
+use groundwork::net::{self, Frontend, ServeConfig};
+use groundwork::Engine;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use tauri::Manager;
+use tokio::sync::{mpsc, oneshot};
+
+/// What the IPC commands share.
+pub struct AppState {
+    pub handle: Handle,
+    pub library: Library,
+    pub data_dir: PathBuf,
+    pub export_dir: PathBuf,
+    pub listen: Mutex<Option<String>>,
+    shutdown: Mutex<Option<oneshot::Sender<()>>>,
+    serving: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
+}
+
+fn data_dir() -> Result<PathBuf, String> {
+    std::env::var_os("GROUNDWORK_DATA_DIR")
+        .map(PathBuf::from)
+        .or_else(groundwork::engine::default_data_dir)
+        .ok_or_else(|| "no data directory: set GROUNDWORK_DATA_DIR".to_string())
+}
+
+fn export_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("GROUNDWORK_EXPORT_DIR") {
+        return PathBuf::from(d);
+    }
+    directories::UserDirs::new()
+        .and_then(|u| {
+            u.download_dir()
+                .map(|d| d.to_path_buf())
+                .or_else(|| Some(u.home_dir().join("Downloads")))
+        })
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// The address to listen on: `GROUNDWORK_LISTEN`, else the usual port if it is free, else
+/// any free port (a CLI `serve` may already hold the usual one).
+fn listen_addr() -> String {
+    if let Ok(a) = std::env::var("GROUNDWORK_LISTEN") {
+        return a;
+    }
+    let usual = "0.0.0.0:7471";
+    match std::net::TcpListener::bind(usual) {
+        Ok(l) => {
+            drop(l);
+            usual.to_string()
+        }
+        Err(_) => "0.0.0.0:0".to_string(),
+    }
+}
+
+async fn start() -> Result<AppState, String> {
+    let dir = data_dir()?;
+    let hub_engine = Engine::open(&dir)
+        .await
+        .map_err(|e| format!("cannot open {}: {e}", dir.display()))?;
+    let library_engine = Engine::open(&dir)
+        .await
+        .map_err(|e| format!("cannot open {}: {e}", dir.display()))?;
+    let (tx, commands) = mpsc::unbounded_channel();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let cfg = ServeConfig {
+        listen: listen_addr(),
+        mdns: std::env::var_os("GROUNDWORK_NO_MDNS").is_none(),
+        ..ServeConfig::default()
+    };
+    let (addr_tx, addr_rx) = oneshot::channel();
+    let serving = tauri::async_runtime::spawn(async move {
+        let r = net::serve_with(
+            hub_engine,
+            cfg,
+            move |addr| {
+                let _ = addr_tx.send(addr.to_string());
+            },
+            async {
+                let _ = stopped.await;
+            },
+            Frontend {
+                commands: Some(commands),
+                notices: None,
+            },
+        )
+        .await;
+        if let Err(e) = r {
+            tracing::error!(error = %e, "the peer stopped");
+        }
+    });
+    let listen = addr_rx.await.ok();
+    if let Some(a) = &listen {
+        tracing::info!(listen = %a, data_dir = %dir.display(), "engine running");
+    }
+    Ok(AppState {
+        handle: Handle::new(tx, library_engine),
+        library: Library::default(),
+        data_dir: dir,
+        export_dir: export_dir(),
+        listen: Mutex::new(listen),
+        shutdown: Mutex::new(Some(stop)),
+        serving: Mutex::new(Some(serving)),
+    })
+}
+
+impl AppState {
+    /// Stops the peer and waits for its last flush (everything acknowledged is stored
+    /// already; this also withdraws presence and closes the database cleanly).
+    fn stop(&self) {
+        if let Some(stop) = self
+            .shutdown
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
+            let _ = stop.send(());
+        }
+        let serving = self
+            .serving
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(serving) = serving {
+            tauri::async_runtime::block_on(async {
+                let _ = tokio::time::timeout(std::time::Duration::from_secs(5), serving).await;
+            });
+        }
+    }
+}
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let state = match tauri::async_runtime::block_on(start()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start");
+            eprintln!("groundwork: {e}");
+            std::process::exit(1);
+        }
+    };
+    let app = tauri::Builder::default()
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![
+            commands::profile,
+            commands::set_profile,
+            commands::templates,
+            commands::list_briefs,
+            commands::create_brief,
+            commands::import_markdown,
+            commands::open_brief,
+            commands::close_brief,
+            commands::sync,
+            commands::brief_op,
+            commands::export_brief,
+            commands::metric,
+        ])
+        .build(tauri::generate_context!());
+    let app = match app {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("groundwork: cannot open the window: {e}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|handle, event| {
+        if let tauri::RunEvent::Exit = event {
+            handle.state::<AppState>().stop();
+        }
+    });
+}

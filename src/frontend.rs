@@ -1,0 +1,623 @@
+//! What a front end (the desktop shell) needs from a running peer, with no GUI in sight:
+//! a cloneable [`Handle`] over the hub's command channel ([`crate::net::Command`]), the typed
+//! brief operations the UI asks for ([`BriefOp`]), the brief library with search
+//! ([`Library`]), and export to files. The shell only turns IPC calls into these.
+
+use crate::brief::{Brief, BriefView, NewDecision};
+use crate::engine::{Engine, EngineError};
+use crate::model::{ConcernKind, ConcernStatus, Role, Section, Template};
+use crate::net::{Command, EditOp, FrontendError};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use tokio::sync::{mpsc, oneshot, RwLock, RwLockReadGuard};
+use uuid::Uuid;
+
+/// A front end's end of a running peer. Cheap to clone.
+#[derive(Clone)]
+pub struct Handle {
+    tx: mpsc::UnboundedSender<Command>,
+    engine: Arc<RwLock<Engine>>,
+}
+
+impl Handle {
+    /// `engine` is a second engine on the same data directory for library work (listing,
+    /// creating, importing); live documents are only ever touched through the hub.
+    pub fn new(tx: mpsc::UnboundedSender<Command>, engine: Engine) -> Handle {
+        Handle {
+            tx,
+            engine: Arc::new(RwLock::new(engine)),
+        }
+    }
+
+    /// The library engine (listing, creating, importing, settings).
+    pub async fn engine(&self) -> RwLockReadGuard<'_, Engine> {
+        self.engine.read().await
+    }
+
+    fn send(&self, cmd: Command) -> Result<(), FrontendError> {
+        self.tx.send(cmd).map_err(|_| FrontendError::Stopped)
+    }
+
+    /// Attaches an editor to a brief; see [`Command::Attach`].
+    pub async fn attach(
+        &self,
+        brief: Uuid,
+        client_id: Option<u64>,
+        out: mpsc::UnboundedSender<Vec<u8>>,
+    ) -> Result<u64, FrontendError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Command::Attach {
+            brief,
+            client_id,
+            out,
+            reply,
+        })?;
+        rx.await.map_err(|_| FrontendError::Stopped)?
+    }
+
+    pub fn detach(&self, editor: u64) {
+        let _ = self.send(Command::Detach { editor });
+    }
+
+    /// Sends an editor's y-sync message; returns once what it changed is stored.
+    pub async fn message(&self, editor: u64, message: Vec<u8>) -> Result<(), FrontendError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Command::Message {
+            editor,
+            message,
+            reply: Some(reply),
+        })?;
+        rx.await.map_err(|_| FrontendError::Stopped)?
+    }
+
+    /// Runs a typed operation on a brief's live document; returns once it is stored.
+    pub async fn apply(
+        &self,
+        brief: Uuid,
+        op: BriefOp,
+    ) -> Result<serde_json::Value, FrontendError> {
+        self.edit(brief, Box::new(move |b: &Brief| op.apply(b)))
+            .await
+    }
+
+    /// Runs any operation on a brief's live document; returns once it is stored.
+    pub async fn edit(&self, brief: Uuid, op: EditOp) -> Result<serde_json::Value, FrontendError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Command::Edit { brief, op, reply })?;
+        rx.await.map_err(|_| FrontendError::Stopped)?
+    }
+
+    /// Changes this device's person: stored in the identity, used by the running peer.
+    pub async fn set_profile(&self, name: &str, role: Role) -> Result<(), FrontendError> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 80 {
+            return Err(FrontendError::Rejected(
+                "a name must have 1 to 80 characters".into(),
+            ));
+        }
+        let mut engine = self.engine.write().await;
+        engine
+            .set_identity(Some(name), Some(role))
+            .await
+            .map_err(storage)?;
+        engine
+            .store()
+            .set_setting("profile_confirmed", "1")
+            .await
+            .map_err(storage)?;
+        self.send(Command::Profile {
+            name: name.to_string(),
+            role,
+        })
+    }
+}
+
+fn storage(e: impl std::fmt::Display) -> FrontendError {
+    FrontendError::Storage(e.to_string())
+}
+
+fn rejected(e: impl std::fmt::Display) -> FrontendError {
+    FrontendError::Rejected(e.to_string())
+}
+
+/// An export format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    Markdown,
+    Html,
+    Json,
+}
+
+impl ExportFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Markdown => "md",
+            ExportFormat::Html => "html",
+            ExportFormat::Json => "json",
+        }
+    }
+}
+
+/// The operations the UI performs on a brief's structured parts (section text is edited
+/// through the editor's Yjs document instead). Deserialised from the UI's JSON: unknown ops,
+/// fields or names are typed errors, never guesses.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+pub enum BriefOp {
+    /// The brief as the editor shows it (everything but section text).
+    View,
+    SetTitle {
+        title: String,
+    },
+    SignOff {
+        role: Role,
+    },
+    AddDecision {
+        #[serde(flatten)]
+        decision: DecisionInputFlat,
+    },
+    EditDecision {
+        id: String,
+        #[serde(flatten)]
+        decision: DecisionInputFlat,
+    },
+    AddConcern {
+        role: Role,
+        kind: ConcernKind,
+        text: String,
+    },
+    SetConcernStatus {
+        id: String,
+        status: ConcernStatus,
+    },
+    AddQuestion {
+        text: String,
+    },
+    ResolveQuestion {
+        id: String,
+        resolved: bool,
+    },
+    /// The whole brief rendered in a format (returned as a string).
+    Render {
+        format: ExportFormat,
+    },
+}
+
+/// A decision-log entry as the UI sends it, flattened into its op.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct DecisionInputFlat {
+    pub decision: String,
+    #[serde(default)]
+    pub context: String,
+    #[serde(default)]
+    pub alternatives: String,
+    #[serde(default)]
+    pub tradeoffs: String,
+    #[serde(default)]
+    pub decided_by: Vec<Role>,
+    #[serde(default)]
+    pub rests_on: Vec<Section>,
+}
+
+impl From<DecisionInputFlat> for NewDecision {
+    fn from(d: DecisionInputFlat) -> NewDecision {
+        NewDecision {
+            decision: d.decision,
+            context: d.context,
+            alternatives: d.alternatives,
+            tradeoffs: d.tradeoffs,
+            decided_by: d.decided_by,
+            rests_on: d.rests_on,
+        }
+    }
+}
+
+/// One section as a template lays it out.
+#[derive(Debug, Clone, Serialize)]
+pub struct LayoutSection {
+    pub section: Section,
+    pub heading: String,
+    pub problem_space: bool,
+}
+
+/// What the editor screen shows besides the text: [`BriefView`] without section text, plus
+/// the template's layout.
+#[derive(Debug, Clone, Serialize)]
+pub struct EditorView {
+    pub id: String,
+    pub title: String,
+    pub template: Template,
+    pub template_label: String,
+    pub created_at: String,
+    pub layout: Vec<LayoutSection>,
+    pub signoff: crate::brief::SignoffStatus,
+    pub decisions: Vec<crate::brief::Decision>,
+    pub concerns: Vec<crate::brief::Concern>,
+    pub questions: Vec<crate::brief::Question>,
+    pub members: Vec<crate::brief::Member>,
+}
+
+pub fn editor_view(b: &Brief) -> EditorView {
+    let template = b.template();
+    EditorView {
+        id: b.id().to_string(),
+        title: b.title(),
+        template,
+        template_label: template.label().to_string(),
+        created_at: b.created_at(),
+        layout: template
+            .sections()
+            .iter()
+            .map(|(s, _)| LayoutSection {
+                section: *s,
+                heading: template.heading(*s).to_string(),
+                problem_space: s.is_problem_space(),
+            })
+            .collect(),
+        signoff: b.signoff_status(),
+        decisions: b.decisions(),
+        concerns: b.concerns(),
+        questions: b.questions(),
+        members: b.members(),
+    }
+}
+
+fn json(v: impl Serialize) -> Result<serde_json::Value, FrontendError> {
+    serde_json::to_value(v).map_err(rejected)
+}
+
+impl BriefOp {
+    /// Parses an op from the UI's JSON.
+    pub fn from_json(v: serde_json::Value) -> Result<BriefOp, FrontendError> {
+        serde_json::from_value(v)
+            .map_err(|e| FrontendError::Rejected(format!("bad operation: {e}")))
+    }
+
+    /// Applies the op to a live brief.
+    pub fn apply(self, b: &Brief) -> Result<serde_json::Value, FrontendError> {
+        match self {
+            BriefOp::View => json(editor_view(b)),
+            BriefOp::SetTitle { title } => {
+                let title = title.trim();
+                if title.is_empty() || title.chars().count() > 200 {
+                    return Err(rejected("a title must have 1 to 200 characters"));
+                }
+                if title != b.title() {
+                    b.set_title(title);
+                }
+                json(editor_view(b))
+            }
+            BriefOp::SignOff { role } => {
+                b.sign_off(role);
+                json(editor_view(b))
+            }
+            BriefOp::AddDecision { decision } => {
+                b.add_decision(decision.into()).map_err(rejected)?;
+                json(editor_view(b))
+            }
+            BriefOp::EditDecision { id, decision } => {
+                b.edit_decision(&id, decision.into()).map_err(rejected)?;
+                json(editor_view(b))
+            }
+            BriefOp::AddConcern { role, kind, text } => {
+                b.add_concern(role, kind, &text).map_err(rejected)?;
+                json(editor_view(b))
+            }
+            BriefOp::SetConcernStatus { id, status } => {
+                b.set_concern_status(&id, status).map_err(rejected)?;
+                json(editor_view(b))
+            }
+            BriefOp::AddQuestion { text } => {
+                b.add_question(&text).map_err(rejected)?;
+                json(editor_view(b))
+            }
+            BriefOp::ResolveQuestion { id, resolved } => {
+                b.resolve_question(&id, resolved).map_err(rejected)?;
+                json(editor_view(b))
+            }
+            BriefOp::Render { format } => Ok(serde_json::Value::String(render(b, format))),
+        }
+    }
+}
+
+pub fn render(b: &Brief, format: ExportFormat) -> String {
+    match format {
+        ExportFormat::Markdown => crate::export::to_markdown(b),
+        ExportFormat::Html => crate::export::to_html(b),
+        ExportFormat::Json => crate::export::to_json(b),
+    }
+}
+
+/// Writes an export next to the user's other downloads: `<dir>/<title>.<ext>`, never
+/// overwriting (a number is added). The file is written to a temporary name, synced and
+/// renamed, so a crash never leaves half a file under the final name.
+pub fn write_export(
+    dir: &Path,
+    title: &str,
+    format: ExportFormat,
+    content: &str,
+) -> Result<PathBuf, FrontendError> {
+    std::fs::create_dir_all(dir).map_err(storage)?;
+    let stem = file_stem(title);
+    let ext = format.extension();
+    let mut path = dir.join(format!("{stem}.{ext}"));
+    let mut n = 2;
+    while path.exists() {
+        path = dir.join(format!("{stem} ({n}).{ext}"));
+        n += 1;
+    }
+    let tmp = dir.join(format!(".{stem}.{ext}.partial"));
+    let write = || -> std::io::Result<()> {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(content.as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, &path)
+    };
+    write().map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        storage(e)
+    })?;
+    Ok(path)
+}
+
+/// A file name from a title: path separators and control characters dropped, length capped.
+pub fn file_stem(title: &str) -> String {
+    let cleaned: String = title
+        .chars()
+        .map(|c| match c {
+            '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '-',
+            c if c.is_control() => ' ',
+            c => c,
+        })
+        .collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').trim();
+    let capped: String = cleaned.chars().take(80).collect();
+    if capped.is_empty() {
+        "brief".into()
+    } else {
+        capped
+    }
+}
+
+/// One brief in the library list.
+#[derive(Debug, Clone, Serialize)]
+pub struct LibraryEntry {
+    pub id: String,
+    pub title: String,
+    pub template: String,
+    pub template_label: String,
+    /// Unix milliseconds of the brief's creation and last stored change.
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// Non-stale sign-offs, out of the three roles.
+    pub signed: usize,
+    pub stale: usize,
+    pub open_concerns: usize,
+    pub open_questions: usize,
+    /// The start of the problem statement.
+    pub excerpt: String,
+    /// Where a search matched: a short piece of text around the first hit (empty when no
+    /// query, or when the title matched).
+    pub matched: String,
+}
+
+struct Cached {
+    updated_at: i64,
+    entry: LibraryEntry,
+    /// Title and all section text, lowercased, for search.
+    haystack: String,
+    text: String,
+}
+
+/// The brief list with search, cached per brief until its last change moves.
+#[derive(Default)]
+pub struct Library {
+    cache: Mutex<HashMap<Uuid, Arc<Cached>>>,
+}
+
+impl Library {
+    /// Every brief, most recently changed first; with a query, only those whose title or
+    /// text contains it (case-insensitive), each with the matching passage.
+    pub async fn list(
+        &self,
+        engine: &Engine,
+        query: &str,
+    ) -> Result<Vec<LibraryEntry>, EngineError> {
+        let rows = engine.list().await?;
+        let q = query.trim().to_lowercase();
+        let mut out = Vec::new();
+        for row in rows {
+            let hit = {
+                let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+                cache
+                    .get(&row.id)
+                    .filter(|c| c.updated_at == row.updated_at)
+                    .cloned()
+            };
+            let cached = match hit {
+                Some(c) => c,
+                None => {
+                    let ob = match engine.open_brief(row.id).await {
+                        Ok(ob) => ob,
+                        Err(e) => {
+                            tracing::warn!(brief = %row.id, error = %e, "cannot open brief for the list");
+                            continue;
+                        }
+                    };
+                    let c = Arc::new(summarise(&ob.brief, row.created_at, row.updated_at));
+                    self.cache
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(row.id, c.clone());
+                    c
+                }
+            };
+            let mut entry = cached.entry.clone();
+            if !q.is_empty() {
+                if entry.title.to_lowercase().contains(&q) {
+                    // title match: no passage needed
+                } else if let Some(at) = cached.haystack.find(&q) {
+                    entry.matched = passage(&cached.text, &cached.haystack, at, q.len());
+                } else {
+                    continue;
+                }
+            }
+            out.push(entry);
+        }
+        Ok(out)
+    }
+}
+
+fn summarise(b: &Brief, created_at: i64, updated_at: i64) -> Cached {
+    let view: BriefView = b.view();
+    let template = view.template;
+    let mut text = String::new();
+    for (s, _) in template.sections() {
+        if let Some(t) = view.sections.get(s.as_str()) {
+            if !t.is_empty() {
+                text.push_str(t);
+                text.push('\n');
+            }
+        }
+    }
+    let excerpt: String = view
+        .sections
+        .get("problem")
+        .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+        .chars()
+        .take(160)
+        .collect();
+    let entry = LibraryEntry {
+        id: view.id.clone(),
+        title: view.title.clone(),
+        template: template.as_str().to_string(),
+        template_label: template.label().to_string(),
+        created_at,
+        updated_at,
+        signed: view.signoff.signoffs.iter().filter(|s| !s.stale).count(),
+        stale: view.signoff.signoffs.iter().filter(|s| s.stale).count(),
+        open_concerns: view
+            .concerns
+            .iter()
+            .filter(|c| c.status == ConcernStatus::Open)
+            .count(),
+        open_questions: view.questions.iter().filter(|q| !q.resolved).count(),
+        excerpt,
+        matched: String::new(),
+    };
+    // Lowercasing can change byte lengths (rare scripts); keep a parallel text only when it
+    // does not, so passages cut at the same offsets.
+    let lower = text.to_lowercase();
+    let (haystack, text) = if lower.len() == text.len() {
+        (lower, text)
+    } else {
+        (lower.clone(), lower)
+    };
+    Cached {
+        updated_at,
+        entry,
+        haystack,
+        text,
+    }
+}
+
+/// About 120 characters of `text` around byte offset `at`, cut at character boundaries.
+fn passage(text: &str, _haystack: &str, at: usize, len: usize) -> String {
+    let mut start = at.saturating_sub(50);
+    while start > 0 && !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = (at + len + 70).min(text.len());
+    while end < text.len() && !text.is_char_boundary(end) {
+        end += 1;
+    }
+    let mut s = text[start..end]
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if start > 0 {
+        s.insert(0, '…');
+    }
+    if end < text.len() {
+        s.push('…');
+    }
+    s
+}
+
+/// Creates a brief from Markdown (the export format or free-form headings).
+pub async fn import_markdown(engine: &Engine, markdown: &str) -> Result<Uuid, FrontendError> {
+    if markdown.len() > 8 * 1024 * 1024 {
+        return Err(rejected("the file is larger than 8 MiB"));
+    }
+    let parsed = crate::export::parse_markdown(markdown.as_bytes()).map_err(rejected)?;
+    let template = parsed.template.unwrap_or(Template::ProblemFirst);
+    let b = engine
+        .create(&parsed.title, template)
+        .await
+        .map_err(storage)?;
+    crate::export::fill_brief(&b, &parsed);
+    engine.flush(&b).await.map_err(storage)?;
+    Ok(b.id())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ops_parse_from_ui_json_and_reject_unknowns() {
+        let op = BriefOp::from_json(serde_json::json!({"op": "sign_off", "role": "engineer"}));
+        assert!(matches!(
+            op,
+            Ok(BriefOp::SignOff {
+                role: Role::Engineer
+            })
+        ));
+        let op = BriefOp::from_json(serde_json::json!({
+            "op": "add_decision", "decision": "Ship it", "rests_on": ["problem", "metrics"]
+        }));
+        match op {
+            Ok(BriefOp::AddDecision { decision }) => {
+                assert_eq!(decision.rests_on, vec![Section::Problem, Section::Metrics])
+            }
+            other => panic!("{other:?}"),
+        }
+        for bad in [
+            serde_json::json!({"op": "sign_off", "role": "ceo"}),
+            serde_json::json!({"op": "drop_tables"}),
+            serde_json::json!({"role": "pm"}),
+            serde_json::json!({"op": "set_title", "title": "x", "extra": 1}),
+        ] {
+            assert!(
+                matches!(
+                    BriefOp::from_json(bad.clone()),
+                    Err(FrontendError::Rejected(_))
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn file_stems_are_safe() {
+        assert_eq!(file_stem("a/b\\c:d"), "a-b-c-d");
+        assert_eq!(file_stem("../../etc/passwd"), "-..-etc-passwd");
+        assert_eq!(file_stem("   "), "brief");
+        assert_eq!(file_stem("\u{7}x"), "x");
+        assert_eq!(file_stem(&"é".repeat(200)).chars().count(), 80);
+    }
+
+    #[test]
+    fn passages_cut_at_char_boundaries() {
+        let text = "ééé ".repeat(100) + "needle" + &" ñññ".repeat(100);
+        let at = text.find("needle").unwrap_or(0);
+        let p = passage(&text, &text, at, 6);
+        assert!(p.contains("needle"));
+        assert!(p.starts_with('…') && p.ends_with('…'));
+    }
+}

@@ -1,0 +1,295 @@
+// End-to-end test of the real app window: tauri-driver + WebKitWebDriver drive the built
+// `groundwork-app` binary under Xvfb (run through scripts/e2e.sh). It walks first run,
+// creating a brief from a template, typing into problem sections, signing off, staleness, a
+// decision, a concern, a question, export, then quits and starts again to find it all; then
+// kills the app with SIGKILL right after an acknowledged edit and checks the database.
+// Screenshots of the main screens go to $E2E_OUT (default ui/e2e/screenshots).
+import { Builder, By, Key, until } from 'selenium-webdriver';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const app = resolve(process.env.GROUNDWORK_APP ?? 'missing-GROUNDWORK_APP');
+const cli = resolve(process.env.GROUNDWORK_CLI ?? 'missing-GROUNDWORK_CLI');
+const out = resolve(process.env.E2E_OUT ?? join(here, 'screenshots'));
+mkdirSync(out, { recursive: true });
+const tmp = mkdtempSync(join(tmpdir(), 'gw-e2e-'));
+const dataDir = join(tmp, 'data');
+const exportDir = join(tmp, 'exports');
+for (const v of ['XDG_DATA_HOME', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME']) {
+  process.env[v] = join(tmp, v.toLowerCase());
+  mkdirSync(process.env[v], { recursive: true });
+}
+Object.assign(process.env, {
+  GROUNDWORK_DATA_DIR: dataDir,
+  GROUNDWORK_EXPORT_DIR: exportDir,
+  GROUNDWORK_NO_MDNS: '1',
+  GROUNDWORK_LISTEN: '127.0.0.1:0',
+});
+
+let step = 'start';
+const log = (m) => console.log(`[e2e] ${m}`);
+function check(cond, what) {
+  if (!cond) throw new Error(`check failed at "${step}": ${what}`);
+}
+
+async function freePort() {
+  return new Promise((res, rej) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+    s.on('error', rej);
+  });
+}
+
+async function waitForPort(port, ms = 15000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const ok = await new Promise((res) => {
+      const c = net.connect(port, '127.0.0.1', () => {
+        c.end();
+        res(true);
+      });
+      c.on('error', () => res(false));
+    });
+    if (ok) return;
+    if (Date.now() > end) throw new Error(`tauri-driver did not listen on ${port}`);
+    await new Promise((r) => setTimeout(r, 50)); // polling a port, not synchronising on time
+  }
+}
+
+async function startDriver() {
+  const port = await freePort();
+  const nativePort = await freePort();
+  const proc = spawn('tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], { stdio: ['ignore', 'inherit', 'inherit'] });
+  await waitForPort(port);
+  return { proc, port };
+}
+
+async function session(port) {
+  const driver = await new Builder()
+    .usingServer(`http://127.0.0.1:${port}/`)
+    .withCapabilities({ browserName: 'wry', 'tauri:options': { application: app } })
+    .build();
+  await driver.wait(async () => (await driver.executeScript('return window.__gw && window.__gw.screen')) !== 'loading', 20000, 'app did not start');
+  return driver;
+}
+
+const screen = (d) => d.executeScript('return window.__gw.screen');
+const waitScreen = (d, s) => d.wait(async () => (await screen(d)) === s, 15000, `screen ${s}`);
+
+async function shot(d, name) {
+  // two animation frames first: the first frame can be stale
+  await d.executeAsyncScript('const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));');
+  writeFileSync(join(out, `${name}.png`), await d.takeScreenshot(), 'base64');
+  log(`screenshot ${name}.png`);
+}
+
+async function keys(d, ...seq) {
+  const a = d.actions({ async: true });
+  const mods = seq.filter((k) => k === Key.CONTROL || k === Key.SHIFT);
+  for (const m of mods) a.keyDown(m);
+  a.sendKeys(...seq.filter((k) => !mods.includes(k)));
+  for (const m of mods.reverse()) a.keyUp(m);
+  await a.perform();
+}
+
+async function typeInSection(d, section, text) {
+  const ed = await d.findElement(By.css(`[data-section-editor="${section}"]`));
+  await ed.click();
+  await keys(d, Key.CONTROL, Key.END);
+  await ed.sendKeys(text);
+  await waitSaved(d);
+}
+
+async function waitSaved(d) {
+  await d.wait(async () => (await attr(d, '#save-state', 'data-state')) === 'saved', 10000, 'edit acknowledged');
+}
+
+// Parts of the screen re-render on every change: read them in one script call, never through
+// element handles that may go stale between two WebDriver calls.
+const attr = (d, css, name) => d.executeScript('const e = document.querySelector(arguments[0]); return e ? e.getAttribute(arguments[1]) : null;', css, name);
+const text = (d, css) => d.executeScript('const e = document.querySelector(arguments[0]); return e ? e.innerText : null;', css);
+const count = (d, css) => d.executeScript('return document.querySelectorAll(arguments[0]).length;', css);
+const chipState = (d, role) => attr(d, `.chip[data-role="${role}"]`, 'data-state');
+
+function cliShow(id) {
+  return JSON.parse(execFileSync(cli, ['show', id, '--format', 'json'], { env: process.env }).toString());
+}
+
+let driverProc;
+let current = null;
+try {
+  const drv = await startDriver();
+  driverProc = drv.proc;
+
+  // ---- run 1 -----------------------------------------------------------------------------
+  step = 'first run';
+  let d = await session(drv.port);
+  current = d;
+  await waitScreen(d, 'first-run');
+  await d.findElement(By.id('profile-name')).sendKeys('Ana Lima');
+  await d.findElement(By.css('#profile-form [data-role="pm"]')).click();
+  await shot(d, '01-first-run');
+  await d.findElement(By.id('profile-save')).click();
+  await waitScreen(d, 'list');
+  await d.wait(async () => (await text(d, '#brief-count')) === '0 briefs', 5000, 'empty list');
+
+  step = 'create from template';
+  await keys(d, Key.CONTROL, 'n');
+  await d.wait(until.elementLocated(By.id('new-title')), 5000);
+  await d.findElement(By.id('new-title')).sendKeys('Checkout drop-off on mobile');
+  await d.findElement(By.css('[data-template="problem-first"]')).click();
+  await shot(d, '02-new-brief');
+  await d.findElement(By.id('create-brief')).click();
+  await waitScreen(d, 'brief');
+  const briefId = await d.executeScript('return window.__gw.session.id');
+  log(`brief ${briefId}`);
+
+  step = 'type into problem sections';
+  await typeInSection(d, 'problem', 'Mobile shoppers abandon checkout at the payment step.');
+  await typeInSection(d, 'affected', 'Returning customers on phones, about 40% of sessions.');
+  await typeInSection(d, 'metrics', 'Mobile checkout completion from 52% to 65%.');
+
+  step = 'sign off as PM, others pending';
+  await d.findElement(By.id('sign-off')).click();
+  await d.wait(async () => (await chipState(d, 'pm')) === 'signed', 5000, 'pm signed');
+  check((await chipState(d, 'engineer')) === 'pending', 'engineer pending');
+  check((await chipState(d, 'designer')) === 'pending', 'designer pending');
+  check((await attr(d, '#solution-space', 'class')).includes('parking-lot'), 'solution space is a parking lot');
+  check((await text(d, '#solution-heading')).startsWith('Parking lot'), 'parking lot heading');
+  check((await text(d, '.chip[data-role="pm"]')).includes('signed by Ana Lima'), 'sign-off names the person');
+  await shot(d, '03-brief-signed');
+
+  step = 'decision and concern';
+  await d.findElement(By.id('add-decision')).click();
+  await d.wait(until.elementLocated(By.id('decision-text')), 5000);
+  await d.findElement(By.id('decision-text')).sendKeys('Focus on the payment step first');
+  await d.findElement(By.id('decision-context')).sendKeys('Drop-off concentrates there.');
+  await d.findElement(By.css('#decision-rests input[value="problem"]')).click();
+  await d.findElement(By.id('decision-save')).click();
+  await d.wait(async () => (await count(d, '#decisions article.decision')) === 1, 5000, 'decision listed');
+  check((await count(d, '#decisions article.decision.flagged')) === 0, 'fresh decision not flagged');
+
+  await d.findElement(By.id('add-concern')).click();
+  await d.wait(until.elementLocated(By.id('concern-text')), 5000);
+  await d.findElement(By.css('.dialog [data-role="engineer"]')).click();
+  await d.findElement(By.id('concern-kind')).sendKeys('Feasibility');
+  await d.findElement(By.id('concern-text')).sendKeys('The payment SDK cannot be changed this quarter.');
+  await d.findElement(By.id('concern-save')).click();
+  await d.wait(async () => ((await text(d, '.weigh[data-role="engineer"]')) || '').includes('1 open concern of 1'), 5000, 'engineering weighed in');
+
+  step = 'question';
+  await d.findElement(By.id('question-input')).sendKeys('Do tablets count as mobile?', Key.ENTER);
+  await d.wait(async () => (await count(d, '.questions li')) === 1, 5000, 'question listed');
+
+  step = 'edit the problem: sign-off goes stale, decision flagged';
+  await typeInSection(d, 'problem', ' Worst on Android.');
+  await d.wait(async () => (await chipState(d, 'pm')) === 'stale', 5000, 'pm sign-off stale');
+  await d.wait(async () => (await count(d, '#decisions article.decision.flagged')) === 1, 5000, 'decision flagged');
+  const staleNote = await text(d, '.stale-note');
+  check(staleNote.includes('Problem statement'), `stale note names the section: ${staleNote}`);
+  await shot(d, '04-brief-stale');
+
+  step = 'export';
+  await keys(d, Key.CONTROL, 'e');
+  await d.wait(until.elementLocated(By.id('export-markdown')), 5000);
+  await d.findElement(By.id('export-markdown')).click();
+  await d.wait(async () => !!(await attr(d, '#export-result', 'data-path')), 5000, 'markdown exported');
+  const mdPath = await attr(d, '#export-result', 'data-path');
+  await d.findElement(By.id('export-html')).click();
+  await d.wait(async () => ((await attr(d, '#export-result', 'data-path')) || '').endsWith('.html'), 5000, 'html exported');
+  const htmlPath = await attr(d, '#export-result', 'data-path');
+  const md = readFileSync(mdPath, 'utf8');
+  check(md.includes('# Checkout drop-off on mobile') && md.includes('Worst on Android.') && md.includes('Focus on the payment step first'), 'markdown export content');
+  check(readFileSync(htmlPath, 'utf8').includes('Mobile shoppers abandon checkout'), 'html export content');
+  await keys(d, Key.ESCAPE);
+
+  step = 'search';
+  await d.findElement(By.id('back')).click();
+  await waitScreen(d, 'list');
+  await d.findElement(By.id('search')).sendKeys('android');
+  await d.wait(async () => ((await text(d, '#brief-count')) || '').startsWith('1 brief match'), 5000, 'search by text');
+  check((await text(d, '.brief-row .excerpt')).toLowerCase().includes('android'), 'matched passage shown');
+  await d.findElement(By.id('search')).sendKeys('zebra');
+  await d.wait(async () => ((await text(d, '#brief-count')) || '').startsWith('0 briefs match'), 5000, 'no match');
+  await d.findElement(By.id('search')).clear();
+  await d.executeScript("document.getElementById('search').dispatchEvent(new Event('input'))");
+  await d.wait(async () => ((await text(d, '#brief-count')) || '') === '1 brief', 5000, 'list back');
+  await shot(d, '05-list');
+
+  step = 'dark theme';
+  await keys(d, Key.CONTROL, Key.SHIFT, 'l');
+  check((await d.executeScript('return document.documentElement.dataset.theme')) === 'dark', 'dark theme');
+  await shot(d, '06-list-dark');
+  await keys(d, Key.CONTROL, Key.SHIFT, 'l');
+
+  step = 'quit';
+  await d.quit();
+
+  // ---- run 2: everything is still there -----------------------------------------------------
+  step = 'restart';
+  d = await session(drv.port);
+  current = d;
+  await waitScreen(d, 'list');
+  await d.wait(async () => (await count(d, '.brief-row')) === 1, 5000, 'brief listed');
+  const title = await text(d, '.brief-row .title');
+  check(title === 'Checkout drop-off on mobile', `title after restart: ${title}`);
+  await d.findElement(By.css('.brief-row')).click();
+  await waitScreen(d, 'brief');
+  const problem = await text(d, '[data-section-editor="problem"]');
+  check(problem.includes('Mobile shoppers abandon checkout at the payment step. Worst on Android.'), `problem after restart: ${problem}`);
+  check((await chipState(d, 'pm')) === 'stale', 'stale sign-off kept');
+  check((await count(d, '#decisions article.decision.flagged')) === 1, 'decision kept');
+  check((await count(d, '.concern')) === 1, 'concern kept');
+  check((await count(d, '.questions li')) === 1, 'question kept');
+  await shot(d, '07-after-restart');
+
+  step = 'sign again, then kill -9 right after an acknowledged edit';
+  await d.findElement(By.id('sign-off')).click();
+  await d.wait(async () => (await chipState(d, 'pm')) === 'signed', 5000, 'signed again');
+  await typeInSection(d, 'options', 'Offer wallet payments on mobile.');
+  const pids = execFileSync('pgrep', ['-f', app]).toString().trim().split('\n').filter(Boolean);
+  check(pids.length > 0, 'app process found');
+  for (const pid of pids) process.kill(Number(pid), 'SIGKILL');
+  try {
+    await d.quit();
+  } catch {
+    /* the window is gone */
+  }
+  const stored = cliShow(briefId);
+  check(stored.sections.options.includes('Offer wallet payments on mobile.'), 'acknowledged edit survived SIGKILL');
+  check(stored.signoff.signoffs.some((s) => s.role === 'pm' && !s.stale), 'sign-off survived SIGKILL');
+  log('all checks passed');
+} catch (e) {
+  console.error(`[e2e] FAILED: ${e && e.stack ? e.stack : e}`);
+  try {
+    const info = await current?.executeScript(
+      "const s = document.getElementById('save-state'); return JSON.stringify({screen: window.__gw.screen, save: s && [s.dataset.state, s.title], toasts: [...document.querySelectorAll('.toast')].map(t => t.textContent)})",
+    );
+    console.error(`[e2e] state: ${info}`);
+    if (current) await shot(current, 'failure');
+  } catch {
+    /* the window may be gone */
+  }
+  process.exitCode = 1;
+} finally {
+  try {
+    await current?.quit();
+  } catch {
+    /* already gone */
+  }
+  driverProc?.kill('SIGTERM');
+  try {
+    execFileSync('pkill', ['-9', '-f', app]);
+  } catch {
+    /* none left */
+  }
+  process.exit(process.exitCode ?? 0);
+}

@@ -1,0 +1,26 @@
+// Typed calls to the engine over Tauri IPC (src-tauri/src/commands.rs).
+import { invoke, Channel } from '@tauri-apps/api/core';
+import type { EditorView, LibraryEntry, Profile, TemplateInfo, Role } from './types';
+
+export const api = {
+  profile: () => invoke<Profile>('profile'),
+  setProfile: (name: string, role: Role) => invoke<void>('set_profile', { name, role }),
+  templates: () => invoke<TemplateInfo[]>('templates'),
+  listBriefs: (query: string) => invoke<LibraryEntry[]>('list_briefs', { query }),
+  createBrief: (title: string, template: string) => invoke<string>('create_brief', { title, template }),
+  importMarkdown: (markdown: string) => invoke<string>('import_markdown', { markdown }),
+  openBrief: (brief: string, clientId: number, onMessage: (bytes: Uint8Array) => void) => {
+    const channel = new Channel<ArrayBuffer>();
+    channel.onmessage = (m) => onMessage(new Uint8Array(m));
+    return invoke<number>('open_brief', { brief, clientId, channel });
+  },
+  closeBrief: (editor: number) => invoke<void>('close_brief', { editor }),
+  sync: (editor: number, message: Uint8Array) => invoke<void>('sync', message, { headers: { editor: String(editor) } }),
+  op: (brief: string, op: Record<string, unknown>) => invoke<EditorView>('brief_op', { brief, op }),
+  exportBrief: (brief: string, format: 'markdown' | 'html' | 'json') =>
+    invoke<{ path: string; bytes: number }>('export_brief', { brief, format }),
+  /** Reports a figure to the shell (printed for benchmarks when GROUNDWORK_METRICS is set). */
+  metric: (name: string, value: number, detail = '') => {
+    invoke<void>('metric', { name, value, detail }).catch(() => {});
+  },
+};

@@ -1,0 +1,179 @@
+// The UI's own logic, free of the DOM and of IPC so unit tests can run it: sign-off and
+// "who has weighed in" summaries, list sorting, relative times, shortcut matching.
+import type { Concern, EditorView, LibraryEntry, Role, Signoff } from './types';
+import { ROLES, ROLE_LABEL } from './types';
+
+export type RoleState = 'signed' | 'stale' | 'pending';
+
+export interface RoleSummary {
+  role: Role;
+  state: RoleState;
+  signoff?: Signoff;
+  openConcerns: number;
+  concerns: number;
+  /** Has this role said anything on the brief yet (sign-off or concern)? */
+  weighedIn: boolean;
+  /** One line for people, e.g. "Engineering: signed off · 2 open concerns". */
+  line: string;
+}
+
+export function roleSummaries(view: Pick<EditorView, 'signoff' | 'concerns'>): RoleSummary[] {
+  return ROLES.map((role) => {
+    const signoff = view.signoff.signoffs.find((s) => s.role === role);
+    const state: RoleState = !signoff ? 'pending' : signoff.stale ? 'stale' : 'signed';
+    const mine = view.concerns.filter((c) => c.role === role);
+    const openConcerns = mine.filter((c) => c.status === 'open').length;
+    const weighedIn = !!signoff || mine.length > 0;
+    const parts: string[] = [];
+    parts.push(
+      state === 'signed' ? 'signed off' : state === 'stale' ? 'sign-off is stale' : 'has not signed off',
+    );
+    if (mine.length === 0) parts.push('no concerns raised');
+    else parts.push(`${openConcerns} open concern${openConcerns === 1 ? '' : 's'} of ${mine.length}`);
+    return {
+      role,
+      state,
+      signoff,
+      openConcerns,
+      concerns: mine.length,
+      weighedIn,
+      line: `${ROLE_LABEL[role]}: ${parts.join(' · ')}`,
+    };
+  });
+}
+
+/** True when the solution space is still a parking lot (not every role signed a current problem). */
+export function isParkingLot(view: Pick<EditorView, 'signoff'>): boolean {
+  return !view.signoff.complete;
+}
+
+export function signoffHeadline(view: Pick<EditorView, 'signoff'>): string {
+  const s = roleSummaries({ signoff: view.signoff, concerns: [] });
+  const signed = s.filter((r) => r.state === 'signed').length;
+  const stale = s.filter((r) => r.state === 'stale').length;
+  if (signed === ROLES.length) return 'Problem signed off by every role';
+  const bits = [`${signed} of ${ROLES.length} signed off`];
+  if (stale) bits.push(`${stale} stale`);
+  return bits.join(' · ');
+}
+
+export function concernsByRole(concerns: Concern[]): Record<Role, Concern[]> {
+  const out: Record<Role, Concern[]> = { pm: [], engineer: [], designer: [] };
+  for (const c of concerns) out[c.role]?.push(c);
+  const rank = { open: 0, addressed: 1, accepted: 2 } as const;
+  for (const r of ROLES) out[r].sort((a, b) => rank[a.status] - rank[b.status] || a.created_at.localeCompare(b.created_at));
+  return out;
+}
+
+export type SortKey = 'updated' | 'created' | 'title';
+
+export function sortEntries(entries: LibraryEntry[], key: SortKey): LibraryEntry[] {
+  const out = entries.slice();
+  if (key === 'updated') out.sort((a, b) => b.updated_at - a.updated_at || a.title.localeCompare(b.title));
+  else if (key === 'created') out.sort((a, b) => b.created_at - a.created_at || a.title.localeCompare(b.title));
+  else out.sort((a, b) => a.title.localeCompare(b.title, undefined, { sensitivity: 'base' }) || b.updated_at - a.updated_at);
+  return out;
+}
+
+/** "just now", "5 min ago", "3 h ago", "yesterday", "4 days ago", else a date. */
+export function relativeTime(ms: number, now: number = Date.now()): string {
+  const s = Math.round((now - ms) / 1000);
+  if (s < 45) return 'just now';
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min ago`;
+  const h = Math.round(m / 60);
+  if (h < 24) return `${h} h ago`;
+  const d = Math.round(h / 24);
+  if (d === 1) return 'yesterday';
+  if (d < 7) return `${d} days ago`;
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+export interface Shortcut {
+  id: string;
+  keys: string;
+  label: string;
+}
+
+export const SHORTCUTS: Shortcut[] = [
+  { id: 'new', keys: 'Ctrl+N', label: 'New brief' },
+  { id: 'search', keys: 'Ctrl+K', label: 'Search briefs' },
+  { id: 'jump', keys: 'Ctrl+J', label: 'Jump to a section' },
+  { id: 'import', keys: 'Ctrl+O', label: 'Import Markdown' },
+  { id: 'export', keys: 'Ctrl+E', label: 'Export the brief' },
+  { id: 'signoff', keys: 'Ctrl+Shift+Enter', label: 'Sign off the problem' },
+  { id: 'decision', keys: 'Ctrl+Shift+D', label: 'Log a decision' },
+  { id: 'concern', keys: 'Ctrl+Shift+C', label: 'Raise a concern' },
+  { id: 'question', keys: 'Ctrl+Shift+Q', label: 'Ask a question' },
+  { id: 'profile', keys: 'Ctrl+,', label: 'Your name and role' },
+  { id: 'theme', keys: 'Ctrl+Shift+L', label: 'Light / dark theme' },
+  { id: 'back', keys: 'Escape', label: 'Close dialog / back to the list' },
+  { id: 'help', keys: 'Ctrl+/', label: 'Keyboard shortcuts' },
+];
+
+export interface KeyLike {
+  key: string;
+  ctrlKey: boolean;
+  metaKey: boolean;
+  shiftKey: boolean;
+  altKey: boolean;
+}
+
+/** The shortcut a key event triggers, if any (Ctrl or Cmd both count as the modifier). */
+export function matchShortcut(e: KeyLike): string | null {
+  const mod = e.ctrlKey || e.metaKey;
+  const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+  if (e.altKey) return null;
+  if (!mod) return key === 'Escape' ? 'back' : null;
+  if (e.shiftKey) {
+    if (key === 'Enter') return 'signoff';
+    if (key === 'd') return 'decision';
+    if (key === 'c') return 'concern';
+    if (key === 'q') return 'question';
+    if (key === 'l') return 'theme';
+    return null;
+  }
+  switch (key) {
+    case 'n':
+      return 'new';
+    case 'k':
+    case 'f':
+      return 'search';
+    case 'j':
+      return 'jump';
+    case 'o':
+      return 'import';
+    case 'e':
+      return 'export';
+    case ',':
+      return 'profile';
+    case '/':
+      return 'help';
+    default:
+      return null;
+  }
+}
+
+/** Filters a list of sections for the jump palette: every word of the query must start a
+ * word of the heading ("s m" finds "Success metrics"). */
+export function filterSections<T extends { heading: string }>(sections: T[], query: string): T[] {
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  return sections.filter((s) => {
+    const hw = s.heading.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+    return words.every((w) => hw.some((x) => x.startsWith(w)));
+  });
+}
+
+/** A stable colour for a person, for presence dots and carets. */
+export function personColour(key: string): string {
+  let h = 0;
+  for (let i = 0; i < key.length; i++) h = (h * 31 + key.charCodeAt(i)) >>> 0;
+  return `hsl(${h % 360} 65% 45%)`;
+}
+
+export function initials(name: string): string {
+  const parts = name.trim().split(/\s+/).filter(Boolean);
+  if (parts.length === 0) return '?';
+  if (parts.length === 1) return parts[0].slice(0, 2).toUpperCase();
+  return (parts[0][0] + parts[parts.length - 1][0]).toUpperCase();
+}

@@ -1,0 +1,218 @@
+// The UI's Yjs document as one more peer of the engine's document. It speaks the y-sync
+// protocol (sync step 1/2, update, awareness) as bytes, over any transport: in the app that
+// is Tauri IPC; in unit tests, another in-memory peer. Local updates are sent at once and
+// counted until the engine acknowledges them as stored.
+import * as Y from 'yjs';
+import * as syncProtocol from 'y-protocols/sync';
+import * as awarenessProtocol from 'y-protocols/awareness';
+import * as encoding from 'lib0/encoding';
+import * as decoding from 'lib0/decoding';
+
+export const MESSAGE_SYNC = 0;
+export const MESSAGE_AWARENESS = 1;
+
+/** Sends one y-sync message; resolves when the other side has stored what it changed. */
+export type Send = (message: Uint8Array) => Promise<void>;
+
+export type SaveState =
+  | { kind: 'saved'; at: number }
+  | { kind: 'saving'; pending: number }
+  | { kind: 'error'; message: string };
+
+export interface PeerOptions {
+  /** Called on every change of the save state. */
+  onSaveState?: (s: SaveState) => void;
+  /** Called with the milliseconds from a local edit to its acknowledgement. */
+  onAck?: (ms: number) => void;
+  now?: () => number;
+}
+
+export class MessageError extends Error {}
+
+export function encodeUpdateMessage(update: Uint8Array): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MESSAGE_SYNC);
+  syncProtocol.writeUpdate(e, update);
+  return encoding.toUint8Array(e);
+}
+
+export function encodeStep1(doc: Y.Doc): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MESSAGE_SYNC);
+  syncProtocol.writeSyncStep1(e, doc);
+  return encoding.toUint8Array(e);
+}
+
+export function encodeAwareness(awareness: awarenessProtocol.Awareness, clients: number[]): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MESSAGE_AWARENESS);
+  encoding.writeVarUint8Array(e, awarenessProtocol.encodeAwarenessUpdate(awareness, clients));
+  return encoding.toUint8Array(e);
+}
+
+export class EnginePeer {
+  readonly doc: Y.Doc;
+  readonly awareness: awarenessProtocol.Awareness;
+  private send: Send;
+  private opts: PeerOptions;
+  private pending = 0;
+  /** Updates waiting for the message in flight to be acknowledged, with when each was made. */
+  private queue: { update: Uint8Array; at: number }[] = [];
+  private inFlight = false;
+  private state: SaveState;
+  private destroyed = false;
+  /** Resolves once the other side's whole state (a sync step 2) has been applied. */
+  readonly synced: Promise<void>;
+  private resolveSynced!: () => void;
+  private onUpdate: (update: Uint8Array, origin: unknown) => void;
+  private onAwareness: (
+    change: { added: number[]; updated: number[]; removed: number[] },
+    origin: unknown,
+  ) => void;
+
+  constructor(doc: Y.Doc, awareness: awarenessProtocol.Awareness, send: Send, opts: PeerOptions = {}) {
+    this.doc = doc;
+    this.awareness = awareness;
+    this.send = send;
+    this.opts = opts;
+    this.state = { kind: 'saved', at: this.now() };
+    this.synced = new Promise((r) => (this.resolveSynced = r));
+    this.onUpdate = (update, origin) => {
+      if (origin === this || this.destroyed) return;
+      this.enqueue(update);
+    };
+    this.onAwareness = ({ added, updated, removed }, origin) => {
+      if (origin === this || this.destroyed) return;
+      const changed = added.concat(updated, removed);
+      this.send(encodeAwareness(this.awareness, changed)).catch(() => {
+        /* presence is best effort */
+      });
+    };
+    doc.on('update', this.onUpdate);
+    awareness.on('update', this.onAwareness);
+  }
+
+  private now(): number {
+    return this.opts.now ? this.opts.now() : performance.now();
+  }
+
+  get saveState(): SaveState {
+    return this.state;
+  }
+
+  private setState(s: SaveState) {
+    this.state = s;
+    this.opts.onSaveState?.(s);
+  }
+
+  /** Updates go out one message at a time, in order: while one is in flight, later ones
+   * queue and leave merged as one. Order matters (the engine refuses an update that depends
+   * on one it has not seen), and merging keeps fast typing to one IPC call per round trip. */
+  private enqueue(update: Uint8Array) {
+    this.queue.push({ update, at: this.now() });
+    this.pending += 1;
+    if (this.state.kind !== 'error') this.setState({ kind: 'saving', pending: this.pending });
+    this.pump();
+  }
+
+  private pump() {
+    if (this.inFlight || this.queue.length === 0 || this.destroyed) return;
+    const batch = this.queue.splice(0);
+    const update = batch.length === 1 ? batch[0].update : Y.mergeUpdates(batch.map((b) => b.update));
+    this.inFlight = true;
+    this.send(encodeUpdateMessage(update)).then(
+      () => {
+        this.inFlight = false;
+        this.pending -= batch.length;
+        const t = this.now();
+        for (const b of batch) this.opts.onAck?.(t - b.at);
+        if (this.pending === 0) this.setState({ kind: 'saved', at: Date.now() });
+        else this.setState({ kind: 'saving', pending: this.pending });
+        this.pump();
+      },
+      (err: unknown) => {
+        this.inFlight = false;
+        // Keep the updates: they are retried with the next edit or by `retry()`.
+        this.queue.unshift(...batch);
+        this.setState({ kind: 'error', message: errorText(err) });
+      },
+    );
+  }
+
+  /** Sends again whatever a failed send left queued. */
+  retry(): void {
+    this.pump();
+  }
+
+  /** Handles one message from the other side; replies go out through `send`. */
+  receive(bytes: Uint8Array): void {
+    if (this.destroyed) return;
+    let kind: number;
+    const decoder = decoding.createDecoder(bytes);
+    try {
+      kind = decoding.readVarUint(decoder);
+    } catch {
+      throw new MessageError('empty or truncated message');
+    }
+    if (kind === MESSAGE_SYNC) {
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, MESSAGE_SYNC);
+      let sub: number;
+      if (!fitsDeclaredLength(bytes)) throw new MessageError('truncated sync message');
+      try {
+        sub = syncProtocol.readSyncMessage(decoder, encoder, this.doc, this);
+      } catch (e) {
+        throw new MessageError(`bad sync message: ${errorText(e)}`);
+      }
+      // lib0 reads past the end of a truncated buffer without complaint: check by position
+      if (decoder.pos > bytes.length) throw new MessageError('truncated sync message');
+      if (sub === syncProtocol.messageYjsSyncStep2) this.resolveSynced();
+      if (encoding.length(encoder) > 1) {
+        // a sync step 2 reply: its payload is an update, and it goes in order with ours
+        const reply = decoding.createDecoder(encoding.toUint8Array(encoder));
+        decoding.readVarUint(reply);
+        decoding.readVarUint(reply);
+        const update = decoding.readVarUint8Array(reply);
+        if (update.length > 2) this.enqueue(update);
+      }
+    } else if (kind === MESSAGE_AWARENESS) {
+      try {
+        awarenessProtocol.applyAwarenessUpdate(this.awareness, decoding.readVarUint8Array(decoder), this);
+      } catch (e) {
+        throw new MessageError(`bad awareness message: ${errorText(e)}`);
+      }
+    } else {
+      throw new MessageError(`unknown message type ${kind}`);
+    }
+  }
+
+  /** Withdraws our presence and stops listening. */
+  destroy(): void {
+    if (this.destroyed) return;
+    awarenessProtocol.removeAwarenessStates(this.awareness, [this.doc.clientID], 'local');
+    this.destroyed = true;
+    this.doc.off('update', this.onUpdate);
+    this.awareness.off('update', this.onAwareness);
+  }
+}
+
+export function errorText(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  if (typeof e === 'string') return e;
+  if (e && typeof e === 'object' && 'message' in e) return String((e as { message: unknown }).message);
+  return String(e);
+}
+
+/** True when a sync message's payload (after type and subtype) is as long as it declares:
+ * lib0 would otherwise hand a short slice to Yjs. */
+export function fitsDeclaredLength(bytes: Uint8Array): boolean {
+  try {
+    const d = decoding.createDecoder(bytes);
+    decoding.readVarUint(d);
+    decoding.readVarUint(d);
+    const len = decoding.readVarUint(d);
+    return d.pos + len <= bytes.length;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import {
+  concernsByRole,
+  filterSections,
+  initials,
+  isParkingLot,
+  matchShortcut,
+  relativeTime,
+  roleSummaries,
+  signoffHeadline,
+  sortEntries,
+} from '../src/logic';
+import type { Concern, LibraryEntry, Signoff } from '../src/types';
+
+const so = (role: Signoff['role'], stale = false): Signoff => ({ role, name: role.toUpperCase(), signed_at: '2026-01-01T00:00:00Z', stale, changed_sections: stale ? ['problem'] : [] });
+const concern = (role: Concern['role'], status: Concern['status'], at = '2026-01-01'): Concern => ({ id: `${role}${status}${at}`, role, kind: 'feasibility', text: 't', status, author: 'x', created_at: at });
+
+describe('sign-off and weighing in', () => {
+  it('answers "has engineering weighed in yet?"', () => {
+    const view = { signoff: { signoffs: [so('pm')], pending: ['engineer', 'designer'] as Signoff['role'][], complete: false }, concerns: [] as Concern[] };
+    const eng = roleSummaries(view).find((r) => r.role === 'engineer')!;
+    expect(eng.weighedIn).toBe(false);
+    expect(eng.line).toBe('Engineering: has not signed off · no concerns raised');
+    view.concerns = [concern('engineer', 'open'), concern('engineer', 'addressed')];
+    const eng2 = roleSummaries(view).find((r) => r.role === 'engineer')!;
+    expect(eng2.weighedIn).toBe(true);
+    expect(eng2.line).toBe('Engineering: has not signed off · 1 open concern of 2');
+  });
+
+  it('tells signed, stale and pending apart and gates the solution space', () => {
+    const signoff = { signoffs: [so('pm'), so('engineer', true)], pending: ['designer'] as Signoff['role'][], complete: false };
+    const s = roleSummaries({ signoff, concerns: [] });
+    expect(s.map((r) => r.state)).toEqual(['signed', 'stale', 'pending']);
+    expect(signoffHeadline({ signoff })).toBe('1 of 3 signed off · 1 stale');
+    expect(isParkingLot({ signoff })).toBe(true);
+    const all = { signoffs: [so('pm'), so('engineer'), so('designer')], pending: [], complete: true };
+    expect(signoffHeadline({ signoff: all })).toBe('Problem signed off by every role');
+    expect(isParkingLot({ signoff: all })).toBe(false);
+  });
+
+  it('groups concerns by role, open first', () => {
+    const by = concernsByRole([concern('designer', 'accepted', '1'), concern('designer', 'open', '2'), concern('pm', 'open')]);
+    expect(by.designer.map((c) => c.status)).toEqual(['open', 'accepted']);
+    expect(by.engineer).toEqual([]);
+  });
+});
+
+describe('library', () => {
+  const e = (title: string, updated: number, created: number): LibraryEntry => ({ id: title, title, template: 'problem-first', template_label: '', created_at: created, updated_at: updated, signed: 0, stale: 0, open_concerns: 0, open_questions: 0, excerpt: '', matched: '' });
+  const list = [e('beta', 10, 3), e('Alpha', 30, 1), e('gamma', 20, 2)];
+  it('sorts by last change, creation or title', () => {
+    expect(sortEntries(list, 'updated').map((x) => x.title)).toEqual(['Alpha', 'gamma', 'beta']);
+    expect(sortEntries(list, 'created').map((x) => x.title)).toEqual(['beta', 'gamma', 'Alpha']);
+    expect(sortEntries(list, 'title').map((x) => x.title)).toEqual(['Alpha', 'beta', 'gamma']);
+    expect(list.map((x) => x.title)).toEqual(['beta', 'Alpha', 'gamma']);
+  });
+  it('writes times for people', () => {
+    const now = Date.parse('2026-11-22T12:00:00Z');
+    expect(relativeTime(now - 10_000, now)).toBe('just now');
+    expect(relativeTime(now - 5 * 60_000, now)).toBe('5 min ago');
+    expect(relativeTime(now - 3 * 3600_000, now)).toBe('3 h ago');
+    expect(relativeTime(now - 24 * 3600_000, now)).toBe('yesterday');
+    expect(relativeTime(now - 30 * 24 * 3600_000, now)).toBe('2026-10-23');
+  });
+});
+
+describe('keyboard', () => {
+  const k = (key: string, mods: Partial<{ ctrlKey: boolean; metaKey: boolean; shiftKey: boolean; altKey: boolean }> = {}) => ({ key, ctrlKey: false, metaKey: false, shiftKey: false, altKey: false, ...mods });
+  it('maps shortcuts with Ctrl or Cmd', () => {
+    expect(matchShortcut(k('n', { ctrlKey: true }))).toBe('new');
+    expect(matchShortcut(k('N', { metaKey: true }))).toBe('new');
+    expect(matchShortcut(k('k', { ctrlKey: true }))).toBe('search');
+    expect(matchShortcut(k('j', { ctrlKey: true }))).toBe('jump');
+    expect(matchShortcut(k('Enter', { ctrlKey: true, shiftKey: true }))).toBe('signoff');
+    expect(matchShortcut(k('D', { ctrlKey: true, shiftKey: true }))).toBe('decision');
+    expect(matchShortcut(k('Escape'))).toBe('back');
+  });
+  it('leaves typing alone', () => {
+    expect(matchShortcut(k('n'))).toBeNull();
+    expect(matchShortcut(k('b', { ctrlKey: true }))).toBeNull(); // bold belongs to the editor
+    expect(matchShortcut(k('n', { ctrlKey: true, altKey: true }))).toBeNull();
+  });
+  it('filters sections for the jump palette', () => {
+    const s = [{ heading: 'Problem statement' }, { heading: 'Success metrics' }, { heading: 'Risks and rabbit holes' }];
+    expect(filterSections(s, 'rab').map((x) => x.heading)).toEqual(['Risks and rabbit holes']);
+    expect(filterSections(s, 'S M').map((x) => x.heading)).toEqual(['Success metrics']);
+    expect(filterSections(s, '').length).toBe(3);
+  });
+  it('makes initials', () => {
+    expect(initials('Ana Lima')).toBe('AL');
+    expect(initials('kai')).toBe('KA');
+    expect(initials('  ')).toBe('?');
+  });
+});

@@ -1,0 +1,125 @@
+// The UI's sync peer against another y-sync peer in memory: they converge, updates leave in
+// order and merged while one is in flight, acknowledgements drive the save state, and bad
+// bytes are typed errors.
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { Awareness } from 'y-protocols/awareness';
+import { EnginePeer, MessageError, encodeStep1, type SaveState } from '../src/sync';
+
+/** Two peers joined by queues that the test drains by hand (no timers, no sleeps). */
+function pair() {
+  const a = new Y.Doc();
+  const b = new Y.Doc();
+  const toB: { bytes: Uint8Array; ack: () => void }[] = [];
+  const toA: { bytes: Uint8Array; ack: () => void }[] = [];
+  const states: SaveState[] = [];
+  const acks: number[] = [];
+  let clock = 0;
+  const pa = new EnginePeer(a, new Awareness(a), (m) => new Promise<void>((ack) => toB.push({ bytes: m, ack })), {
+    onSaveState: (s) => states.push(s),
+    onAck: (ms) => acks.push(ms),
+    now: () => clock,
+  });
+  const pb = new EnginePeer(b, new Awareness(b), (m) => new Promise<void>((ack) => toA.push({ bytes: m, ack })));
+  const flush = async () => {
+    for (let i = 0; i < 50 && (toA.length || toB.length); i++) {
+      for (const m of toB.splice(0)) {
+        pb.receive(m.bytes);
+        m.ack();
+      }
+      for (const m of toA.splice(0)) {
+        pa.receive(m.bytes);
+        m.ack();
+      }
+      await Promise.resolve();
+      await Promise.resolve();
+    }
+  };
+  return { a, b, pa, pb, toB, toA, states, acks, flush, tick: (ms: number) => (clock += ms) };
+}
+
+describe('EnginePeer', () => {
+  it('syncs two documents from a step 1 and keeps them converged', async () => {
+    const p = pair();
+    p.b.getText('t').insert(0, 'engine text');
+    p.pa.receive(encodeStep1(p.b)); // A answers with what B lacks (nothing yet)
+    p.pb.receive(encodeStep1(p.a)); // B answers A with its state
+    await p.flush();
+    expect(p.a.getText('t').toString()).toBe('engine text');
+    p.a.getText('t').insert(0, '>> ');
+    p.b.getText('t').insert(p.b.getText('t').length, ' <<');
+    await p.flush();
+    expect(p.a.getText('t').toString()).toBe('>> engine text <<');
+    expect(p.b.getText('t').toString()).toBe(p.a.getText('t').toString());
+  });
+
+  it('sends one message at a time, merging what queued meanwhile, and counts acks', async () => {
+    const p = pair();
+    const t = p.a.getText('t');
+    t.insert(0, 'a');
+    expect(p.toB.length).toBe(1);
+    t.insert(1, 'b');
+    t.insert(2, 'c');
+    expect(p.toB.length).toBe(1); // still waiting for the first ack
+    expect(p.states.at(-1)).toEqual({ kind: 'saving', pending: 3 });
+    p.tick(5);
+    await p.flush();
+    expect(p.b.getText('t').toString()).toBe('abc');
+    expect(p.acks.length).toBe(3);
+    expect(p.states.at(-1)?.kind).toBe('saved');
+  });
+
+  it('keeps updates after a failed send and sends them again', async () => {
+    const a = new Y.Doc();
+    let fail = true;
+    const sent: Uint8Array[] = [];
+    const states: SaveState[] = [];
+    const peer = new EnginePeer(a, new Awareness(a), async (m) => {
+      if (fail) throw { kind: 'storage', message: 'disk full' };
+      sent.push(m);
+    }, { onSaveState: (s) => states.push(s) });
+    a.getText('t').insert(0, 'kept');
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(states.at(-1)).toEqual({ kind: 'error', message: 'disk full' });
+    fail = false;
+    peer.retry();
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(sent.length).toBe(1);
+    const b = new Y.Doc();
+    // the message is [0 sync][2 update][len][update]
+    const payload = sent[0].slice(3);
+    Y.applyUpdate(b, payload);
+    expect(b.getText('t').toString()).toBe('kept');
+    expect(states.at(-1)?.kind).toBe('saved');
+  });
+
+  it('rejects garbage with typed errors and stays usable', async () => {
+    const p = pair();
+    for (const bad of [new Uint8Array([]), new Uint8Array([7]), new Uint8Array([0, 2, 200, 1]), new Uint8Array([1, 5, 1, 2])]) {
+      expect(() => p.pa.receive(bad)).toThrow(MessageError);
+    }
+    p.a.getText('t').insert(0, 'still fine');
+    await p.flush();
+    expect(p.b.getText('t').toString()).toBe('still fine');
+  });
+
+  it('does not echo what it received back to the sender', async () => {
+    const p = pair();
+    p.b.getText('t').insert(0, 'from b');
+    await p.flush();
+    expect(p.a.getText('t').toString()).toBe('from b');
+    expect(p.toB.length).toBe(0);
+  });
+
+  it('relays presence and withdraws it on destroy', async () => {
+    const p = pair();
+    p.pa.awareness.setLocalState({ name: 'Ana', role: 'pm', section: 'problem' });
+    await p.flush();
+    expect(p.pb.awareness.getStates().get(p.a.clientID)).toMatchObject({ name: 'Ana' });
+    p.pa.destroy();
+    await p.flush();
+    expect(p.pb.awareness.getStates().has(p.a.clientID)).toBe(false);
+  });
+});
