@@ -1,18 +1,12 @@
 #!/usr/bin/env bash
-# Installs what is needed, builds Groundwork and runs it. Until the desktop app lands this is
-# the headless CLI: `scripts/run.sh new "My brief"`, `scripts/run.sh list`, ... With no
-# arguments it prints the help and your briefs.
+# Installs what is needed, builds the UI and the desktop app (release) and starts it.
+# Data lives in the platform's data directory (~/.local/share/groundwork), or in
+# $GROUNDWORK_DATA_DIR. The headless CLI is built alongside: target/release/groundwork.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh >&2
 [ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
-cargo build --release --locked --bin groundwork >&2
-bin=target/release/groundwork
-[ -n "${CARGO_TARGET_DIR:-}" ] && bin="$CARGO_TARGET_DIR/release/groundwork"
-if [ $# -eq 0 ]; then
-  "$bin" --help
-  echo
-  echo "Your briefs:"
-  exec "$bin" list
-fi
-exec "$bin" "$@"
+npm --prefix ui run build --silent >&2
+cargo build --release --locked -p groundwork-app -p groundwork >&2
+dir="${CARGO_TARGET_DIR:-$PWD/target}/release"
+exec "$dir/groundwork-app" "$@"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs what is needed and runs every check and test: formatting, clippy, unit tests,
-# integration tests (real SQLite files, real processes killed with SIGKILL), the seeded model
-# test. This is the command CI runs.
+# Installs what is needed and runs every check and test: formatting, clippy (engine, app
+# shell, minimal app), the engine's unit/integration/doc tests (real SQLite files, real
+# processes killed with SIGKILL, the seeded simulation, network namespaces), the UI's type
+# check and unit tests (vitest), and the end-to-end test of the real app window under Xvfb.
+# This is the command CI runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
@@ -11,11 +13,20 @@ if [ ! -f ../shared/data/automerge-paper.json.gz ]; then
   echo "note: ../shared/data is not beside this checkout; trace tests will use only what they find"
 fi
 
+echo "==> UI: type check, unit tests, build"
+npm --prefix ui run typecheck --silent
+npm --prefix ui test --silent
+npm --prefix ui run build --silent
+
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
-echo "==> cargo clippy"
-cargo clippy --all-targets --locked -- -D warnings
-echo "==> cargo test"
-# unit, integration and doc tests; the benchmarks are run by scripts/bench.sh, not here
+echo "==> cargo clippy (engine, desktop shell, minimal app)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+echo "==> desktop app: end-to-end in a real window"
+bash scripts/e2e.sh
+
+echo "==> cargo test (engine)"
+# unit, integration and doc tests; the benchmarks are run by scripts/bench*.sh, not here
 cargo test --locked --doc
 cargo test --locked --lib --bins --tests

@@ -1,0 +1,157 @@
+// Desktop app figures, side by side with a minimal Tauri 2 app (bench/minimal-app, the floor),
+// in one run (scripts/bench-app.sh runs this under Xvfb):
+//   - cold start to an interactive brief list (process spawn -> list painted), median of runs;
+//   - time to open a brief holding the whole automerge-paper history (open -> editable);
+//   - keystroke to stored: an edit typed into the editor every 20 ms until the engine
+//     acknowledged it as stored (fsync'd), p50 / p99 / max;
+//   - memory with that brief open: RSS and PSS summed over the app and its WebKit processes.
+// Figures are printed; nothing here asserts on time.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const app = resolve(process.env.GROUNDWORK_APP);
+const minimal = resolve(process.env.MINIMAL_APP);
+const cli = resolve(process.env.GROUNDWORK_CLI);
+const trace = resolve(process.env.TRACE ?? '../shared/data/automerge-paper.json.gz');
+const RUNS = Number(process.env.RUNS ?? 5);
+const KEYS = Number(process.env.KEYS ?? 300);
+
+const tmp = mkdtempSync(join(tmpdir(), 'gw-bench-'));
+const env = { ...process.env, GROUNDWORK_DATA_DIR: join(tmp, 'data'), GROUNDWORK_METRICS: '1', GROUNDWORK_NO_MDNS: '1', GROUNDWORK_LISTEN: '127.0.0.1:0', GROUNDWORK_EXPORT_DIR: join(tmp, 'exports') };
+for (const v of ['XDG_DATA_HOME', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME']) {
+  env[v] = join(tmp, v.toLowerCase());
+  mkdirSync(env[v], { recursive: true });
+}
+const run = (...args) => execFileSync(cli, args, { env }).toString().trim();
+
+console.error('[bench] preparing the data directory (replaying automerge-paper, ~30 s)…');
+run('identity', '--name', 'Bench', '--role', 'engineer');
+for (const t of ['Onboarding drop-off', 'Slow search on large workspaces', 'Billing emails marked as spam']) {
+  const id = run('new', t);
+  run('set', id, 'problem', `${t}: a problem statement long enough to be searched.`);
+}
+const big = run('replay', trace, '--section', 'problem');
+run('compact', big);
+run('set', big, 'affected', 'Readers of the paper.');
+
+/** Children of a pid, recursively (WebKit's web and network processes). */
+function tree(pid) {
+  const out = [pid];
+  for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(...tree(Number(p)));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+function memory(pid) {
+  let rss = 0;
+  let pss = 0;
+  const names = [];
+  for (const p of tree(pid)) {
+    try {
+      const r = readFileSync(`/proc/${p}/smaps_rollup`, 'utf8');
+      rss += Number(/^Rss:\s+(\d+)/m.exec(r)?.[1] ?? 0);
+      pss += Number(/^Pss:\s+(\d+)/m.exec(r)?.[1] ?? 0);
+      names.push(readFileSync(`/proc/${p}/comm`, 'utf8').trim());
+    } catch {
+      /* gone */
+    }
+  }
+  return { rssMb: rss / 1024, pssMb: pss / 1024, processes: names };
+}
+
+/** Starts a binary; resolves metrics as they are printed (METRIC name value unix_ms detail). */
+function launch(bin, extraEnv = {}) {
+  const t0 = Date.now();
+  const child = spawn(bin, [], { env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'ignore'] });
+  const metrics = new Map();
+  const waiters = [];
+  let buf = '';
+  child.stdout.on('data', (d) => {
+    buf += d.toString();
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      const m = /^METRIC (\S+) (\S+) (\d+) ?(.*)$/.exec(line);
+      if (!m) continue;
+      metrics.set(m[1], { value: Number(m[2]), at: Number(m[3]), detail: m[4] });
+      for (const w of waiters.splice(0)) w();
+    }
+  });
+  const wait = (name, ms = 60000) =>
+    new Promise((res, rej) => {
+      const timer = setTimeout(() => rej(new Error(`${bin}: no ${name} metric in ${ms} ms`)), ms);
+      const check = () => {
+        if (metrics.has(name)) {
+          clearTimeout(timer);
+          res(metrics.get(name));
+        } else waiters.push(check);
+      };
+      check();
+    });
+  const stop = () =>
+    new Promise((res) => {
+      child.once('exit', res);
+      child.kill('SIGTERM');
+    });
+  return { child, t0, wait, stop };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+};
+const f = (x, d = 0) => x.toFixed(d);
+
+// ---- cold start, alternating the two apps ----------------------------------------------------
+const starts = { app: [], minimal: [] };
+for (let i = 0; i < RUNS; i++) {
+  for (const [name, bin] of [['minimal', minimal], ['app', app]]) {
+    const l = launch(bin);
+    const m = await l.wait('list_interactive');
+    starts[name].push(m.at - l.t0);
+    await l.stop();
+  }
+}
+
+// ---- the large brief: open, type, memory ----------------------------------------------------
+const l = launch(app, { GROUNDWORK_AUTOPILOT: `open=${big};type=${KEYS};every=20` });
+const opened = await l.wait('brief_open', 120000);
+const done = await l.wait('autopilot_done', 120000 + KEYS * 100);
+const acks = JSON.parse(done.detail || '[]');
+const memApp = memory(l.child.pid);
+await l.stop();
+const lm = launch(minimal);
+await lm.wait('list_interactive');
+const memMin = memory(lm.child.pid);
+await lm.stop();
+
+const stored = JSON.parse(run('show', big, '--format', 'json'));
+console.log('');
+console.log('Desktop app vs a minimal Tauri 2 app (empty window), same machine, same run');
+console.log(`(release builds, Xvfb; ${RUNS} starts each; automerge-paper brief: ${stored.sections.problem.length} chars of text, 259,778 edits of history)`);
+console.log('');
+console.log('| figure | groundwork | minimal app | ratio | target |');
+console.log('|---|---|---|---|---|');
+console.log(`| start to interactive list, median (ms) | ${f(median(starts.app))} | ${f(median(starts.minimal))} | ${f(median(starts.app) / median(starts.minimal), 2)} | <= 1000 ms |`);
+console.log(`| start to interactive list, max (ms) | ${f(Math.max(...starts.app))} | ${f(Math.max(...starts.minimal))} | | |`);
+console.log(`| open the automerge-paper brief until editable (ms) | ${f(opened.value)} | | | <= 300 ms |`);
+console.log(`| keystroke to stored, p50 / p99 / max (ms, ${acks.length} keys at 20 ms) | ${f(pct(acks, 50), 2)} / ${f(pct(acks, 99), 2)} / ${f(Math.max(...acks), 2)} | | | |`);
+console.log(`| memory RSS, summed (MB) | ${f(memApp.rssMb)} | ${f(memMin.rssMb)} | ${f(memApp.rssMb / memMin.rssMb, 2)} | |`);
+console.log(`| memory PSS, summed (MB) | ${f(memApp.pssMb)} | ${f(memMin.pssMb)} | ${f(memApp.pssMb / memMin.pssMb, 2)} | <= 1.3x |`);
+console.log('');
+console.log(`processes counted: groundwork ${memApp.processes.join(', ')}; minimal ${memMin.processes.join(', ')}`);
+console.log(`starts (ms): groundwork ${starts.app.join(', ')}; minimal ${starts.minimal.join(', ')}`);
