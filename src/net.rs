@@ -678,6 +678,18 @@ impl Hub {
         }
     }
 
+    /// Opens a brief for a front end, only if the database has it (opening an unknown id
+    /// would make an empty brief appear).
+    async fn open_existing(&mut self, id: Uuid) -> bool {
+        if self.briefs.contains_key(&id) {
+            return true;
+        }
+        match self.engine.resolve(&id.to_string()).await {
+            Ok(found) if found == id => self.ensure_open(id).await,
+            _ => false,
+        }
+    }
+
     async fn ensure_open(&mut self, id: Uuid) -> bool {
         if self.briefs.contains_key(&id) {
             return true;
@@ -871,7 +883,7 @@ impl Hub {
                 }
             }
             Command::Edit { brief, op, reply } => {
-                if !self.ensure_open(brief).await {
+                if !self.open_existing(brief).await {
                     let _ = reply.send(Err(FrontendError::NoSuchBrief(brief.to_string())));
                     return;
                 }
@@ -939,7 +951,7 @@ impl Hub {
         client_id: Option<u64>,
         out: mpsc::UnboundedSender<Vec<u8>>,
     ) -> Result<u64, FrontendError> {
-        if !self.ensure_open(brief).await {
+        if !self.open_existing(brief).await {
             return Err(FrontendError::NoSuchBrief(brief.to_string()));
         }
         let ob = &self.briefs[&brief];

@@ -1,0 +1,279 @@
+//! The front-end seam the desktop shell uses (`frontend::Handle` over a running `serve_with`),
+//! driven with a yrs document standing in for the UI's Yjs document: it attaches, receives the
+//! whole state, edits, gets acknowledgements only once the edit is in the SQLite file, sees
+//! structured operations arrive as updates, and bad input gets typed errors.
+
+use groundwork::brief::new_doc;
+use groundwork::frontend::{BriefOp, Handle};
+use groundwork::net::{self, Frontend, FrontendError, ServeConfig};
+use groundwork::{sync, Engine, Role, Section, Template};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+use yrs::sync::{Message, SyncMessage};
+use yrs::updates::decoder::Decode;
+use yrs::{
+    Doc, GetString, Map, ReadTxn, StateVector, Transact, Update, XmlElementPrelim, XmlFragment,
+    XmlTextPrelim,
+};
+
+struct Peer {
+    handle: Handle,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+async fn start(dir: &std::path::Path) -> Peer {
+    let engine = Engine::open(dir).await.expect("open engine");
+    let library = Engine::open(dir).await.expect("open library engine");
+    let (tx, commands) = mpsc::unbounded_channel();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let cfg = ServeConfig {
+        listen: "127.0.0.1:0".into(),
+        mdns: false,
+        ..ServeConfig::default()
+    };
+    let task = tokio::spawn(async move {
+        net::serve_with(
+            engine,
+            cfg,
+            |_| {},
+            async {
+                let _ = stopped.await;
+            },
+            Frontend {
+                commands: Some(commands),
+                notices: None,
+            },
+        )
+        .await
+        .expect("serve");
+    });
+    Peer {
+        handle: Handle::new(tx, library),
+        stop: Some(stop),
+        task,
+    }
+}
+
+impl Peer {
+    async fn shutdown(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        let _ = self.task.await;
+    }
+}
+
+/// Receives the next message for the editor (bounded wait: a hang is a failure, not a pass).
+async fn next(rx: &mut mpsc::UnboundedReceiver<Vec<u8>>) -> Message {
+    let bytes = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .expect("a message within 10 s")
+        .expect("channel open");
+    Message::decode_v1(&bytes).expect("a valid y-sync message")
+}
+
+/// The next document update for the editor, skipping presence messages.
+async fn next_update(rx: &mut mpsc::UnboundedReceiver<Vec<u8>>) -> Vec<u8> {
+    loop {
+        match next(rx).await {
+            Message::Sync(SyncMessage::Update(u)) => return u,
+            Message::Awareness(_) => continue,
+            other => panic!("expected an update, got {other:?}"),
+        }
+    }
+}
+
+fn apply(doc: &Doc, update: &[u8]) {
+    let u = Update::decode_v1(update).expect("update");
+    doc.transact_mut().apply_update(u).expect("apply");
+}
+
+/// Reads the stored brief from the database with a fresh engine (what a restart sees).
+async fn stored_text(dir: &std::path::Path, id: uuid::Uuid, section: Section) -> String {
+    let e = Engine::open(dir).await.expect("open");
+    let ob = e.open_brief(id).await.expect("open brief");
+    let t = ob.brief.section_text(section);
+    e.store().close().await;
+    t
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_editor_is_one_more_peer_and_acks_mean_stored() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let id = {
+        let e = Engine::open(dir.path()).await.expect("open");
+        let b = e
+            .create("Checkout", Template::ProblemFirst)
+            .await
+            .expect("create");
+        b.set_section(Section::Problem, "Engine text.");
+        e.flush(&b).await.expect("flush");
+        e.store().close().await;
+        b.id()
+    };
+    let peer = start(dir.path()).await;
+    let h = peer.handle.clone();
+
+    // attach: the whole state first, then a step 1
+    let ui = new_doc(id, 4242);
+    let (out, mut rx) = mpsc::unbounded_channel();
+    let editor = h.attach(id, Some(4242), out).await.expect("attach");
+    match next(&mut rx).await {
+        Message::Sync(SyncMessage::SyncStep2(u)) => apply(&ui, &u),
+        other => panic!("expected the state first, got {other:?}"),
+    }
+    assert!(matches!(
+        next(&mut rx).await,
+        Message::Sync(SyncMessage::SyncStep1(_))
+    ));
+    let frag = ui.get_or_insert_xml_fragment("section:problem");
+    assert_eq!(
+        frag.get_string(&ui.transact()),
+        "<paragraph>Engine text.</paragraph>"
+    );
+
+    // an edit in the editor: acknowledged only once it is in the database
+    let before = ui.transact().state_vector();
+    {
+        let mut txn = ui.transact_mut();
+        let p = frag.push_back(&mut txn, XmlElementPrelim::empty("paragraph"));
+        p.push_back(&mut txn, XmlTextPrelim::new("Typed in the UI."));
+    }
+    let diff = ui.transact().encode_state_as_update_v1(&before);
+    h.message(editor, sync::update_message(diff))
+        .await
+        .expect("acknowledged");
+    assert_eq!(
+        stored_text(dir.path(), id, Section::Problem).await,
+        "Engine text.\n\nTyped in the UI."
+    );
+
+    // a structured operation reaches the editor as an update, and is stored when it returns
+    let view = h
+        .apply(
+            id,
+            BriefOp::SignOff {
+                role: Role::Engineer,
+            },
+        )
+        .await
+        .expect("sign off");
+    assert_eq!(view["signoff"]["signoffs"][0]["role"], "engineer");
+    apply(&ui, &next_update(&mut rx).await);
+    let signoffs = ui.get_or_insert_map("signoffs");
+    assert!(signoffs.get(&ui.transact(), "engineer").is_some());
+
+    // the editor's edits are attributed to this device's person
+    let view = h.apply(id, BriefOp::View).await.expect("view");
+    let members = view["members"].as_array().expect("members");
+    assert!(!members.is_empty());
+
+    // hostile or broken input: typed errors, nothing changes, the editor keeps working
+    let sv_before = ui.transact().state_vector();
+    for bad in [
+        vec![],
+        vec![0, 2, 200, 1],
+        vec![0, 2, 3, 1, 2, 3],
+        vec![9, 9, 9],
+        vec![0xff; 64],
+    ] {
+        match h.message(editor, bad.clone()).await {
+            Err(FrontendError::Rejected(_)) => {}
+            other => panic!("{bad:?}: expected a rejection, got {other:?}"),
+        }
+    }
+    assert!(matches!(
+        h.message(9999, sync::update_message(vec![0, 0])).await,
+        Err(FrontendError::NotAttached(9999))
+    ));
+    assert!(matches!(
+        h.apply(uuid::Uuid::new_v4(), BriefOp::View).await,
+        Err(FrontendError::NoSuchBrief(_))
+    ));
+    assert!(matches!(
+        h.apply(
+            id,
+            BriefOp::SetConcernStatus {
+                id: "nope".into(),
+                status: groundwork::ConcernStatus::Addressed
+            }
+        )
+        .await,
+        Err(FrontendError::Rejected(_))
+    ));
+    assert_eq!(ui.transact().state_vector(), sv_before);
+    let before = ui.transact().state_vector();
+    {
+        let mut txn = ui.transact_mut();
+        let p = frag.push_back(&mut txn, XmlElementPrelim::empty("paragraph"));
+        p.push_back(&mut txn, XmlTextPrelim::new("Still editing."));
+    }
+    let diff = ui.transact().encode_state_as_update_v1(&before);
+    h.message(editor, sync::update_message(diff))
+        .await
+        .expect("acknowledged after bad input");
+
+    // detached: its messages are refused
+    h.detach(editor);
+    let empty = ui
+        .transact()
+        .encode_state_as_update_v1(&StateVector::default());
+    let r = h.message(editor, sync::update_message(empty)).await;
+    assert!(matches!(r, Err(FrontendError::NotAttached(_))), "{r:?}");
+    peer.shutdown().await;
+    assert_eq!(
+        stored_text(dir.path(), id, Section::Problem).await,
+        "Engine text.\n\nTyped in the UI.\n\nStill editing."
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_editors_on_one_brief_see_each_other() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let id = {
+        let e = Engine::open(dir.path()).await.expect("open");
+        let b = e.create("Shared", Template::Pitch).await.expect("create");
+        e.store().close().await;
+        b.id()
+    };
+    let peer = start(dir.path()).await;
+    let h = peer.handle.clone();
+    let mut docs = Vec::new();
+    for cid in [11u64, 12] {
+        let doc = new_doc(id, cid);
+        let (out, mut rx) = mpsc::unbounded_channel();
+        let ed = h.attach(id, Some(cid), out).await.expect("attach");
+        if let Message::Sync(SyncMessage::SyncStep2(u)) = next(&mut rx).await {
+            apply(&doc, &u);
+        }
+        let _step1 = next(&mut rx).await;
+        docs.push((doc, ed, rx));
+    }
+    let (a, ed_a, _) = &docs[0];
+    let before = a.transact().state_vector();
+    {
+        let frag = a.get_or_insert_xml_fragment("section:approach");
+        let mut txn = a.transact_mut();
+        let p = frag.push_back(&mut txn, XmlElementPrelim::empty("paragraph"));
+        p.push_back(&mut txn, XmlTextPrelim::new("From editor A"));
+    }
+    let diff = a.transact().encode_state_as_update_v1(&before);
+    h.message(*ed_a, sync::update_message(diff))
+        .await
+        .expect("ack");
+    let (b, _, rx_b) = &mut docs[1];
+    apply(b, &next_update(rx_b).await);
+    let frag = b.get_or_insert_xml_fragment("section:approach");
+    assert_eq!(
+        frag.get_string(&b.transact()),
+        "<paragraph>From editor A</paragraph>"
+    );
+    // the editor's own client id is refused if it collides with the engine's
+    let (out, _rx) = mpsc::unbounded_channel();
+    assert!(matches!(
+        h.attach(id, Some(u64::from(u32::MAX) + 1), out).await,
+        Err(FrontendError::Rejected(_))
+    ));
+    peer.shutdown().await;
+}
