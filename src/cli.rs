@@ -214,6 +214,8 @@ pub enum CliError {
     Invite(#[from] crate::invite::InviteError),
     #[error(transparent)]
     Net(#[from] crate::net::NetError),
+    #[error(transparent)]
+    Frontend(#[from] crate::net::FrontendError),
     #[error("the operating system's random number generator failed")]
     Random,
 }
@@ -541,29 +543,13 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
         }
         Command::Invite { brief } => {
             let id = engine.resolve(&brief).await?;
-            let fresh = crate::invite::Invite::generate(id).map_err(|_| CliError::Random)?;
-            let secret = engine
-                .store()
-                .set_brief_secret(id, &fresh.secret)
-                .await
-                .map_err(EngineError::from)?;
-            out(crate::invite::Invite { brief: id, secret }.encode());
+            out(crate::frontend::invite(&engine, id).await?);
         }
         Command::Join { code } => {
-            let invite = crate::invite::Invite::decode(&code)?;
-            engine
-                .store()
-                .insert_brief(invite.brief, "", Template::ProblemFirst.as_str())
-                .await
-                .map_err(EngineError::from)?;
-            engine
-                .store()
-                .set_brief_secret(invite.brief, &invite.secret)
-                .await
-                .map_err(EngineError::from)?;
+            crate::invite::Invite::decode(code.trim())?; // the CLI's own wording for a bad code
+            let id = crate::frontend::join(&engine, &code).await?;
             out(format!(
-                "joined {}; it fills in when a peer that holds it is reached (groundwork serve)",
-                invite.brief
+                "joined {id}; it fills in when a peer that holds it is reached (groundwork serve)"
             ));
         }
         Command::Serve {

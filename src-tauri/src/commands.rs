@@ -288,3 +288,18 @@ pub async fn export_brief(
         bytes: content.len(),
     })
 }
+
+/// The one-line invite code for a brief: whoever holds it can sync the brief.
+#[tauri::command]
+pub async fn invite_brief(state: State<'_, AppState>, brief: String) -> Res<String> {
+    let id = brief_id(&brief)?;
+    let engine = state.handle.engine().await;
+    Ok(frontend::invite(&engine, id).await?)
+}
+
+/// Adds a brief from an invite code; it fills in once a peer holding it is reached.
+#[tauri::command]
+pub async fn join_brief(state: State<'_, AppState>, code: String) -> Res<String> {
+    let engine = state.handle.engine().await;
+    Ok(frontend::join(&engine, &code).await?.to_string())
+}

@@ -172,6 +172,8 @@ fn main() {
             commands::brief_op,
             commands::export_brief,
             commands::metric,
+            commands::invite_brief,
+            commands::join_brief,
         ])
         .build(tauri::generate_context!());
     let app = match app {

@@ -117,6 +117,17 @@ async function waitSaved(d) {
 const attr = (d, css, name) => d.executeScript('const e = document.querySelector(arguments[0]); return e ? e.getAttribute(arguments[1]) : null;', css, name);
 const text = (d, css) => d.executeScript('const e = document.querySelector(arguments[0]); return e ? e.innerText : null;', css);
 const count = (d, css) => d.executeScript('return document.querySelectorAll(arguments[0]).length;', css);
+/** A real click on what `css` finds now, found again if a re-render replaced it meanwhile. */
+async function clickOn(d, css) {
+  for (let i = 0; ; i++) {
+    try {
+      await d.findElement(By.css(css)).click();
+      return;
+    } catch (e) {
+      if (i >= 4 || e.name !== 'StaleElementReferenceError') throw e;
+    }
+  }
+}
 const chipState = (d, role) => attr(d, `.chip[data-role="${role}"]`, 'data-state');
 
 function cliShow(id) {
@@ -135,9 +146,9 @@ try {
   current = d;
   await waitScreen(d, 'first-run');
   await d.findElement(By.id('profile-name')).sendKeys('Ana Lima');
-  await d.findElement(By.css('#profile-form [data-role="pm"]')).click();
+  await clickOn(d, '#profile-form [data-role="pm"]');
   await shot(d, '01-first-run');
-  await d.findElement(By.id('profile-save')).click();
+  await clickOn(d, '#profile-save');
   await waitScreen(d, 'list');
   await d.wait(async () => (await text(d, '#brief-count')) === '0 briefs', 5000, 'empty list');
 
@@ -145,9 +156,9 @@ try {
   await keys(d, Key.CONTROL, 'n');
   await d.wait(until.elementLocated(By.id('new-title')), 5000);
   await d.findElement(By.id('new-title')).sendKeys('Checkout drop-off on mobile');
-  await d.findElement(By.css('[data-template="problem-first"]')).click();
+  await clickOn(d, '[data-template="problem-first"]');
   await shot(d, '02-new-brief');
-  await d.findElement(By.id('create-brief')).click();
+  await clickOn(d, '#create-brief');
   await waitScreen(d, 'brief');
   const briefId = await d.executeScript('return window.__gw.session.id');
   log(`brief ${briefId}`);
@@ -158,7 +169,7 @@ try {
   await typeInSection(d, 'metrics', 'Mobile checkout completion from 52% to 65%.');
 
   step = 'sign off as PM, others pending';
-  await d.findElement(By.id('sign-off')).click();
+  await clickOn(d, '#sign-off');
   await d.wait(async () => (await chipState(d, 'pm')) === 'signed', 5000, 'pm signed');
   check((await chipState(d, 'engineer')) === 'pending', 'engineer pending');
   check((await chipState(d, 'designer')) === 'pending', 'designer pending');
@@ -168,21 +179,21 @@ try {
   await shot(d, '03-brief-signed');
 
   step = 'decision and concern';
-  await d.findElement(By.id('add-decision')).click();
+  await clickOn(d, '#add-decision');
   await d.wait(until.elementLocated(By.id('decision-text')), 5000);
   await d.findElement(By.id('decision-text')).sendKeys('Focus on the payment step first');
   await d.findElement(By.id('decision-context')).sendKeys('Drop-off concentrates there.');
-  await d.findElement(By.css('#decision-rests input[value="problem"]')).click();
-  await d.findElement(By.id('decision-save')).click();
+  await clickOn(d, '#decision-rests input[value="problem"]');
+  await clickOn(d, '#decision-save');
   await d.wait(async () => (await count(d, '#decisions article.decision')) === 1, 5000, 'decision listed');
   check((await count(d, '#decisions article.decision.flagged')) === 0, 'fresh decision not flagged');
 
-  await d.findElement(By.id('add-concern')).click();
+  await clickOn(d, '#add-concern');
   await d.wait(until.elementLocated(By.id('concern-text')), 5000);
-  await d.findElement(By.css('.dialog [data-role="engineer"]')).click();
+  await clickOn(d, '.dialog [data-role="engineer"]');
   await d.findElement(By.id('concern-kind')).sendKeys('Feasibility');
   await d.findElement(By.id('concern-text')).sendKeys('The payment SDK cannot be changed this quarter.');
-  await d.findElement(By.id('concern-save')).click();
+  await clickOn(d, '#concern-save');
   await d.wait(async () => ((await text(d, '.weigh[data-role="engineer"]')) || '').includes('1 open concern of 1'), 5000, 'engineering weighed in');
 
   step = 'question';
@@ -197,13 +208,36 @@ try {
   check(staleNote.includes('Problem statement'), `stale note names the section: ${staleNote}`);
   await shot(d, '04-brief-stale');
 
+  step = 'a running app is a LAN peer: share with a headless peer, edits flow both ways';
+  await clickOn(d, '#share-button');
+  await d.wait(until.elementLocated(By.id('invite-code')), 5000);
+  const code = await d.executeScript("return document.getElementById('invite-code').value");
+  check(/^gw1/.test(code) && !code.includes('\n'), `one-line invite: ${code}`);
+  await keys(d, Key.ESCAPE);
+  const listen = await d.executeScript('return window.__gw.profile.listen');
+  const peerEnv = { ...process.env, GROUNDWORK_DATA_DIR: join(tmp, 'peer') };
+  execFileSync(cli, ['identity', '--name', 'Kai', '--role', 'engineer'], { env: peerEnv });
+  execFileSync(cli, ['join', code], { env: peerEnv });
+  const serve = spawn(cli, ['serve', '--listen', '127.0.0.1:0', '--peer', listen, '--no-mdns'], { env: peerEnv, stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    const peerShow = () => JSON.parse(execFileSync(cli, ['show', briefId, '--format', 'json'], { env: peerEnv }).toString());
+    await d.wait(async () => peerShow().title === 'Checkout drop-off on mobile', 20000, 'the peer filled in the brief');
+    await typeInSection(d, 'options', 'Wallets first.');
+    await d.wait(async () => (peerShow().sections.options || '').includes('Wallets first.'), 10000, 'app edit reached the peer');
+    execFileSync(cli, ['append', briefId, 'risks', 'Kai: the SDK upgrade could slip.'], { env: peerEnv });
+    await d.wait(async () => ((await text(d, '[data-section-editor="risks"]')) || '').includes('the SDK upgrade could slip'), 10000, 'peer edit reached the app');
+    await shot(d, '05-brief-synced');
+  } finally {
+    serve.kill('SIGTERM');
+  }
+
   step = 'export';
   await keys(d, Key.CONTROL, 'e');
   await d.wait(until.elementLocated(By.id('export-markdown')), 5000);
-  await d.findElement(By.id('export-markdown')).click();
+  await clickOn(d, '#export-markdown');
   await d.wait(async () => !!(await attr(d, '#export-result', 'data-path')), 5000, 'markdown exported');
   const mdPath = await attr(d, '#export-result', 'data-path');
-  await d.findElement(By.id('export-html')).click();
+  await clickOn(d, '#export-html');
   await d.wait(async () => ((await attr(d, '#export-result', 'data-path')) || '').endsWith('.html'), 5000, 'html exported');
   const htmlPath = await attr(d, '#export-result', 'data-path');
   const md = readFileSync(mdPath, 'utf8');
@@ -212,7 +246,7 @@ try {
   await keys(d, Key.ESCAPE);
 
   step = 'search';
-  await d.findElement(By.id('back')).click();
+  await clickOn(d, '#back');
   await waitScreen(d, 'list');
   await d.findElement(By.id('search')).sendKeys('android');
   await d.wait(async () => ((await text(d, '#brief-count')) || '').startsWith('1 brief match'), 5000, 'search by text');
@@ -222,13 +256,26 @@ try {
   await d.findElement(By.id('search')).clear();
   await d.executeScript("document.getElementById('search').dispatchEvent(new Event('input'))");
   await d.wait(async () => ((await text(d, '#brief-count')) || '') === '1 brief', 5000, 'list back');
-  await shot(d, '05-list');
+  await shot(d, '06-list');
 
   step = 'dark theme';
   await keys(d, Key.CONTROL, Key.SHIFT, 'l');
   check((await d.executeScript('return document.documentElement.dataset.theme')) === 'dark', 'dark theme');
-  await shot(d, '06-list-dark');
+  await shot(d, '07-list-dark');
   await keys(d, Key.CONTROL, Key.SHIFT, 'l');
+
+  step = 'import Markdown (the export, retitled)';
+  await keys(d, Key.CONTROL, 'o');
+  await d.wait(until.elementLocated(By.id('import-text')), 5000);
+  const retitled = md.replace('# Checkout drop-off on mobile', '# Imported brief');
+  await d.executeScript("const t = document.getElementById('import-text'); t.value = arguments[0];", retitled);
+  await clickOn(d, '#import-submit');
+  await d.wait(async () => (await screen(d)) === 'brief' && (await d.executeScript("const e = document.getElementById('brief-title'); return e && e.value")) === 'Imported brief', 10000, 'imported brief open');
+  check(((await text(d, '[data-section-editor="problem"]')) || '').includes('Worst on Android.'), 'imported problem text');
+  check((await count(d, '#decisions article.decision')) === 1, 'imported decision');
+  await clickOn(d, '#back');
+  await waitScreen(d, 'list');
+  await d.wait(async () => ((await text(d, '#brief-count')) || '') === '2 briefs', 5000, 'two briefs');
 
   step = 'quit';
   await d.quit();
@@ -238,10 +285,10 @@ try {
   d = await session(drv.port);
   current = d;
   await waitScreen(d, 'list');
-  await d.wait(async () => (await count(d, '.brief-row')) === 1, 5000, 'brief listed');
-  const title = await text(d, '.brief-row .title');
+  await d.wait(async () => (await count(d, '.brief-row')) === 2, 5000, 'briefs listed');
+  const title = await text(d, `.brief-row[data-id="${briefId}"] .title`);
   check(title === 'Checkout drop-off on mobile', `title after restart: ${title}`);
-  await d.findElement(By.css('.brief-row')).click();
+  await clickOn(d, `.brief-row[data-id="${briefId}"]`);
   await waitScreen(d, 'brief');
   const problem = await text(d, '[data-section-editor="problem"]');
   check(problem.includes('Mobile shoppers abandon checkout at the payment step. Worst on Android.'), `problem after restart: ${problem}`);
@@ -249,10 +296,10 @@ try {
   check((await count(d, '#decisions article.decision.flagged')) === 1, 'decision kept');
   check((await count(d, '.concern')) === 1, 'concern kept');
   check((await count(d, '.questions li')) === 1, 'question kept');
-  await shot(d, '07-after-restart');
+  await shot(d, '08-after-restart');
 
   step = 'sign again, then kill -9 right after an acknowledged edit';
-  await d.findElement(By.id('sign-off')).click();
+  await clickOn(d, '#sign-off');
   await d.wait(async () => (await chipState(d, 'pm')) === 'signed', 5000, 'signed again');
   await typeInSection(d, 'options', 'Offer wallet payments on mobile.');
   const pids = execFileSync('pgrep', ['-f', app]).toString().trim().split('\n').filter(Boolean);
@@ -268,7 +315,7 @@ try {
   check(stored.signoff.signoffs.some((s) => s.role === 'pm' && !s.stale), 'sign-off survived SIGKILL');
   log('all checks passed');
 } catch (e) {
-  console.error(`[e2e] FAILED: ${e && e.stack ? e.stack : e}`);
+  console.error(`[e2e] FAILED at "${step}": ${e && e.stack ? e.stack : e}`);
   try {
     const info = await current?.executeScript(
       "const s = document.getElementById('save-state'); return JSON.stringify({screen: window.__gw.screen, save: s && [s.dataset.state, s.title], toasts: [...document.querySelectorAll('.toast')].map(t => t.textContent)})",

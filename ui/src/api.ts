@@ -19,6 +19,8 @@ export const api = {
   op: (brief: string, op: Record<string, unknown>) => invoke<EditorView>('brief_op', { brief, op }),
   exportBrief: (brief: string, format: 'markdown' | 'html' | 'json') =>
     invoke<{ path: string; bytes: number }>('export_brief', { brief, format }),
+  inviteBrief: (brief: string) => invoke<string>('invite_brief', { brief }),
+  joinBrief: (code: string) => invoke<string>('join_brief', { code }),
   /** Reports a figure to the shell (printed for benchmarks when GROUNDWORK_METRICS is set). */
   metric: (name: string, value: number, detail = '') => {
     invoke<void>('metric', { name, value, detail }).catch(() => {});

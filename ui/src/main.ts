@@ -49,7 +49,7 @@ interface Metrics {
 
 declare global {
   interface Window {
-    __gw: { metrics: Metrics; screen: string; session?: BriefSession };
+    __gw: { metrics: Metrics; screen: string; session?: BriefSession; profile?: Profile };
   }
 }
 
@@ -182,6 +182,7 @@ function profileForm(submitLabel: string, done: () => void): HTMLElement {
     try {
       await api.setProfile(name.value, role);
       profile = await api.profile();
+      window.__gw.profile = profile;
       done();
     } catch (err) {
       error.hidden = false;
@@ -275,6 +276,7 @@ async function renderList() {
         { class: 'toolbar' },
         search,
         sort,
+        h('button', { id: 'join-button', onclick: showJoin, title: 'Join a brief from an invite code' }, 'Join…'),
         h('button', { id: 'import-button', onclick: showImport, title: 'Import Markdown (Ctrl+O)' }, 'Import…'),
         h('button', { class: 'primary', id: 'new-brief', onclick: showNewBrief, title: 'New brief (Ctrl+N)' }, 'New brief'),
       ),
@@ -456,6 +458,33 @@ function showImport() {
   showDialog('Import Markdown', form, { wide: true });
 }
 
+function showJoin() {
+  const code = h('input', { id: 'join-code', type: 'text', placeholder: 'gw1…', spellcheck: 'false', autocomplete: 'off', autofocus: true });
+  const error = h('p', { class: 'error', hidden: true });
+  const form = h(
+    'form',
+    { class: 'stack' },
+    h('p', { class: 'hint' }, 'Paste the invite code a teammate shared. The brief fills in as soon as a device that holds it is reachable on this network.'),
+    code,
+    error,
+    h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => closeDialog() }, 'Cancel'), h('button', { class: 'primary', type: 'submit', id: 'join-submit' }, 'Join')),
+  );
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      await api.joinBrief(code.value);
+      closeDialog();
+      toast('Joined. The brief fills in when a teammate’s device is reached.');
+      renderList();
+    } catch (err) {
+      error.hidden = false;
+      error.textContent = errorText(err);
+    }
+  });
+  showDialog('Join a brief', form);
+  code.focus();
+}
+
 function showShortcuts() {
   const table = h('table', { class: 'shortcuts' });
   for (const s of SHORTCUTS) table.append(h('tr', {}, h('td', {}, h('kbd', {}, s.keys)), h('td', {}, s.label)));
@@ -481,6 +510,9 @@ class BriefSession {
   editors = new Map<string, Editor>();
   el!: HTMLElement;
   private viewTimer: number | undefined;
+  private viewKey = '';
+  /** Kept across re-renders so a half-typed question survives a change from elsewhere. */
+  private questionInput = h('input', { id: 'question-input', type: 'text', placeholder: 'Ask a question… (Enter)', 'aria-label': 'New question' });
   private closed = false;
   saveEl = h('span', { class: 'save-state', id: 'save-state', 'data-state': 'saved' }, 'Saved');
   presenceEl = h('div', { class: 'presence', id: 'presence' });
@@ -569,6 +601,10 @@ class BriefSession {
 
   setView(v: EditorView) {
     if (this.closed) return;
+    // re-render only what a change touched: most refreshes (after typing) change nothing
+    const key = JSON.stringify(v);
+    if (key === this.viewKey) return;
+    this.viewKey = key;
     this.view = v;
     this.renderStructured();
   }
@@ -649,6 +685,7 @@ class BriefSession {
         h('span', { class: 'template-tag' }, this.view.template_label),
         this.saveEl,
         this.presenceEl,
+        h('button', { id: 'share-button', onclick: () => this.showShare(), title: 'Invite teammates on this network' }, 'Share'),
         h('button', { id: 'export-button', onclick: () => this.showExport(), title: 'Export (Ctrl+E)' }, 'Export'),
       ),
       h('div', { class: 'brief-body' }, nav, h('main', { class: 'doc', id: 'doc' }, problemSpace, solutionSpace, decisions), side),
@@ -819,15 +856,20 @@ class BriefSession {
   renderQuestions() {
     const panel = this.el.querySelector<HTMLElement>('#questions')!;
     clear(panel);
-    const input = h('input', { id: 'question-input', type: 'text', placeholder: 'Ask a question… (Enter)', 'aria-label': 'New question' });
-    input.addEventListener('keydown', async (e) => {
-      if (e.key === 'Enter' && input.value.trim()) {
-        e.preventDefault();
-        if (await this.op({ op: 'add_question', text: input.value })) {
-          document.getElementById('question-input')?.focus();
+    const input = this.questionInput;
+    if (!input.dataset.wired) {
+      input.dataset.wired = '1';
+      input.addEventListener('keydown', async (e) => {
+        if (e.key === 'Enter' && input.value.trim()) {
+          e.preventDefault();
+          const text = input.value;
+          input.value = '';
+          if (!(await this.op({ op: 'add_question', text }))) input.value = text;
+          input.focus();
         }
-      }
-    });
+      });
+    }
+    const hadFocus = document.activeElement === input;
     const open = this.view.questions.filter((q) => !q.resolved);
     const done = this.view.questions.filter((q) => q.resolved);
     panel.append(h('h3', {}, 'Open questions', h('span', { class: 'muted' }, ` · ${open.length}`)), input);
@@ -838,6 +880,7 @@ class BriefSession {
       list.append(h('li', { class: q.resolved ? 'resolved' : '' }, h('label', {}, box, h('span', {}, q.text)), h('span', { class: 'muted small' }, q.author)));
     }
     panel.append(list);
+    if (hadFocus) input.focus();
   }
 
   renderDecisions() {
@@ -916,6 +959,38 @@ class BriefSession {
         result,
       ),
     );
+  }
+
+  async showShare() {
+    let code: string;
+    try {
+      code = await api.inviteBrief(this.id);
+    } catch (e) {
+      fail(e);
+      return;
+    }
+    const field = h('input', { id: 'invite-code', type: 'text', value: code, readonly: true, spellcheck: 'false' });
+    const copy = h('button', { class: 'primary', id: 'copy-invite' }, 'Copy');
+    copy.addEventListener('click', async () => {
+      field.select();
+      try {
+        await navigator.clipboard.writeText(code);
+      } catch {
+        document.execCommand('copy');
+      }
+      copy.textContent = 'Copied';
+    });
+    showDialog(
+      'Share this brief',
+      h(
+        'div',
+        { class: 'stack' },
+        h('p', { class: 'hint' }, 'Anyone with this code can read and edit the brief when their device meets yours on the local network (no server involved). Share it only with teammates.'),
+        h('div', { class: 'toolbar' }, field, copy),
+        h('p', { class: 'hint' }, `This device listens on ${profile.listen ?? 'no address'}; teammates find it automatically on the LAN.`),
+      ),
+    );
+    field.select();
   }
 
   showJump() {
@@ -1056,6 +1131,7 @@ document.addEventListener('keydown', (e) => {
 async function start() {
   try {
     [profile, templates] = await Promise.all([api.profile(), api.templates()]);
+    window.__gw.profile = profile;
   } catch (e) {
     clear(root);
     root.append(h('main', { class: 'first-run' }, h('div', { class: 'card' }, h('h1', {}, 'Groundwork could not start'), h('p', { class: 'error' }, errorText(e)))));

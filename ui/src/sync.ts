@@ -189,8 +189,9 @@ export class EnginePeer {
   /** Withdraws our presence and stops listening. */
   destroy(): void {
     if (this.destroyed) return;
-    awarenessProtocol.removeAwarenessStates(this.awareness, [this.doc.clientID], 'local');
+    // the other side withdraws our presence when we detach; nothing more is sent
     this.destroyed = true;
+    awarenessProtocol.removeAwarenessStates(this.awareness, [this.doc.clientID], 'local');
     this.doc.off('update', this.onUpdate);
     this.awareness.off('update', this.onAwareness);
   }

@@ -113,13 +113,13 @@ describe('EnginePeer', () => {
     expect(p.toB.length).toBe(0);
   });
 
-  it('relays presence and withdraws it on destroy', async () => {
+  it('relays presence, and sends nothing once destroyed', async () => {
     const p = pair();
     p.pa.awareness.setLocalState({ name: 'Ana', role: 'pm', section: 'problem' });
     await p.flush();
     expect(p.pb.awareness.getStates().get(p.a.clientID)).toMatchObject({ name: 'Ana' });
     p.pa.destroy();
-    await p.flush();
-    expect(p.pb.awareness.getStates().has(p.a.clientID)).toBe(false);
+    p.a.getText('t').insert(0, 'after close');
+    expect(p.toB.length).toBe(0);
   });
 });
