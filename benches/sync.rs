@@ -151,13 +151,22 @@ fn matched(
     now: Instant,
     out: &mut Vec<Duration>,
 ) {
-    let Notice::Changed { updates, .. } = n;
+    let Notice::Changed {
+        updates,
+        state_vector,
+        ..
+    } = n;
+    // An update may carry several keystrokes merged: every sent clock from its first one up
+    // to where B's document now stands was applied by this notice.
+    let upto = state_vector.get(&yrs::block::ClientID::new(client));
     for u in updates {
         if let Ok(up) = yrs::Update::decode_v1(u) {
             for (c, clock) in up.state_vector_lower().iter() {
                 if c.get() == client {
-                    if let Some(t) = sent.get(clock) {
-                        out.push(now - *t);
+                    for k in *clock..upto.max(*clock + 1) {
+                        if let Some(t) = sent.get(&k) {
+                            out.push(now - *t);
+                        }
                     }
                 }
             }
@@ -211,11 +220,17 @@ async fn two_peers(n: u64, interval: Duration) -> (Vec<Duration>, Duration) {
                     .unwrap();
             }
         }
-        let mut applied = 0u64;
-        while applied < n {
+        // done when B's document holds the typist's last edit (updates may arrive merged)
+        let target = ed
+            .state_vector()
+            .get(&yrs::block::ClientID::new(ed.client_id()));
+        let mut applied = 0u32;
+        while applied < target {
             match tokio::time::timeout(Duration::from_secs(60), b.notices.recv()).await {
-                Ok(Some(Notice::Changed { updates, .. })) => applied += updates.len() as u64,
-                _ => panic!("B did not apply all edits ({applied} of {n})"),
+                Ok(Some(Notice::Changed { state_vector, .. })) => {
+                    applied = state_vector.get(&yrs::block::ClientID::new(ed.client_id()))
+                }
+                _ => panic!("B did not apply all edits ({applied} of {target})"),
             }
         }
         let total = start.elapsed();

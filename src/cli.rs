@@ -543,11 +543,11 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
         }
         Command::Invite { brief } => {
             let id = engine.resolve(&brief).await?;
-            out(crate::frontend::invite(&engine, id).await?);
+            out(crate::frontend::invite(engine, id).await?);
         }
         Command::Join { code } => {
             crate::invite::Invite::decode(code.trim())?; // the CLI's own wording for a bad code
-            let id = crate::frontend::join(&engine, &code).await?;
+            let id = crate::frontend::join(engine, &code).await?;
             out(format!(
                 "joined {id}; it fills in when a peer that holds it is reached (groundwork serve)"
             ));

@@ -146,8 +146,13 @@ pub enum FrontendError {
 /// What a running peer tells a front end.
 #[derive(Debug, Clone)]
 pub enum Notice {
-    /// Updates from a peer were applied to a brief (v1 updates, as integrated).
-    Changed { brief: Uuid, updates: Vec<Vec<u8>> },
+    /// Updates from a peer were applied to a brief (v1 updates, as integrated), leaving the
+    /// brief at `state_vector`.
+    Changed {
+        brief: Uuid,
+        updates: Vec<Vec<u8>>,
+        state_vector: yrs::StateVector,
+    },
 }
 
 /// Channels that connect a front end to [`serve_with`].
@@ -349,7 +354,18 @@ pub async fn serve_with(
         tokio::select! {
             _ = &mut shutdown => break,
             Some(ev) = rx.recv() => hub.on_event(ev).await,
-            Some(cmd) = commands.recv() => hub.on_command(cmd).await,
+            Some(cmd) = commands.recv() => {
+                // Everything already queued is handled in this turn: a burst of local
+                // updates then leaves as one merged update per brief, not one per edit.
+                let mut batch = vec![cmd];
+                while batch.len() < 4096 {
+                    match commands.try_recv() {
+                        Ok(c) => batch.push(c),
+                        Err(_) => break,
+                    }
+                }
+                hub.on_commands(batch).await;
+            }
             _ = tick.tick() => {
                 hub.pick_up_rows().await;
                 if last_shared.elapsed() >= Duration::from_millis(500) {
@@ -805,6 +821,7 @@ impl Hub {
                     let _ = n.send(Notice::Changed {
                         brief: b,
                         updates: relay.clone(),
+                        state_vector: ob.brief.state_vector(),
                     });
                 }
                 for r in handled.replies {
@@ -828,22 +845,74 @@ impl Hub {
         Ok(())
     }
 
+    /// Handles commands in order; consecutive local updates are applied one by one and then
+    /// relayed together (see [`Hub::relay_merged`]).
+    async fn on_commands(&mut self, batch: Vec<Command>) {
+        let mut touched: Vec<Uuid> = Vec::new();
+        for cmd in batch {
+            match cmd {
+                Command::LocalUpdate { brief, update } => {
+                    if self.apply_local(brief, &update) && !touched.contains(&brief) {
+                        touched.push(brief);
+                    }
+                }
+                other => {
+                    for b in touched.drain(..) {
+                        self.relay_merged(b);
+                    }
+                    self.on_command(other).await;
+                }
+            }
+        }
+        for b in touched {
+            self.relay_merged(b);
+        }
+    }
+
+    /// Applies a local editor's update to a brief (validated first). False if refused.
+    fn apply_local(&mut self, brief: Uuid, update: &[u8]) -> bool {
+        let Some(ob) = self.briefs.get(&brief) else {
+            tracing::warn!(%brief, "update for a brief that is not open");
+            return false;
+        };
+        match crate::validate::update_v1(update)
+            .map_err(|e| e.to_string())
+            .and_then(|_| ob.brief.apply_update_v1(update).map_err(|e| e.to_string()))
+        {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!(%brief, error = %e, "local update rejected");
+                false
+            }
+        }
+    }
+
+    /// Relays a brief's queued changes as one update when they merge cleanly (no Skip
+    /// blocks: yrs 0.28 mishandles holes, see `sync::handle`), else one by one.
+    fn relay_merged(&mut self, brief: Uuid) {
+        let Some(ob) = self.briefs.get(&brief) else {
+            return;
+        };
+        let relay = ob.brief.take_relay();
+        if relay.len() > 1 {
+            let merged = yrs::merge_updates_v1(&relay)
+                .ok()
+                .filter(|m| crate::validate::update_v1(m).is_ok_and(|shape| !shape.has_skips));
+            if let Some(m) = merged {
+                self.broadcast(brief, Origin::Local, sync::update_message(m));
+                return;
+            }
+        }
+        for u in relay {
+            self.broadcast(brief, Origin::Local, sync::update_message(u));
+        }
+    }
+
     async fn on_command(&mut self, cmd: Command) {
         match cmd {
             Command::LocalUpdate { brief, update } => {
-                let Some(ob) = self.briefs.get(&brief) else {
-                    tracing::warn!(%brief, "update for a brief that is not open");
-                    return;
-                };
-                if let Err(e) = crate::validate::update_v1(&update)
-                    .map_err(|e| e.to_string())
-                    .and_then(|_| ob.brief.apply_update_v1(&update).map_err(|e| e.to_string()))
-                {
-                    tracing::warn!(%brief, error = %e, "local update rejected");
-                    return;
-                }
-                for u in ob.brief.take_relay() {
-                    self.broadcast(brief, Origin::Local, sync::update_message(u));
+                if self.apply_local(brief, &update) {
+                    self.relay_merged(brief);
                 }
             }
             Command::Attach {
@@ -1050,6 +1119,7 @@ impl Hub {
             let _ = n.send(Notice::Changed {
                 brief: b,
                 updates: relay.clone(),
+                state_vector: brief.state_vector(),
             });
         }
         for u in relay {

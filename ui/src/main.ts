@@ -545,11 +545,16 @@ class BriefSession {
         console.error('engine message', e);
       }
     };
+    const marks: Record<string, number> = {};
+    const mark = (k: string) => (marks[k] = Math.round(performance.now() - started));
     editor = await api.openBrief(this.id, this.doc.clientID, (bytes) => (editor === null ? early.push(bytes) : deliver(bytes)));
+    mark('attached');
     this.editor = editor;
     early.splice(0).forEach(deliver);
     await this.peer.synced;
+    mark('synced');
     this.view = await api.op(this.id, { op: 'view' });
+    mark('view');
     this.awareness.setLocalState({
       name: profile.name,
       role: profile.role,
@@ -558,11 +563,12 @@ class BriefSession {
       user: { name: profile.name, color: personColour(profile.device) },
     });
     this.render();
+    mark('rendered');
     this.doc.on('update', () => this.scheduleView());
     this.awareness.on('change', () => this.renderPresence());
     const ms = performance.now() - started;
     window.__gw.metrics.open.push({ brief: this.id, ms });
-    api.metric('brief_open', ms);
+    api.metric('brief_open', ms, JSON.stringify(marks));
   }
 
   close() {
