@@ -57,6 +57,11 @@ impl Handle {
         rx.await.map_err(|_| FrontendError::Stopped)?
     }
 
+    /// Hands a local update to the hub without waiting (see [`Command::LocalUpdate`]).
+    pub fn local_update(&self, brief: Uuid, update: Vec<u8>) {
+        let _ = self.send(Command::LocalUpdate { brief, update });
+    }
+
     pub fn detach(&self, editor: u64) {
         let _ = self.send(Command::Detach { editor });
     }

@@ -23,6 +23,15 @@ struct Peer {
 }
 
 async fn start(dir: &std::path::Path) -> Peer {
+    start_with(dir, Vec::new(), None).await.0
+}
+
+/// A peer dialing `peers`, with its listening address and (optionally) notices.
+async fn start_with(
+    dir: &std::path::Path,
+    peers: Vec<String>,
+    notices: Option<mpsc::UnboundedSender<net::Notice>>,
+) -> (Peer, String) {
     let engine = Engine::open(dir).await.expect("open engine");
     let library = Engine::open(dir).await.expect("open library engine");
     let (tx, commands) = mpsc::unbounded_channel();
@@ -30,29 +39,37 @@ async fn start(dir: &std::path::Path) -> Peer {
     let cfg = ServeConfig {
         listen: "127.0.0.1:0".into(),
         mdns: false,
+        peers,
         ..ServeConfig::default()
     };
+    let (addr_tx, addr_rx) = oneshot::channel();
     let task = tokio::spawn(async move {
         net::serve_with(
             engine,
             cfg,
-            |_| {},
+            move |a| {
+                let _ = addr_tx.send(a.to_string());
+            },
             async {
                 let _ = stopped.await;
             },
             Frontend {
                 commands: Some(commands),
-                notices: None,
+                notices,
             },
         )
         .await
         .expect("serve");
     });
-    Peer {
-        handle: Handle::new(tx, library),
-        stop: Some(stop),
-        task,
-    }
+    let addr = addr_rx.await.expect("listening");
+    (
+        Peer {
+            handle: Handle::new(tx, library),
+            stop: Some(stop),
+            task,
+        },
+        addr,
+    )
 }
 
 impl Peer {
@@ -276,4 +293,86 @@ async fn two_editors_on_one_brief_see_each_other() {
         Err(FrontendError::Rejected(_))
     ));
     peer.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_local_updates_reaches_the_other_peer_whole() {
+    let (da, db) = (
+        tempfile::tempdir().expect("tmp"),
+        tempfile::tempdir().expect("tmp"),
+    );
+    let id = {
+        let e = Engine::open(da.path()).await.expect("open");
+        let b = e
+            .create("Burst", Template::ProblemFirst)
+            .await
+            .expect("create");
+        b.set_section(Section::Problem, "start");
+        e.flush(&b).await.expect("flush");
+        let code = groundwork::frontend::invite(&e, b.id())
+            .await
+            .expect("invite");
+        e.store().close().await;
+        let e2 = Engine::open(db.path()).await.expect("open b");
+        groundwork::frontend::join(&e2, &code).await.expect("join");
+        e2.store().close().await;
+        b.id()
+    };
+    let (a, addr) = start_with(da.path(), Vec::new(), None).await;
+    let (ntx, mut nrx) = mpsc::unbounded_channel();
+    let (b, _) = start_with(db.path(), vec![addr], Some(ntx)).await;
+
+    // an editor on A's brief makes 3,000 edits and hands them over at once
+    let (out, mut rx) = mpsc::unbounded_channel();
+    let ed_id = a.handle.attach(id, Some(77), out).await.expect("attach");
+    let ed = new_doc(id, 77);
+    if let Message::Sync(SyncMessage::SyncStep2(u)) = next(&mut rx).await {
+        apply(&ed, &u);
+    }
+    a.handle.detach(ed_id);
+    let frag = ed.get_or_insert_xml_fragment("section:problem");
+    let mut updates = Vec::new();
+    for i in 0..3000u32 {
+        let before = ed.transact().state_vector();
+        {
+            let mut txn = ed.transact_mut();
+            let Some(yrs::XmlOut::Element(p)) = frag.get(&txn, 0) else {
+                panic!("a paragraph")
+            };
+            let Some(yrs::XmlOut::Text(t)) = p.get(&txn, 0) else {
+                panic!("text")
+            };
+            yrs::Text::insert(
+                &t,
+                &mut txn,
+                5 + (i % 7),
+                if i % 2 == 0 { "x" } else { "y" },
+            );
+        }
+        updates.push(ed.transact().encode_state_as_update_v1(&before));
+    }
+    for u in updates {
+        a.handle.local_update(id, u);
+    }
+    let want = ed.transact().state_vector();
+    let client = yrs::block::ClientID::new(77);
+    loop {
+        match tokio::time::timeout(Duration::from_secs(20), nrx.recv()).await {
+            Ok(Some(net::Notice::Changed { state_vector, .. })) => {
+                if state_vector.get(&client) >= want.get(&client) {
+                    break;
+                }
+            }
+            other => panic!("B did not get the whole burst: {other:?}"),
+        }
+    }
+    let expected = {
+        let txn = ed.transact();
+        frag.get_string(&txn)
+    };
+    a.shutdown().await;
+    b.shutdown().await;
+    let text = stored_text(db.path(), id, Section::Problem).await;
+    assert_eq!(format!("<paragraph>{text}</paragraph>"), expected);
+    assert_eq!(text.len(), 5 + 3000);
 }
