@@ -774,11 +774,7 @@ impl Brief {
             return Err(BriefError::Empty("a decision"));
         }
         let mut txn = self.txn();
-        let m =
-            find_by_id(&self.decisions, &txn, id_prefix).ok_or_else(|| BriefError::NotFound {
-                what: "decision",
-                id: id_prefix.to_string(),
-            })?;
+        let m = find_entry(&self.decisions, &txn, id_prefix, "decision")?;
         let digests = self.section_digests(&txn, &d.rests_on);
         let by: Vec<Any> = d.decided_by.iter().map(|r| Any::from(r.as_str())).collect();
         let fields = [
@@ -800,11 +796,7 @@ impl Brief {
     /// Marks an open question resolved (or open again).
     pub fn resolve_question(&self, id_prefix: &str, resolved: bool) -> Result<(), BriefError> {
         let mut txn = self.txn();
-        let m =
-            find_by_id(&self.questions, &txn, id_prefix).ok_or_else(|| BriefError::NotFound {
-                what: "question",
-                id: id_prefix.to_string(),
-            })?;
+        let m = find_entry(&self.questions, &txn, id_prefix, "question")?;
         m.insert(&mut txn, "resolved", resolved);
         Ok(())
     }
@@ -876,20 +868,7 @@ impl Brief {
         status: ConcernStatus,
     ) -> Result<(), BriefError> {
         let mut txn = self.txn();
-        let found = self.concerns.iter(&txn).find_map(|v| match v {
-            Out::YMap(m)
-                if !id_prefix.is_empty() && any_str(m.get(&txn, "id")).starts_with(id_prefix) =>
-            {
-                Some(m)
-            }
-            _ => None,
-        });
-        let Some(m) = found else {
-            return Err(BriefError::NotFound {
-                what: "concern",
-                id: id_prefix.to_string(),
-            });
-        };
+        let m = find_entry(&self.concerns, &txn, id_prefix, "concern")?;
         m.insert(&mut txn, "status", status.as_str());
         Ok(())
     }
@@ -1022,7 +1001,19 @@ fn paragraphs(text: &str) -> Vec<String> {
 }
 
 /// The entry of a log array (decisions, concerns, questions) whose id is `id_prefix` or, if
-/// none is, the only one that starts with it.
+/// none is, the only one that starts with it; else `NotFound` naming `what`.
+fn find_entry<T: ReadTxn>(
+    array: &ArrayRef,
+    txn: &T,
+    id_prefix: &str,
+    what: &'static str,
+) -> Result<MapRef, BriefError> {
+    find_by_id(array, txn, id_prefix).ok_or_else(|| BriefError::NotFound {
+        what,
+        id: id_prefix.to_string(),
+    })
+}
+
 fn find_by_id<T: ReadTxn>(array: &ArrayRef, txn: &T, id_prefix: &str) -> Option<MapRef> {
     if id_prefix.is_empty() {
         return None;
