@@ -466,7 +466,7 @@ impl Library {
                 if entry.title.to_lowercase().contains(&q) {
                     // title match: no passage needed
                 } else if let Some(at) = cached.haystack.find(&q) {
-                    entry.matched = passage(&cached.text, &cached.haystack, at, q.len());
+                    entry.matched = passage(&cached.text, at, q.len());
                 } else {
                     continue;
                 }
@@ -532,7 +532,7 @@ fn summarise(b: &Brief, created_at: i64, updated_at: i64) -> Cached {
 }
 
 /// About 120 characters of `text` around byte offset `at`, cut at character boundaries.
-fn passage(text: &str, _haystack: &str, at: usize, len: usize) -> String {
+fn passage(text: &str, at: usize, len: usize) -> String {
     let mut start = at.saturating_sub(50);
     while start > 0 && !text.is_char_boundary(start) {
         start -= 1;
@@ -655,7 +655,7 @@ mod tests {
     fn passages_cut_at_char_boundaries() {
         let text = "ééé ".repeat(100) + "needle" + &" ñññ".repeat(100);
         let at = text.find("needle").unwrap_or(0);
-        let p = passage(&text, &text, at, 6);
+        let p = passage(&text, at, 6);
         assert!(p.contains("needle"));
         assert!(p.starts_with('…') && p.ends_with('…'));
     }
