@@ -87,6 +87,24 @@ impl Handle {
             .await
     }
 
+    /// A brief's title and its rendering in `format`, from the live document.
+    pub async fn render(
+        &self,
+        brief: Uuid,
+        format: ExportFormat,
+    ) -> Result<(String, String), FrontendError> {
+        let (tx, rx) = oneshot::channel();
+        self.edit(
+            brief,
+            Box::new(move |b: &Brief| {
+                let _ = tx.send((b.title(), render(b, format)));
+                Ok(serde_json::Value::Null)
+            }),
+        )
+        .await?;
+        rx.await.map_err(|_| FrontendError::Stopped)
+    }
+
     /// Runs any operation on a brief's live document; returns once it is stored.
     pub async fn edit(&self, brief: Uuid, op: EditOp) -> Result<serde_json::Value, FrontendError> {
         let (reply, rx) = oneshot::channel();
@@ -184,10 +202,6 @@ pub enum BriefOp {
     ResolveQuestion {
         id: String,
         resolved: bool,
-    },
-    /// The whole brief rendered in a format (returned as a string).
-    Render {
-        format: ExportFormat,
     },
 }
 
@@ -323,7 +337,6 @@ impl BriefOp {
                 b.resolve_question(&id, resolved).map_err(rejected)?;
                 json(editor_view(b))
             }
-            BriefOp::Render { format } => Ok(serde_json::Value::String(render(b, format))),
         }
     }
 }

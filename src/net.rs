@@ -694,6 +694,13 @@ impl Hub {
         }
     }
 
+    /// This device's presence as announced for every open brief.
+    fn presence_state(&self) -> serde_json::Value {
+        serde_json::json!({
+            "name": self.name, "role": self.role, "device": hex(&self.public), "section": null,
+        })
+    }
+
     /// Opens a brief for a front end, only if the database has it (opening an unknown id
     /// would make an empty brief appear).
     async fn open_existing(&mut self, id: Uuid) -> bool {
@@ -723,10 +730,7 @@ impl Hub {
                 brief.enable_relay();
                 lock(&self.open_list).push(brief.clone());
                 let mut awareness = Awareness::new(brief.doc().clone());
-                let me = serde_json::json!({
-                    "name": self.name, "role": self.role, "device": hex(&self.public), "section": null,
-                });
-                let _ = awareness.set_local_state(me);
+                let _ = awareness.set_local_state(self.presence_state());
                 self.briefs.insert(
                     id,
                     OpenBrief {
@@ -910,16 +914,13 @@ impl Hub {
         }
     }
 
-    /// Applies a local editor's update to a brief (validated first). False if refused.
+    /// Applies a local editor's update, validated by the caller, to a brief. False if refused.
     fn apply_local(&mut self, brief: Uuid, update: &[u8]) -> bool {
         let Some(ob) = self.briefs.get(&brief) else {
             tracing::warn!(%brief, "update for a brief that is not open");
             return false;
         };
-        match crate::validate::update_v1(update)
-            .map_err(|e| e.to_string())
-            .and_then(|_| ob.brief.apply_update_v1(update).map_err(|e| e.to_string()))
-        {
+        match ob.brief.apply_update_v1(update) {
             Ok(()) => true,
             Err(e) => {
                 tracing::warn!(%brief, error = %e, "local update rejected");
@@ -930,7 +931,10 @@ impl Hub {
 
     async fn on_command(&mut self, cmd: Command) {
         match cmd {
-            Command::LocalUpdate { brief, update } => self.apply_local_batch(brief, vec![update]),
+            Command::LocalUpdate { brief, update } => match crate::validate::update_v1(&update) {
+                Ok(_) => self.apply_local_batch(brief, vec![update]),
+                Err(e) => tracing::warn!(%brief, error = %e, "local update rejected"),
+            },
             Command::Attach {
                 brief,
                 client_id,
@@ -994,16 +998,14 @@ impl Hub {
             Command::Profile { name, role } => {
                 self.name = name.clone();
                 self.role = role.as_str().to_string();
+                let presence = self.presence_state();
                 let mut out = Vec::new();
                 for (id, ob) in self.briefs.iter_mut() {
                     let mut member = ob.brief.local();
                     member.name = name.clone();
                     member.role = role;
                     ob.brief.set_local(member);
-                    let me = serde_json::json!({
-                        "name": self.name, "role": self.role, "device": hex(&self.public), "section": null,
-                    });
-                    if ob.awareness.set_local_state(me).is_ok() {
+                    if ob.awareness.set_local_state(presence.clone()).is_ok() {
                         let cid = ob.awareness.client_id();
                         if let Ok(update) = ob.awareness.update_with_clients([cid]) {
                             out.push((*id, Message::Awareness(update).encode_v1()));

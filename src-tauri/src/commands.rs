@@ -272,16 +272,7 @@ pub async fn export_brief(
     let id = brief_id(&brief)?;
     let format: ExportFormat = serde_json::from_value(serde_json::Value::String(format))
         .map_err(|_| bad("format must be markdown, html or json"))?;
-    let content = state.handle.apply(id, BriefOp::Render { format }).await?;
-    let content = content.as_str().unwrap_or_default().to_string();
-    let title = state
-        .handle
-        .apply(id, BriefOp::View)
-        .await?
-        .get("title")
-        .and_then(|t| t.as_str())
-        .unwrap_or("brief")
-        .to_string();
+    let (title, content) = state.handle.render(id, format).await?;
     let path = frontend::write_export(&state.export_dir, &title, format, &content)?;
     Ok(Exported {
         path: path.display().to_string(),

@@ -11,8 +11,11 @@ fn ready(value: f64) {
 }
 
 fn main() {
-    tauri::Builder::default()
+    if let Err(e) = tauri::Builder::default()
         .invoke_handler(tauri::generate_handler![ready])
         .run(tauri::generate_context!())
-        .expect("error while running tauri application");
+    {
+        eprintln!("minimal-app: {e}");
+        std::process::exit(1);
+    }
 }
