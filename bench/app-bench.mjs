@@ -32,9 +32,13 @@ for (const t of ['Onboarding drop-off', 'Slow search on large workspaces', 'Bill
   const id = run('new', t);
   run('set', id, 'problem', `${t}: a problem statement long enough to be searched.`);
 }
+// typed as in the editor: a newline is Enter, so one paragraph per line
 const big = run('replay', trace, '--section', 'problem');
 run('compact', big);
 run('set', big, 'affected', 'Readers of the paper.');
+// the same trace kept as one 105k-character paragraph (the editor never makes this shape)
+const single = run('replay', trace, '--section', 'problem', '--single-paragraph');
+run('compact', single);
 
 /** Children of a pid, recursively (WebKit's web and network processes). */
 function tree(pid) {
@@ -138,6 +142,10 @@ const done = await l.wait('autopilot_done', 120000 + KEYS * 100);
 const acks = JSON.parse(done.detail || '[]');
 const memApp = memory(l.child.pid);
 await l.stop();
+const ls = launch(app, { GROUNDWORK_AUTOPILOT: `open=${single};type=0;every=20` });
+const openedSingle = await ls.wait('brief_open', 120000);
+await ls.wait('autopilot_done', 120000);
+await ls.stop();
 const lm = launch(minimal);
 await lm.wait('list_interactive');
 const memMin = memory(lm.child.pid);
@@ -152,12 +160,14 @@ console.log('| figure | groundwork | minimal app | ratio | target |');
 console.log('|---|---|---|---|---|');
 console.log(`| start to interactive list, median (ms) | ${f(median(starts.app))} | ${f(median(starts.minimal))} | ${f(median(starts.app) / median(starts.minimal), 2)} | <= 1000 ms |`);
 console.log(`| start to interactive list, max (ms) | ${f(Math.max(...starts.app))} | ${f(Math.max(...starts.minimal))} | | |`);
-console.log(`| open the automerge-paper brief until editable (ms) | ${f(opened.value)} | | | <= 300 ms |`);
+console.log(`| open the automerge-paper brief until editable and painted (ms) | ${f(opened.value)} | | | <= 300 ms |`);
+console.log(`| same, trace kept as one 105k-character paragraph (ms) | ${f(openedSingle.value)} | | | |`);
 console.log(`| keystroke to stored, p50 / p99 / max (ms, ${acks.length} keys at 20 ms) | ${f(pct(acks, 50), 2)} / ${f(pct(acks, 99), 2)} / ${f(Math.max(...acks), 2)} | | | |`);
 console.log(`| memory RSS, summed (MB) | ${f(memApp.rssMb)} | ${f(memMin.rssMb)} | ${f(memApp.rssMb / memMin.rssMb, 2)} | |`);
 console.log(`| memory PSS, summed (MB) | ${f(memApp.pssMb)} | ${f(memMin.pssMb)} | ${f(memApp.pssMb / memMin.pssMb, 2)} | <= 1.3x |`);
 console.log('');
 console.log(`groundwork with only the list shown: RSS ${f(memList.rssMb)} MB, PSS ${f(memList.pssMb)} MB`);
 console.log(`opening the large brief, ms since the click: ${opened.detail}`);
+console.log(`opening the one-paragraph variant, ms since the click: ${openedSingle.detail}`);
 console.log(`processes counted: groundwork ${memApp.processes.join(', ')}; minimal ${memMin.processes.join(', ')}`);
 console.log(`starts (ms): groundwork ${starts.app.join(', ')}; minimal ${starts.minimal.join(', ')}`);

@@ -41,6 +41,8 @@ pub enum BriefError {
     NotFound { what: &'static str, id: String },
     #[error("{0} must not be empty")]
     Empty(&'static str),
+    #[error("the section cannot be typed into as plain text: it holds {0}")]
+    Shape(&'static str),
 }
 
 /// A person on a device, as recorded in a brief for attribution.
@@ -371,7 +373,7 @@ impl Brief {
     }
 
     /// Starts a local write transaction, recording this session's member the first time.
-    fn txn(&self) -> TransactionMut<'_> {
+    pub(crate) fn txn(&self) -> TransactionMut<'_> {
         let mut txn = self.doc.transact_mut();
         if !self.member_recorded.swap(true, Ordering::Relaxed) {
             let m = &self.local();
@@ -539,7 +541,7 @@ impl Brief {
 
     // ---- sections ---------------------------------------------------------------------------
 
-    fn fragment(&self, section: Section) -> &XmlFragmentRef {
+    pub(crate) fn fragment(&self, section: Section) -> &XmlFragmentRef {
         // `sections` holds every Section, in Section::ALL order.
         &self.sections[Section::ALL.iter().position(|s| *s == section).unwrap_or(0)].1
     }
@@ -598,7 +600,7 @@ impl Brief {
 
     /// Moves a UTF-16 offset of `t` back to a character boundary (never inside a surrogate
     /// pair: yrs replaces half pairs by U+FFFD differently on different peers).
-    fn boundary(&self, txn: &TransactionMut, t: &XmlTextRef, index: u32) -> u32 {
+    pub(crate) fn boundary(&self, txn: &TransactionMut, t: &XmlTextRef, index: u32) -> u32 {
         if !self.astral.load(Ordering::Relaxed) {
             return index;
         }

@@ -9,6 +9,7 @@ use crate::model::{
     parse_list, ConcernKind, ConcernStatus, ParseNameError, Role, Section, Template,
 };
 use crate::trace::{Trace, TraceError};
+use crate::typing::SectionTypist;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -38,6 +39,8 @@ pub enum ExportFormat {
     Md,
     Json,
     Html,
+    /// The whole document as one Yjs update (v1), for `Y.applyUpdate` in any Yjs tool
+    Yjs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -143,10 +146,14 @@ pub enum Command {
     /// Fold a brief's stored updates into one snapshot.
     Compact { brief: String },
     /// Replay an editing trace (gzip'd JSON, ../shared/data) into a section of a new brief.
+    /// A newline is typed as Enter (a new paragraph), as in the app's editor.
     Replay {
         trace: PathBuf,
         #[arg(long, default_value = "problem")]
         section: String,
+        /// Keep the whole trace in one paragraph, newlines inside it (the character-level path)
+        #[arg(long)]
+        single_paragraph: bool,
         /// Flush (acknowledge) every N edits
         #[arg(long, default_value_t = 1000)]
         flush_every: usize,
@@ -477,15 +484,16 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
         } => {
             let b = open(engine, &brief).await?;
             let text = match format {
-                ExportFormat::Md => export::to_markdown(&b),
-                ExportFormat::Json => export::to_json(&b) + "\n",
-                ExportFormat::Html => export::to_html(&b),
+                ExportFormat::Md => export::to_markdown(&b).into_bytes(),
+                ExportFormat::Json => (export::to_json(&b) + "\n").into_bytes(),
+                ExportFormat::Html => export::to_html(&b).into_bytes(),
+                ExportFormat::Yjs => b.encode_state_v1(),
             };
             match output {
-                Some(path) => write_file(&path, text.as_bytes())?,
+                Some(path) => write_file(&path, &text)?,
                 None => {
                     let mut stdout = std::io::stdout().lock();
-                    let _ = stdout.write_all(text.as_bytes());
+                    let _ = stdout.write_all(&text);
                     let _ = stdout.flush();
                 }
             }
@@ -519,6 +527,7 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
         Command::Replay {
             trace,
             section,
+            single_paragraph,
             flush_every,
         } => {
             let section: Section = section.parse()?;
@@ -527,12 +536,25 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
                 .create("Replayed trace", Template::ProblemFirst)
                 .await?;
             let every = flush_every.max(1);
+            let mut typist = if single_paragraph {
+                None
+            } else {
+                Some(SectionTypist::new(&b, section).map_err(EngineError::from)?)
+            };
             for (i, p) in t.patches.iter().enumerate() {
-                if p.delete > 0 {
-                    b.delete_text(section, p.pos, p.delete);
-                }
-                if !p.insert.is_empty() {
-                    b.insert_text(section, p.pos, &p.insert);
+                match typist.as_mut() {
+                    Some(typist) => {
+                        typist.delete(p.pos, p.delete);
+                        typist.insert(p.pos, &p.insert);
+                    }
+                    None => {
+                        if p.delete > 0 {
+                            b.delete_text(section, p.pos, p.delete);
+                        }
+                        if !p.insert.is_empty() {
+                            b.insert_text(section, p.pos, &p.insert);
+                        }
+                    }
                 }
                 if (i + 1) % every == 0 {
                     engine.flush(&b).await?;

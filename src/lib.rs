@@ -19,6 +19,7 @@ pub mod store;
 pub mod sync;
 pub mod trace;
 pub mod transport;
+pub mod typing;
 pub mod validate;
 
 pub use brief::{Brief, BriefError, Member};

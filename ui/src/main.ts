@@ -514,6 +514,8 @@ class BriefSession {
   /** Kept across re-renders so a half-typed question survives a change from elsewhere. */
   private questionInput = h('input', { id: 'question-input', type: 'text', placeholder: 'Ask a question… (Enter)', 'aria-label': 'New question' });
   private closed = false;
+  /** Resolves once the opened brief has been laid out and painted. */
+  painted: Promise<void> = Promise.resolve();
   saveEl = h('span', { class: 'save-state', id: 'save-state', 'data-state': 'saved' }, 'Saved');
   presenceEl = h('div', { class: 'presence', id: 'presence' });
 
@@ -526,6 +528,8 @@ class BriefSession {
     const started = performance.now();
     let editor: number | null = null;
     const early: Uint8Array[] = [];
+    const marks: Record<string, number> = {};
+    const mark = (k: string) => (marks[k] = Math.round(performance.now() - started));
     this.peer = new EnginePeer(
       this.doc,
       this.awareness,
@@ -539,21 +543,23 @@ class BriefSession {
       },
     );
     const deliver = (bytes: Uint8Array) => {
+      if (marks.received === undefined) mark('received');
       try {
         this.peer.receive(bytes);
       } catch (e) {
         console.error('engine message', e);
       }
     };
-    const marks: Record<string, number> = {};
-    const mark = (k: string) => (marks[k] = Math.round(performance.now() - started));
+    // the view (sign-offs, decisions…) is read while the document state arrives
+    const view = api.op(this.id, { op: 'view' });
+    view.catch(() => undefined); // awaited below; a failure is reported there
     editor = await api.openBrief(this.id, this.doc.clientID, (bytes) => (editor === null ? early.push(bytes) : deliver(bytes)));
     mark('attached');
     this.editor = editor;
     early.splice(0).forEach(deliver);
     await this.peer.synced;
     mark('synced');
-    this.view = await api.op(this.id, { op: 'view' });
+    this.view = await view;
     mark('view');
     this.awareness.setLocalState({
       name: profile.name,
@@ -567,12 +573,15 @@ class BriefSession {
     this.doc.on('update', () => this.scheduleView());
     this.awareness.on('change', () => this.renderPresence());
     // editable = on screen: measured after the next two frames (layout and paint included)
-    requestAnimationFrame(() =>
-      requestAnimationFrame(() => {
-        const ms = performance.now() - started;
-        window.__gw.metrics.open.push({ brief: this.id, ms });
-        api.metric('brief_open', ms, JSON.stringify(marks));
-      }),
+    this.painted = new Promise((done) =>
+      requestAnimationFrame(() =>
+        requestAnimationFrame(() => {
+          const ms = performance.now() - started;
+          window.__gw.metrics.open.push({ brief: this.id, ms });
+          api.metric('brief_open', ms, JSON.stringify(marks));
+          done();
+        }),
+      ),
     );
   }
 
@@ -701,8 +710,12 @@ class BriefSession {
       ),
       h('div', { class: 'brief-body' }, nav, h('main', { class: 'doc', id: 'doc' }, problemSpace, solutionSpace, decisions), side),
     );
+    // Editors mount while the screen is out of layout: ProseMirror measures the page after
+    // building a document, and a measurement per editor would lay out a big brief many times.
+    this.el.style.display = 'none';
     root.append(this.el);
     for (const s of this.view.layout) this.mountEditor(s.section);
+    this.el.style.display = '';
     this.renderStructured();
     this.renderPresence();
     window.__gw.screen = 'brief';
@@ -1161,6 +1174,7 @@ async function runAutopilot(spec: string) {
   await openBrief(opts.open);
   const s = session;
   if (!s) return;
+  await s.painted; // a person cannot type before the brief is on screen
   const section = s.view.layout[0].section;
   const ed = s.editors.get(section)!;
   ed.commands.focus('start');
