@@ -307,9 +307,13 @@ fn bad_input_gets_one_clear_sentence() {
 }
 
 /// `groundwork replay` pushes a real editing history (seph-blog1, 137,993 edits) through the
-/// engine with persistence, and the stored brief reproduces the trace's final text.
+/// engine with persistence. Typed as in the editor, every line is a paragraph: the exported
+/// Yjs document (read back with yrs, as any Yjs tool would) holds the trace's final text line
+/// by line. With `--single-paragraph` the stored text is the final text as is.
 #[test]
 fn replaying_a_real_trace_reproduces_its_final_text() {
+    use yrs::updates::decoder::Decode;
+    use yrs::{ReadTxn, Text, Transact, XmlFragment, XmlOut};
     let trace =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/seph-blog1.json.gz");
     if !trace.exists() {
@@ -321,9 +325,53 @@ fn replaying_a_real_trace_reproduces_its_final_text() {
     }
     let expected = groundwork::trace::Trace::load(&trace).unwrap().end;
     let d = tempfile::tempdir().unwrap();
+    let t = trace.to_str().unwrap();
+
+    let id = ok(d.path(), &["replay", t, "--section", "evidence"]);
+    let file = d.path().join("brief.yjs");
+    ok(
+        d.path(),
+        &[
+            "export",
+            &id,
+            "--format",
+            "yjs",
+            "-o",
+            file.to_str().unwrap(),
+        ],
+    );
+    let doc = yrs::Doc::new();
+    let update = yrs::Update::decode_v1(&std::fs::read(&file).unwrap()).unwrap();
+    doc.transact_mut().apply_update(update).unwrap();
+    let txn = doc.transact();
+    let frag = txn.get_xml_fragment("section:evidence").unwrap();
+    let lines: Vec<String> = frag
+        .children(&txn)
+        .map(|block| match block {
+            XmlOut::Element(p) => {
+                assert_eq!(p.tag().as_ref(), "paragraph");
+                match p.get(&txn, 0) {
+                    None => String::new(),
+                    Some(XmlOut::Text(t)) => t
+                        .diff(&txn, |_| ())
+                        .into_iter()
+                        .map(|d| match d.insert {
+                            yrs::Out::Any(yrs::Any::String(s)) => s.to_string(),
+                            other => panic!("not text: {other:?}"),
+                        })
+                        .collect(),
+                    Some(other) => panic!("a paragraph holding {other:?}"),
+                }
+            }
+            other => panic!("a top-level block that is not a paragraph: {other:?}"),
+        })
+        .collect();
+    assert_eq!(lines.len(), expected.split('\n').count());
+    assert_eq!(lines.join("\n"), expected);
+
     let id = ok(
         d.path(),
-        &["replay", trace.to_str().unwrap(), "--section", "evidence"],
+        &["replay", t, "--section", "evidence", "--single-paragraph"],
     );
     let v = show_json(d.path(), &id);
     assert_eq!(v["sections"]["evidence"].as_str().unwrap(), expected);

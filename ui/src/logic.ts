@@ -177,3 +177,24 @@ export function initials(name: string): string {
   if (parts.length === 1) return parts[0].slice(0, 2).toUpperCase();
   return (parts[0][0] + parts[parts.length - 1][0]).toUpperCase();
 }
+
+/** Characters that surely fill the first screen of a brief (a screen shows far fewer). */
+export const FIRST_SCREEN_CHARS = 6000;
+
+/**
+ * Splits sections (in page order, with their sizes in characters) into the ones whose editors
+ * mount before the brief is first painted — every section up to and including the one that
+ * fills the first screen — and the ones mounted right after, when the browser is idle.
+ */
+export function firstScreen<T extends { size: number }>(sections: T[], budget = FIRST_SCREEN_CHARS): { now: T[]; later: T[] } {
+  let left = budget;
+  const now: T[] = [];
+  const later: T[] = [];
+  for (const s of sections) {
+    if (left > 0) {
+      now.push(s);
+      left -= s.size;
+    } else later.push(s);
+  }
+  return { now, later };
+}

@@ -15,6 +15,7 @@ import { EnginePeer, errorText, type SaveState } from './sync';
 import {
   concernsByRole,
   filterSections,
+  firstScreen,
   initials,
   isParkingLot,
   matchShortcut,
@@ -515,17 +516,23 @@ class BriefSession {
   private questionInput = h('input', { id: 'question-input', type: 'text', placeholder: 'Ask a question… (Enter)', 'aria-label': 'New question' });
   private closed = false;
   /** Resolves once the opened brief has been laid out and painted. */
-  painted: Promise<void> = Promise.resolve();
+  readonly painted: Promise<void>;
+  private resolvePainted!: () => void;
+  /** Sections whose editors mount after the first paint, in page order. */
+  private pending: string[] = [];
+  private openedAt = 0;
   saveEl = h('span', { class: 'save-state', id: 'save-state', 'data-state': 'saved' }, 'Saved');
   presenceEl = h('div', { class: 'presence', id: 'presence' });
 
   constructor(id: string) {
     this.id = id;
     this.awareness = new Awareness(this.doc);
+    this.painted = new Promise((done) => (this.resolvePainted = done));
   }
 
   async open(): Promise<void> {
     const started = performance.now();
+    this.openedAt = started;
     let editor: number | null = null;
     const early: Uint8Array[] = [];
     const marks: Record<string, number> = {};
@@ -573,16 +580,16 @@ class BriefSession {
     this.doc.on('update', () => this.scheduleView());
     this.awareness.on('change', () => this.renderPresence());
     // editable = on screen: measured after the next two frames (layout and paint included)
-    this.painted = new Promise((done) =>
-      requestAnimationFrame(() =>
-        requestAnimationFrame(() => {
-          const ms = performance.now() - started;
-          window.__gw.metrics.open.push({ brief: this.id, ms });
-          api.metric('brief_open', ms, JSON.stringify(marks));
-          done();
-        }),
-      ),
-    );
+    requestAnimationFrame(() => {
+      mark('frame');
+      requestAnimationFrame(() => {
+        const ms = performance.now() - started;
+        window.__gw.metrics.open.push({ brief: this.id, ms });
+        api.metric('brief_open', ms, JSON.stringify(marks));
+        if (!this.pending.length) this.allMounted();
+        this.resolvePainted();
+      });
+    });
   }
 
   close() {
@@ -712,9 +719,13 @@ class BriefSession {
     );
     // Editors mount while the screen is out of layout: ProseMirror measures the page after
     // building a document, and a measurement per editor would lay out a big brief many times.
+    // Sections below the first screen mount right after the first paint (a very long
+    // section pushes them far down); reaching one first (click, focus, jump) mounts it at once.
     this.el.style.display = 'none';
     root.append(this.el);
-    for (const s of this.view.layout) this.mountEditor(s.section);
+    const { now, later } = firstScreen(this.view.layout.map((s) => ({ section: s.section, size: this.sectionSize(s.section) })));
+    for (const s of now) this.mountEditor(s.section);
+    for (const s of later) this.deferEditor(s.section);
     this.el.style.display = '';
     this.renderStructured();
     this.renderPresence();
@@ -734,9 +745,55 @@ class BriefSession {
     );
   }
 
-  mountEditor(section: string) {
+  /** Rough size of a section in characters: its blocks' text, at least a line per block. */
+  sectionSize(section: string): number {
+    let size = 0;
+    for (const block of this.doc.getXmlFragment(`section:${section}`).toArray()) {
+      const first = block instanceof Y.XmlElement ? block.get(0) : block;
+      size += Math.max(80, first instanceof Y.XmlText ? first.length : 0);
+    }
+    return size;
+  }
+
+  /** Mounts a section's editor when the browser is idle after the first paint, or at once
+   * when someone reaches it first. */
+  deferEditor(section: string) {
     const host = this.el.querySelector<HTMLElement>(`[data-editor="${section}"]`);
     if (!host) return;
+    host.dataset.pending = 'true';
+    const early = () => {
+      if (this.closed || this.editors.has(section)) return;
+      this.mountEditor(section);
+      this.editors.get(section)?.commands.focus('end');
+    };
+    host.addEventListener('pointerdown', early, { once: true });
+    this.pending.push(section);
+    if (this.pending.length === 1) this.painted.then(() => this.mountPending());
+  }
+
+  /** Mounts the deferred editors one per idle slice, in page order. */
+  mountPending() {
+    const idle = (fn: () => void) =>
+      typeof window.requestIdleCallback === 'function' ? window.requestIdleCallback(fn, { timeout: 200 }) : setTimeout(fn, 0);
+    const next = () => {
+      const section = this.pending.shift();
+      if (section === undefined || this.closed) return;
+      if (!this.editors.has(section)) this.mountEditor(section);
+      if (this.pending.length) idle(next);
+      else this.allMounted();
+    };
+    idle(next);
+  }
+
+  /** Every section's editor is mounted: the whole brief is editable. */
+  allMounted() {
+    api.metric('brief_all_editors', performance.now() - this.openedAt);
+  }
+
+  mountEditor(section: string) {
+    const host = this.el.querySelector<HTMLElement>(`[data-editor="${section}"]`);
+    if (!host || this.editors.has(section)) return;
+    delete host.dataset.pending;
     const editor = new Editor({
       element: host,
       extensions: [
@@ -753,6 +810,7 @@ class BriefSession {
   jumpTo(target: string) {
     const el = document.getElementById(`section-${target}`) ?? document.getElementById(target);
     el?.scrollIntoView({ block: 'start', behavior: 'smooth' });
+    if (this.view.layout.some((s) => s.section === target)) this.mountEditor(target);
     const ed = this.editors.get(target);
     if (ed) ed.commands.focus('end');
     else el?.querySelector<HTMLElement>('input, textarea, button')?.focus();

@@ -159,6 +159,7 @@ export class EnginePeer {
       encoding.writeVarUint(encoder, MESSAGE_SYNC);
       let sub: number;
       if (!fitsDeclaredLength(bytes)) throw new MessageError('truncated sync message');
+      if (this.stepOneCoversUs(bytes)) return;
       try {
         sub = syncProtocol.readSyncMessage(decoder, encoder, this.doc, this);
       } catch (e) {
@@ -184,6 +185,25 @@ export class EnginePeer {
     } else {
       throw new MessageError(`unknown message type ${kind}`);
     }
+  }
+
+  /** True for a sync step 1 whose state vector already holds everything in our document.
+   * Its answer would carry no content, only the whole delete set (slow to build for a long
+   * history); deletions made here are already on their way through the update queue. */
+  private stepOneCoversUs(bytes: Uint8Array): boolean {
+    let theirs: Map<number, number>;
+    try {
+      const d = decoding.createDecoder(bytes);
+      decoding.readVarUint(d);
+      if (decoding.readVarUint(d) !== syncProtocol.messageYjsSyncStep1) return false;
+      theirs = Y.decodeStateVector(decoding.readVarUint8Array(d));
+    } catch {
+      return false; // not a readable step 1: the full handling reports it
+    }
+    for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVector(this.doc))) {
+      if ((theirs.get(client) ?? 0) < clock) return false;
+    }
+    return true;
   }
 
   /** Withdraws our presence and stops listening. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   concernsByRole,
   filterSections,
+  firstScreen,
   initials,
   isParkingLot,
   matchShortcut,
@@ -90,5 +91,22 @@ describe('keyboard', () => {
     expect(initials('Ana Lima')).toBe('AL');
     expect(initials('kai')).toBe('KA');
     expect(initials('  ')).toBe('?');
+  });
+});
+
+describe('first screen of a brief', () => {
+  it('mounts every section of a small brief at once', () => {
+    const secs = ['a', 'b', 'c'].map((name) => ({ name, size: 80 }));
+    expect(firstScreen(secs)).toEqual({ now: secs, later: [] });
+  });
+  it('defers the sections below one that fills the screen', () => {
+    const secs = [{ name: 'problem', size: 105000 }, { name: 'affected', size: 80 }, { name: 'evidence', size: 0 }];
+    const { now, later } = firstScreen(secs);
+    expect(now.map((s) => s.name)).toEqual(['problem']);
+    expect(later.map((s) => s.name)).toEqual(['affected', 'evidence']);
+  });
+  it('counts sizes up to the budget, including the section that crosses it', () => {
+    const secs = [10, 10, 10, 10].map((size, i) => ({ name: String(i), size }));
+    expect(firstScreen(secs, 25).now.length).toBe(3);
   });
 });

@@ -53,6 +53,25 @@ describe('EnginePeer', () => {
     expect(p.b.getText('t').toString()).toBe(p.a.getText('t').toString());
   });
 
+  it('answers a step 1 only when the other side lacks something', async () => {
+    const p = pair();
+    p.b.getText('t').insert(0, 'engine text');
+    p.b.getText('t').delete(0, 7); // a long history leaves a delete set behind
+    p.pb.receive(encodeStep1(p.a));
+    await p.flush();
+    expect(p.a.getText('t').toString()).toBe('text');
+    // A holds nothing B lacks: no reply, not even the delete set
+    p.pa.receive(encodeStep1(p.b));
+    expect(p.toB.length).toBe(0);
+    // a side that lacks A's content (an empty document) gets it in the answer
+    p.pa.receive(encodeStep1(new Y.Doc()));
+    expect(p.toB.length).toBe(1);
+    const fresh = new Y.Doc();
+    const peer = new EnginePeer(fresh, new Awareness(fresh), () => Promise.resolve());
+    peer.receive(p.toB[0].bytes);
+    expect(fresh.getText('t').toString()).toBe('text');
+  });
+
   it('sends one message at a time, merging what queued meanwhile, and counts acks', async () => {
     const p = pair();
     const t = p.a.getText('t');
