@@ -760,7 +760,6 @@ class BriefSession {
   deferEditor(section: string) {
     const host = this.el.querySelector<HTMLElement>(`[data-editor="${section}"]`);
     if (!host) return;
-    host.dataset.pending = 'true';
     const early = () => {
       if (this.closed || this.editors.has(section)) return;
       this.mountEditor(section);
@@ -793,7 +792,6 @@ class BriefSession {
   mountEditor(section: string) {
     const host = this.el.querySelector<HTMLElement>(`[data-editor="${section}"]`);
     if (!host || this.editors.has(section)) return;
-    delete host.dataset.pending;
     const editor = new Editor({
       element: host,
       extensions: [
