@@ -30,3 +30,5 @@ echo "==> cargo test (engine)"
 # unit, integration and doc tests; the benchmarks are run by scripts/bench*.sh, not here
 cargo test --locked --doc
 cargo test --locked --lib --bins --tests
+echo "==> cargo test (desktop shell's own unit tests)"
+cargo test --locked -p groundwork-app --bins

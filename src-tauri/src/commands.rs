@@ -187,10 +187,16 @@ pub async fn open_brief(
     brief: String,
     client_id: u64,
     channel: Channel<InvokeResponseBody>,
-) -> Res<u64> {
+) -> Res<tauri::ipc::Response> {
     let id = brief_id(&brief)?;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
     let editor = state.handle.attach(id, Some(client_id), tx).await?;
+    // What the engine sent while attaching (the whole state, its step 1, presence) travels in
+    // this reply: through the channel a large message costs an extra round trip.
+    let mut first = Vec::new();
+    while let Ok(msg) = rx.try_recv() {
+        first.push(msg);
+    }
     let handle = state.handle.clone();
     tauri::async_runtime::spawn(async move {
         while let Some(msg) = rx.recv().await {
@@ -200,7 +206,28 @@ pub async fn open_brief(
         }
         handle.detach(editor);
     });
-    Ok(editor)
+    match open_reply(editor, &first) {
+        Some(reply) => Ok(tauri::ipc::Response::new(reply)),
+        None => {
+            state.handle.detach(editor);
+            Err(bad("the brief's state is too large to hand to the editor"))
+        }
+    }
+}
+
+/// The `open_brief` reply: the editor id as a u64, little-endian, then each message as a
+/// u32 little-endian length followed by its bytes (see ARCHITECTURE.md, "IPC").
+/// `None` if a message does not fit a u32 length.
+pub fn open_reply(editor: u64, messages: &[Vec<u8>]) -> Option<Vec<u8>> {
+    let len = 8 + messages.iter().map(|m| 4 + m.len()).sum::<usize>();
+    let mut out = Vec::with_capacity(len);
+    out.extend_from_slice(&editor.to_le_bytes());
+    for m in messages {
+        let n = u32::try_from(m.len()).ok()?;
+        out.extend_from_slice(&n.to_le_bytes());
+        out.extend_from_slice(m);
+    }
+    Some(out)
 }
 
 #[tauri::command]
@@ -293,4 +320,25 @@ pub async fn invite_brief(state: State<'_, AppState>, brief: String) -> Res<Stri
 pub async fn join_brief(state: State<'_, AppState>, code: String) -> Res<String> {
     let engine = state.handle.engine().await;
     Ok(frontend::join(&engine, &code).await?.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_reply_frames_the_editor_and_each_message() {
+        let r = open_reply(0x0102, &[vec![7, 8, 9], vec![], vec![1]]).expect("fits");
+        assert_eq!(
+            r,
+            [
+                &[2, 1, 0, 0, 0, 0, 0, 0][..],
+                &[3, 0, 0, 0, 7, 8, 9],
+                &[0, 0, 0, 0],
+                &[1, 0, 0, 0, 1]
+            ]
+            .concat()
+        );
+        assert_eq!(open_reply(5, &[]).expect("fits"), 5u64.to_le_bytes());
+    }
 }

@@ -9,6 +9,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod rendering;
 
 use groundwork::frontend::{Handle, Library};
 use groundwork::net::{self, Frontend, ServeConfig};
@@ -142,6 +143,8 @@ impl AppState {
 }
 
 fn main() {
+    // first, while this is the only thread: WebKit reads it when it starts its web process
+    let compositing = rendering::apply();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -149,6 +152,12 @@ fn main() {
         )
         .with_writer(std::io::stderr)
         .init();
+    tracing::info!(?compositing, "web view drawing");
+    let (on, why) = match compositing {
+        rendering::Compositing::On(why) => (1.0, why),
+        rendering::Compositing::Off(why) => (0.0, why),
+    };
+    commands::metric("compositing".into(), on, why.into());
     let state = match tauri::async_runtime::block_on(start()) {
         Ok(s) => s,
         Err(e) => {

@@ -6,7 +6,7 @@
 // Screenshots of the main screens go to $E2E_OUT (default ui/e2e/screenshots).
 import { Builder, By, Key, until } from 'selenium-webdriver';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import net from 'node:net';
@@ -87,7 +87,8 @@ const waitScreen = (d, s) => d.wait(async () => (await screen(d)) === s, 15000, 
 async function shot(d, name) {
   // two animation frames first: the first frame can be stale
   await d.executeAsyncScript('const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));');
-  writeFileSync(join(out, `${name}.png`), await d.takeScreenshot(), 'base64');
+  // the screen as Xvfb shows it (ui/e2e/grab.py): Debian's python3 with python3-gi
+  execFileSync('/usr/bin/python3', [join(here, 'grab.py'), join(out, `${name}.png`)]);
   log(`screenshot ${name}.png`);
 }
 

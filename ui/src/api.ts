@@ -1,5 +1,6 @@
 // Typed calls to the engine over Tauri IPC (src-tauri/src/commands.rs).
 import { invoke, Channel } from '@tauri-apps/api/core';
+import { parseOpenReply } from './sync';
 import type { EditorView, LibraryEntry, Profile, TemplateInfo, Role } from './types';
 
 export const api = {
@@ -12,7 +13,8 @@ export const api = {
   openBrief: (brief: string, clientId: number, onMessage: (bytes: Uint8Array) => void) => {
     const channel = new Channel<ArrayBuffer>();
     channel.onmessage = (m) => onMessage(new Uint8Array(m));
-    return invoke<number>('open_brief', { brief, clientId, channel });
+    // the reply carries the editor id and what the engine sent while attaching
+    return invoke<ArrayBuffer>('open_brief', { brief, clientId, channel }).then(parseOpenReply);
   },
   closeBrief: (editor: number) => invoke<void>('close_brief', { editor }),
   sync: (editor: number, message: Uint8Array) => invoke<void>('sync', message, { headers: { editor: String(editor) } }),

@@ -560,9 +560,12 @@ class BriefSession {
     // the view (sign-offs, decisions…) is read while the document state arrives
     const view = api.op(this.id, { op: 'view' });
     view.catch(() => undefined); // awaited below; a failure is reported there
-    editor = await api.openBrief(this.id, this.doc.clientID, (bytes) => (editor === null ? early.push(bytes) : deliver(bytes)));
+    const opened = await api.openBrief(this.id, this.doc.clientID, (bytes) => (editor === null ? early.push(bytes) : deliver(bytes)));
     mark('attached');
+    editor = opened.editor;
     this.editor = editor;
+    // what came with the reply was sent first; the channel carries only what followed
+    opened.messages.forEach(deliver);
     early.splice(0).forEach(deliver);
     await this.peer.synced;
     mark('synced');

@@ -237,3 +237,25 @@ export function fitsDeclaredLength(bytes: Uint8Array): boolean {
     return false;
   }
 }
+
+/** The `open_brief` reply (src-tauri/src/commands.rs `open_reply`): the editor id as a u64
+ * little-endian, then each message as a u32 little-endian length and its bytes. */
+export function parseOpenReply(reply: ArrayBuffer | Uint8Array): { editor: number; messages: Uint8Array[] } {
+  const bytes = reply instanceof Uint8Array ? reply : new Uint8Array(reply);
+  if (bytes.length < 8) throw new MessageError(`open reply of ${bytes.length} bytes is too short`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const high = view.getUint32(4, true);
+  if (high >= 0x200000) throw new MessageError('editor id out of range');
+  const editor = high * 0x100000000 + view.getUint32(0, true);
+  const messages: Uint8Array[] = [];
+  let at = 8;
+  while (at < bytes.length) {
+    if (at + 4 > bytes.length) throw new MessageError('open reply: truncated length');
+    const n = view.getUint32(at, true);
+    at += 4;
+    if (at + n > bytes.length) throw new MessageError(`open reply: message of ${n} bytes runs past the end`);
+    messages.push(bytes.subarray(at, at + n));
+    at += n;
+  }
+  return { editor, messages };
+}

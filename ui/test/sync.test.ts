@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { Awareness } from 'y-protocols/awareness';
-import { EnginePeer, MessageError, encodeStep1, type SaveState } from '../src/sync';
+import { EnginePeer, MessageError, encodeStep1, parseOpenReply, type SaveState } from '../src/sync';
 
 /** Two peers joined by queues that the test drains by hand (no timers, no sleeps). */
 function pair() {
@@ -140,5 +140,28 @@ describe('EnginePeer', () => {
     p.pa.destroy();
     p.a.getText('t').insert(0, 'after close');
     expect(p.toB.length).toBe(0);
+  });
+});
+
+describe('open reply', () => {
+  const frame = (editor: number, msgs: number[][]) => {
+    const out = [editor & 0xff, (editor >> 8) & 0xff, (editor >> 16) & 0xff, editor >>> 24, 0, 0, 0, 0];
+    for (const m of msgs) out.push(m.length & 0xff, (m.length >> 8) & 0xff, 0, 0, ...m);
+    return new Uint8Array(out);
+  };
+  it('reads the editor and each message', () => {
+    const r = parseOpenReply(frame(258, [[7, 8, 9], [], [1]]).buffer);
+    expect(r.editor).toBe(258);
+    expect(r.messages.map((m) => [...m])).toEqual([[7, 8, 9], [], [1]]);
+    expect(parseOpenReply(frame(3, [])).messages).toEqual([]);
+  });
+  it('refuses short or overrunning replies with a typed error', () => {
+    expect(() => parseOpenReply(new Uint8Array([1, 2, 3]))).toThrow(MessageError);
+    const bad = frame(1, [[1, 2, 3]]);
+    expect(() => parseOpenReply(bad.subarray(0, bad.length - 1))).toThrow(MessageError);
+    expect(() => parseOpenReply(frame(1, [[1]]).subarray(0, 10))).toThrow(MessageError);
+    const huge = new Uint8Array(8);
+    huge[7] = 0xff;
+    expect(() => parseOpenReply(huge)).toThrow(MessageError);
   });
 });
