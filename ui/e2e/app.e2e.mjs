@@ -168,6 +168,16 @@ try {
   await typeInSection(d, 'problem', 'Mobile shoppers abandon checkout at the payment step.');
   await typeInSection(d, 'affected', 'Returning customers on phones, about 40% of sessions.');
   await typeInSection(d, 'metrics', 'Mobile checkout completion from 52% to 65%.');
+  // a paragraph whose spaces collapsing keeps is laid out the fast way (ui/src/paragraph.ts);
+  // one with a run of spaces keeps pre-wrap, so what was typed is what shows
+  check((await count(d, '[data-section-editor="affected"] p.ws-plain')) === 1, 'plain paragraph marked for the fast layout');
+  await typeInSection(d, 'workaround', 'Two  spaces');
+  check((await count(d, '[data-section-editor="workaround"] p.ws-plain')) === 0, 'a run of spaces keeps pre-wrap');
+  check((await text(d, '[data-section-editor="workaround"] p')) === 'Two  spaces', 'both spaces show');
+  // and what is stored is what was typed: plain spaces, no browser-made no-break spaces
+  const typed = cliShow(briefId).sections;
+  check(typed.affected === 'Returning customers on phones, about 40% of sessions.', `stored as typed: ${JSON.stringify(typed.affected)}`);
+  check(typed.workaround === 'Two  spaces', `stored as typed: ${JSON.stringify(typed.workaround)}`);
 
   step = 'sign off as PM, others pending';
   await clickOn(d, '#sign-off');

@@ -9,6 +9,7 @@ import { Editor } from '@tiptap/core';
 import StarterKit from '@tiptap/starter-kit';
 import Collaboration from '@tiptap/extension-collaboration';
 import { Placeholder } from '@tiptap/extensions';
+import { FastParagraph } from './paragraph';
 import { api } from './api';
 import { h, clear } from './dom';
 import { EnginePeer, errorText, type SaveState } from './sync';
@@ -798,7 +799,8 @@ class BriefSession {
     const editor = new Editor({
       element: host,
       extensions: [
-        StarterKit.configure({ undoRedo: false, trailingNode: false, link: { openOnClick: false } }),
+        StarterKit.configure({ undoRedo: false, trailingNode: false, paragraph: false, link: { openOnClick: false } }),
+        FastParagraph,
         Collaboration.configure({ fragment: this.doc.getXmlFragment(`section:${section}`) }),
         Placeholder.configure({ placeholder: PLACEHOLDERS[section] ?? 'Write here…' }),
       ],
