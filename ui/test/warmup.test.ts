@@ -1,0 +1,32 @@
+// The warm-up (src/warmup.ts) runs the opening path on a throwaway document: its sample is a
+// real typed history that decodes to the same content, and its steps run in order even when
+// one fails.
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { idleSteps, sampleUpdate, warmYjs } from '../src/warmup';
+
+describe('warm-up', () => {
+  it('decodes a typed history with deletions into the same paragraphs', () => {
+    const update = sampleUpdate(20, 3);
+    const doc = warmYjs(update);
+    const frag = doc.getXmlFragment('section:warm');
+    expect(frag.length).toBe(20);
+    const again = warmYjs(update).getXmlFragment('section:warm');
+    expect(again.toString()).toBe(frag.toString());
+    // it has a delete set: what was typed and then removed is gone
+    const text = (frag.get(0) as Y.XmlElement).get(0) as Y.XmlText;
+    expect(text.length).toBeGreaterThan(0);
+    expect(Y.decodeUpdate(update).ds.clients.size).toBeGreaterThan(0);
+  });
+  it('runs every step in order, past a failing one', async () => {
+    const ran: number[] = [];
+    await idleSteps([
+      () => ran.push(1),
+      () => {
+        throw new Error('step failed');
+      },
+      () => ran.push(3),
+    ]);
+    expect(ran).toEqual([1, 3]);
+  });
+});
