@@ -529,7 +529,8 @@ function warmUp(): Promise<void> {
     const editor = new Editor({ element: document.createElement('div'), extensions: editorExtensions(doc.getXmlFragment('section:warm'), '') });
     editor.destroy();
   };
-  return idleSteps([decode, decode, decode, bind, decode, bind]).then(() => {
+  // a brief opened meanwhile warms the same code itself: the rest would only compete with it
+  return idleSteps([decode, decode, bind], () => session === null).then(() => {
     doc?.destroy();
     api.metric('warm', performance.now());
   });

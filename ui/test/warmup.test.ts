@@ -29,4 +29,9 @@ describe('warm-up', () => {
     ]);
     expect(ran).toEqual([1, 3]);
   });
+  it('stops once it is told to', async () => {
+    const ran: number[] = [];
+    await idleSteps([() => ran.push(1), () => ran.push(2), () => ran.push(3)], () => ran.length < 2);
+    expect(ran).toEqual([1, 2]);
+  });
 });
