@@ -197,6 +197,10 @@ pub async fn open_brief(
     while let Ok(msg) = rx.try_recv() {
         first.push(msg);
     }
+    let Some(reply) = open_reply(editor, &first) else {
+        state.handle.detach(editor);
+        return Err(bad("the brief's state is too large to hand to the editor"));
+    };
     let handle = state.handle.clone();
     tauri::async_runtime::spawn(async move {
         while let Some(msg) = rx.recv().await {
@@ -206,13 +210,7 @@ pub async fn open_brief(
         }
         handle.detach(editor);
     });
-    match open_reply(editor, &first) {
-        Some(reply) => Ok(tauri::ipc::Response::new(reply)),
-        None => {
-            state.handle.detach(editor);
-            Err(bad("the brief's state is too large to hand to the editor"))
-        }
-    }
+    Ok(tauri::ipc::Response::new(reply))
 }
 
 /// The `open_brief` reply: the editor id as a u64, little-endian, then each message as a

@@ -85,14 +85,17 @@ pub fn decide(f: &Facts) -> Compositing {
 /// Decides and applies the decision to this process's environment, which WebKit reads when
 /// it starts its web process. Must run first in `main`, before any thread exists.
 pub fn apply() -> Compositing {
-    let decision = decide(&Facts::read());
-    if let Compositing::Off(_) = decision {
-        if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
-            std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+    let facts = Facts::read();
+    let decision = decide(&facts);
+    match decision {
+        Compositing::Off(_) if !facts.webkit_told => {
+            std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
         }
-    } else if std::env::var("GROUNDWORK_COMPOSITING").is_ok() {
-        // an explicit "on" also overrides an inherited WebKit setting
-        std::env::remove_var("WEBKIT_DISABLE_COMPOSITING_MODE");
+        // only an explicit "on" gets here with WebKit's switch set: it overrides it
+        Compositing::On(_) if facts.webkit_told => {
+            std::env::remove_var("WEBKIT_DISABLE_COMPOSITING_MODE")
+        }
+        _ => {}
     }
     decision
 }

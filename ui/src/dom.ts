@@ -32,3 +32,26 @@ export function h<K extends keyof HTMLElementTagNameMap>(
 export function clear(el: Element): void {
   while (el.firstChild) el.removeChild(el.firstChild);
 }
+
+/** Runs `steps` one per idle slice (waiting at most `timeout` ms for each) while
+ * `keepGoing()` holds; resolves when all ran or it stopped holding. A failing step is logged
+ * and the next one runs. */
+export function idleSteps(steps: (() => void)[], keepGoing: () => boolean = () => true, timeout = 1000): Promise<void> {
+  const idle = (fn: () => void) =>
+    typeof window !== 'undefined' && typeof window.requestIdleCallback === 'function'
+      ? window.requestIdleCallback(fn, { timeout })
+      : setTimeout(fn, 0);
+  return new Promise((done) => {
+    const next = () => {
+      const step = keepGoing() ? steps.shift() : undefined;
+      if (!step) return done();
+      try {
+        step();
+      } catch (e) {
+        console.warn('idle step', e);
+      }
+      idle(next);
+    };
+    idle(next);
+  });
+}

@@ -10,9 +10,9 @@ import StarterKit from '@tiptap/starter-kit';
 import Collaboration from '@tiptap/extension-collaboration';
 import { Placeholder } from '@tiptap/extensions';
 import { FastParagraph } from './paragraph';
-import { idleSteps, sampleUpdate, warmYjs } from './warmup';
+import { sampleUpdate, warmYjs } from './warmup';
 import { api } from './api';
-import { h, clear } from './dom';
+import { h, clear, idleSteps } from './dom';
 import { EnginePeer, errorText, type SaveState } from './sync';
 import {
   concernsByRole,
@@ -810,16 +810,10 @@ class BriefSession {
 
   /** Mounts the deferred editors one per idle slice, in page order. */
   mountPending() {
-    const idle = (fn: () => void) =>
-      typeof window.requestIdleCallback === 'function' ? window.requestIdleCallback(fn, { timeout: 200 }) : setTimeout(fn, 0);
-    const next = () => {
-      const section = this.pending.shift();
-      if (section === undefined || this.closed) return;
-      if (!this.editors.has(section)) this.mountEditor(section);
-      if (this.pending.length) idle(next);
-      else this.allMounted();
-    };
-    idle(next);
+    const steps = this.pending.splice(0).map((section) => () => this.mountEditor(section));
+    idleSteps(steps, () => !this.closed, 200).then(() => {
+      if (!this.closed) this.allMounted();
+    });
   }
 
   /** Every section's editor is mounted: the whole brief is editable. */

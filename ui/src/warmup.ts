@@ -29,28 +29,6 @@ export function sampleUpdate(paragraphs = 150, seed = 7): Uint8Array {
   return Y.encodeStateAsUpdate(doc);
 }
 
-/** Runs `steps` one per idle slice while `keepGoing()` holds; resolves when all ran or it
- * stopped holding. */
-export function idleSteps(steps: (() => void)[], keepGoing: () => boolean = () => true): Promise<void> {
-  const idle = (fn: () => void) =>
-    typeof window !== 'undefined' && typeof window.requestIdleCallback === 'function'
-      ? window.requestIdleCallback(fn, { timeout: 1000 })
-      : setTimeout(fn, 0);
-  return new Promise((done) => {
-    const next = () => {
-      const step = keepGoing() ? steps.shift() : undefined;
-      if (!step) return done();
-      try {
-        step();
-      } catch (e) {
-        console.warn('warm-up step', e);
-      }
-      idle(next);
-    };
-    idle(next);
-  });
-}
-
 /** Decodes a sample update into a fresh doc. */
 export function warmYjs(update: Uint8Array): Y.Doc {
   const doc = new Y.Doc();

@@ -3,7 +3,8 @@
 // one fails.
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { idleSteps, sampleUpdate, warmYjs } from '../src/warmup';
+import { idleSteps } from '../src/dom';
+import { sampleUpdate, warmYjs } from '../src/warmup';
 
 describe('warm-up', () => {
   it('decodes a typed history with deletions into the same paragraphs', () => {
