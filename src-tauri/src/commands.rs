@@ -152,7 +152,9 @@ pub fn templates() -> Vec<TemplateInfo> {
 #[tauri::command]
 pub async fn list_briefs(state: State<'_, AppState>, query: String) -> Res<Vec<LibraryEntry>> {
     let engine = state.handle.engine().await;
-    Ok(state.library.list(&engine, &query).await?)
+    let list = state.library.list(&engine, &query).await?;
+    state.trimmer.soon();
+    Ok(list)
 }
 
 #[tauri::command]
@@ -197,6 +199,7 @@ pub async fn open_brief(
     while let Ok(msg) = rx.try_recv() {
         first.push(msg);
     }
+    state.trimmer.soon();
     let Some(reply) = open_reply(editor, &first) else {
         state.handle.detach(editor);
         return Err(bad("the brief's state is too large to hand to the editor"));

@@ -9,6 +9,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod memory;
 mod rendering;
 
 use groundwork::frontend::{Handle, Library};
@@ -26,6 +27,8 @@ pub struct AppState {
     pub data_dir: PathBuf,
     pub export_dir: PathBuf,
     pub listen: Mutex<Option<String>>,
+    /// Gives the heap back after briefs were loaded (see `memory`).
+    pub trimmer: memory::Trimmer,
     shutdown: Mutex<Option<oneshot::Sender<()>>>,
     serving: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
 }
@@ -112,6 +115,7 @@ async fn start() -> Result<AppState, String> {
         data_dir: dir,
         export_dir: export_dir(),
         listen: Mutex::new(listen),
+        trimmer: memory::Trimmer::start(),
         shutdown: Mutex::new(Some(stop)),
         serving: Mutex::new(Some(serving)),
     })

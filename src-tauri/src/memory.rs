@@ -1,0 +1,101 @@
+//! Giving freed heap back to the system. Loading a brief (for the list's search text, or to
+//! open it) decodes its whole history: tens of megabytes allocated and freed within
+//! milliseconds. glibc keeps freed memory in its per-thread arenas for reuse, so the app would
+//! carry that peak for as long as it runs. After such a load settles, [`Trimmer::soon`] has
+//! `malloc_trim` hand the free pages back (ARCHITECTURE.md, "Memory").
+
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// How long after the last load the trim runs: loads come in bursts (the list loads every
+/// brief it has not summarised yet, an open follows a list), one trim per burst is enough.
+const SETTLE: Duration = Duration::from_millis(500);
+
+/// Schedules heap trims; cheap to clone and to call from any command.
+#[derive(Clone)]
+pub struct Trimmer {
+    wake: Arc<Notify>,
+}
+
+impl Trimmer {
+    /// Starts the background task that trims once loads have settled.
+    pub fn start() -> Trimmer {
+        let wake = Arc::new(Notify::new());
+        let task = wake.clone();
+        tauri::async_runtime::spawn(async move {
+            loop {
+                task.notified().await;
+                // a burst of loads: wait until none came for SETTLE
+                while tokio::time::timeout(SETTLE, task.notified()).await.is_ok() {}
+                let released = tauri::async_runtime::spawn_blocking(trim).await;
+                if let Ok(Some((before, after))) = released {
+                    tracing::debug!(before_kib = before, after_kib = after, "heap trimmed");
+                }
+            }
+        });
+        Trimmer { wake }
+    }
+
+    /// A load just finished: trim once things are quiet.
+    pub fn soon(&self) {
+        self.wake.notify_one();
+    }
+}
+
+/// Hands free heap pages back to the system; resident KiB before and after where known.
+pub fn trim() -> Option<(u64, u64)> {
+    let before = resident_kib();
+    release();
+    Some((before?, resident_kib()?))
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn release() {
+    // SAFETY: malloc_trim only walks glibc's own arenas; it takes their locks and is safe to
+    // call from any thread at any time.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn release() {}
+
+/// This process's resident memory in KiB (Linux), for the log line.
+pub fn resident_kib() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4)
+}
+
+#[cfg(all(test, target_os = "linux", target_env = "gnu"))]
+mod tests {
+    use super::*;
+
+    /// Frees most of 64 MiB of small blocks while every 64th stays alive, so the heap cannot
+    /// shrink from its top by itself: only a trim gives the free pages back.
+    #[test]
+    fn trim_gives_freed_heap_back() {
+        let mut blocks: Vec<Box<[u8; 1024]>> = (0..65_536)
+            .map(|i| Box::new([(i % 251) as u8; 1024]))
+            .collect();
+        let mut kept = Vec::new();
+        for (i, b) in blocks.drain(..).enumerate() {
+            if i % 64 == 0 {
+                kept.push(b);
+            }
+        }
+        let (before, after) = trim().expect("/proc/self/statm");
+        assert!(
+            before.saturating_sub(after) > 32 * 1024,
+            "trim released only {} KiB (resident {before} -> {after} KiB)",
+            before.saturating_sub(after)
+        );
+        assert_eq!(kept.len(), 1024);
+        assert!(kept
+            .iter()
+            .enumerate()
+            .all(|(i, b)| b[0] == ((i * 64) % 251) as u8));
+    }
+}
