@@ -153,7 +153,7 @@ await l0.stop();
 // measured in this run, warm-up included
 const l = launch(app, { GROUNDWORK_AUTOPILOT: `open=${big};type=${KEYS};every=20;settle=1` });
 const opened = await l.wait('brief_open', 120000);
-const allEditors = await l.wait('brief_all_editors', 120000);
+const allEditors = await l.wait('brief_all_sections', 120000);
 const done = await l.wait('autopilot_done', 120000 + KEYS * 100);
 const acks = JSON.parse(done.detail || '[]');
 const memApp = memory(l.child.pid);

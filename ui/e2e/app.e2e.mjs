@@ -237,6 +237,19 @@ try {
     await d.wait(async () => (peerShow().sections.options || '').includes('Wallets first.'), 10000, 'app edit reached the peer');
     execFileSync(cli, ['append', briefId, 'risks', 'Kai: the SDK upgrade could slip.'], { env: peerEnv });
     await d.wait(async () => ((await text(d, '[data-section-editor="risks"]')) || '').includes('the SDK upgrade could slip'), 10000, 'peer edit reached the app');
+    // below the first screen a section is text until reached: clicked, it becomes the editor
+    // in place and the caret lands where the click was (here: before the peer's words)
+    check((await count(d, '[data-section-editor="risks"].section-text')) === 1, 'risks shown as text until reached');
+    const kai = await d.findElement(By.xpath('//*[@data-section-editor="risks"]//p[contains(., "Kai:")]'));
+    await d.executeScript("arguments[0].scrollIntoView({ block: 'center' })", kai);
+    const { width } = await kai.getRect();
+    await d.actions().move({ origin: kai, x: 2 - Math.floor(width / 2), y: 0 }).click().perform();
+    await d.actions().sendKeys('Noted. ').perform();
+    await waitSaved(d);
+    check((await count(d, '[data-section-editor="risks"][contenteditable="true"]')) === 1, 'reached, risks is an editor');
+    const risks = (await text(d, '[data-section-editor="risks"]')) || '';
+    check(risks.includes('Noted. Kai: the SDK upgrade could slip.'), `typed where clicked: ${JSON.stringify(risks)}`);
+    await d.wait(async () => (peerShow().sections.risks || '').includes('Noted. Kai:'), 10000, 'edit in a reached section reached the peer');
     await shot(d, '05-brief-synced');
   } finally {
     serve.kill('SIGTERM');

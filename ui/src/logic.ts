@@ -178,15 +178,30 @@ export function initials(name: string): string {
   return (parts[0][0] + parts[parts.length - 1][0]).toUpperCase();
 }
 
-/** Characters that surely fill the first screen of a brief (a screen shows far fewer). */
-export const FIRST_SCREEN_CHARS = 6000;
+/** A section's chrome (heading, gaps) and a line of its text, in CSS pixels, and the
+ * characters a line of the brief's column holds: rough on purpose, see `sectionHeight`. */
+export const SECTION_CHROME_PX = 64;
+export const LINE_PX = 24;
+export const LINE_CHARS = 80;
 
 /**
- * Splits sections (in page order, with their sizes in characters) into the ones whose editors
- * mount before the brief is first painted — every section up to and including the one that
- * fills the first screen — and the ones mounted right after, when the browser is idle.
+ * About how tall a section is drawn, from the lengths of its blocks (an empty section has one
+ * empty line). An estimate errs safely either way: a section counted on the first screen
+ * mounts its editor at once; one counted below shows as text that looks the same and becomes
+ * the editor when reached.
  */
-export function firstScreen<T extends { size: number }>(sections: T[], budget = FIRST_SCREEN_CHARS): { now: T[]; later: T[] } {
+export function sectionHeight(blockLengths: number[]): number {
+  const lines = blockLengths.length === 0 ? 1 : blockLengths.reduce((n, len) => n + Math.max(1, Math.ceil(len / LINE_CHARS)), 0);
+  return SECTION_CHROME_PX + lines * LINE_PX;
+}
+
+/**
+ * Splits sections (in page order, with their heights) into the ones whose editors mount
+ * before the brief is first painted — every section up to and including the one that
+ * crosses `budget` (the window's height) — and the ones shown as text right after, when the
+ * browser is idle, each becoming an editor when reached.
+ */
+export function firstScreen<T extends { size: number }>(sections: T[], budget: number): { now: T[]; later: T[] } {
   let left = budget;
   const now: T[] = [];
   const later: T[] = [];

@@ -6,10 +6,6 @@ import './style.css';
 import * as Y from 'yjs';
 import { Awareness } from 'y-protocols/awareness';
 import { Editor } from '@tiptap/core';
-import StarterKit from '@tiptap/starter-kit';
-import Collaboration from '@tiptap/extension-collaboration';
-import { Placeholder } from '@tiptap/extensions';
-import { FastParagraph } from './paragraph';
 import { sampleUpdate, warmYjs } from './warmup';
 import { api } from './api';
 import { h, clear, idleSteps } from './dom';
@@ -18,6 +14,7 @@ import {
   concernsByRole,
   filterSections,
   firstScreen,
+  sectionHeight,
   initials,
   isParkingLot,
   matchShortcut,
@@ -43,6 +40,8 @@ import {
   type TemplateInfo,
 } from './types';
 import { PLACEHOLDERS } from './placeholders';
+import { SectionView, sectionSchema } from './sectionview';
+import { editorExtensions } from './extensions';
 
 interface Metrics {
   listInteractiveMs?: number;
@@ -504,15 +503,13 @@ interface Present {
   section: string | null;
 }
 
-/** What a section's editor is made of (also used, unattached, by the warm-up). */
-function editorExtensions(fragment: Y.XmlFragment, placeholder: string) {
-  return [
-    StarterKit.configure({ undoRedo: false, trailingNode: false, paragraph: false, link: { openOnClick: false } }),
-    FastParagraph,
-    Collaboration.configure({ fragment }),
-    Placeholder.configure({ placeholder }),
-  ];
+const placeholder = (section: string): string => PLACEHOLDERS[section] ?? 'Write here…';
+
+/** The attributes of a section's editor element (and of its text before that). */
+function editorAttributes(section: string): Record<string, string> {
+  return { 'aria-label': section, 'data-section-editor': section, spellcheck: 'true' };
 }
+
 
 /** Runs the code that opening a brief runs on a throwaway document while the app is idle
  * (src/warmup.ts): the first real open then runs compiled code, not cold code. */
@@ -544,6 +541,8 @@ class BriefSession {
   editor = 0;
   view!: EditorView;
   editors = new Map<string, Editor>();
+  /** Sections below the first screen, shown as text until reached (src/sectionview.ts). */
+  texts = new Map<string, SectionView>();
   el!: HTMLElement;
   private viewTimer: number | undefined;
   private viewKey = '';
@@ -624,7 +623,7 @@ class BriefSession {
         const ms = performance.now() - started;
         window.__gw.metrics.open.push({ brief: this.id, ms });
         api.metric('brief_open', ms, JSON.stringify(marks));
-        if (!this.pending.length) this.allMounted();
+        if (!this.pending.length) this.allShown();
         this.resolvePainted();
       });
     });
@@ -635,6 +634,7 @@ class BriefSession {
     this.closed = true;
     clearTimeout(this.viewTimer);
     for (const e of this.editors.values()) e.destroy();
+    for (const t of this.texts.values()) t.release();
     this.peer?.destroy();
     if (this.editor) api.closeBrief(this.editor).catch(() => {});
     this.awareness.destroy();
@@ -761,7 +761,7 @@ class BriefSession {
     // section pushes them far down); reaching one first (click, focus, jump) mounts it at once.
     this.el.style.display = 'none';
     root.append(this.el);
-    const { now, later } = firstScreen(this.view.layout.map((s) => ({ section: s.section, size: this.sectionSize(s.section) })));
+    const { now, later } = firstScreen(this.view.layout.map((s) => ({ section: s.section, size: this.sectionSize(s.section) })), window.innerHeight);
     for (const s of now) this.mountEditor(s.section);
     for (const s of later) this.deferEditor(s.section);
     this.el.style.display = '';
@@ -783,51 +783,81 @@ class BriefSession {
     );
   }
 
-  /** Rough size of a section in characters: its blocks' text, at least a line per block. */
+  /** About how tall a section is drawn (logic.ts `sectionHeight`). */
   sectionSize(section: string): number {
-    let size = 0;
-    for (const block of this.doc.getXmlFragment(`section:${section}`).toArray()) {
+    const lengths = this.doc.getXmlFragment(`section:${section}`).toArray().map((block) => {
       const first = block instanceof Y.XmlElement ? block.get(0) : block;
-      size += Math.max(80, first instanceof Y.XmlText ? first.length : 0);
-    }
-    return size;
+      return first instanceof Y.XmlText ? first.length : 0;
+    });
+    return sectionHeight(lengths);
   }
 
-  /** Mounts a section's editor when the browser is idle after the first paint, or at once
-   * when someone reaches it first. */
+  /** Shows a section as text once the browser is idle after the first paint; reaching it
+   * (click, focus, jump) makes it the editor. */
   deferEditor(section: string) {
     const host = this.el.querySelector<HTMLElement>(`[data-editor="${section}"]`);
     if (!host) return;
+    // clicked before its text was drawn
     const early = () => {
-      if (this.closed || this.editors.has(section)) return;
+      if (this.closed || this.editors.has(section) || this.texts.has(section)) return;
       this.mountEditor(section);
       this.editors.get(section)?.commands.focus('end');
     };
     host.addEventListener('pointerdown', early, { once: true });
     this.pending.push(section);
-    if (this.pending.length === 1) this.painted.then(() => this.mountPending());
+    if (this.pending.length === 1) this.painted.then(() => this.showPending());
   }
 
-  /** Mounts the deferred editors one per idle slice, in page order. */
-  mountPending() {
-    const steps = this.pending.splice(0).map((section) => () => this.mountEditor(section));
+  /** Draws the deferred sections as text, one per idle slice, in page order. */
+  showPending() {
+    const steps = this.pending.splice(0).map((section) => () => this.showText(section));
     idleSteps(steps, () => !this.closed, 200).then(() => {
-      if (!this.closed) this.allMounted();
+      if (!this.closed) this.allShown();
     });
   }
 
-  /** Every section's editor is mounted: the whole brief is editable. */
-  allMounted() {
-    api.metric('brief_all_editors', performance.now() - this.openedAt);
+  /** Every section is on screen: the first screen as editors, the rest as text that becomes
+   * an editor when reached. */
+  allShown() {
+    api.metric('brief_all_sections', performance.now() - this.openedAt);
+  }
+
+  showText(section: string) {
+    const host = this.el.querySelector<HTMLElement>(`[data-editor="${section}"]`);
+    if (!host || this.editors.has(section) || this.texts.has(section)) return;
+    const schema = sectionSchema(() => editorExtensions(new Y.Doc().getXmlFragment('schema'), ''));
+    const text = new SectionView(this.doc.getXmlFragment(`section:${section}`), schema, placeholder(section), editorAttributes(section));
+    // the press found the text's nodes, which the editor replaces as it takes over: the
+    // browser cannot place the caret in them, so the editor puts it where the press was
+    text.el.addEventListener('pointerdown', (e) => {
+      if (this.editors.has(section) || e.button !== 0) return;
+      this.mountEditor(section);
+      const editor = this.editors.get(section);
+      if (!editor) return;
+      e.preventDefault();
+      const at = editor.view.posAtCoords({ left: e.clientX, top: e.clientY });
+      editor.commands.focus(at ? at.pos : 'end');
+    });
+    text.el.addEventListener('focus', () => {
+      if (this.editors.has(section)) return;
+      this.mountEditor(section);
+      this.editors.get(section)?.commands.focus('start');
+    });
+    host.append(text.el);
+    this.texts.set(section, text);
   }
 
   mountEditor(section: string) {
     const host = this.el.querySelector<HTMLElement>(`[data-editor="${section}"]`);
     if (!host || this.editors.has(section)) return;
+    const text = this.texts.get(section);
+    this.texts.delete(section);
+    // ProseMirror's `mount`: the shown text's element becomes the editor, in place
+    const element = text ? ({ mount: text.release() } as unknown as HTMLElement) : host;
     const editor = new Editor({
-      element: host,
-      extensions: editorExtensions(this.doc.getXmlFragment(`section:${section}`), PLACEHOLDERS[section] ?? 'Write here…'),
-      editorProps: { attributes: { 'aria-label': section, 'data-section-editor': section, spellcheck: 'true' } },
+      element,
+      extensions: editorExtensions(this.doc.getXmlFragment(`section:${section}`), placeholder(section)),
+      editorProps: { attributes: editorAttributes(section) },
       onFocus: () => this.awareness.setLocalStateField('section', section),
     });
     this.editors.set(section, editor);

@@ -3,6 +3,9 @@ import {
   concernsByRole,
   filterSections,
   firstScreen,
+  sectionHeight,
+  SECTION_CHROME_PX,
+  LINE_PX,
   initials,
   isParkingLot,
   matchShortcut,
@@ -95,18 +98,32 @@ describe('keyboard', () => {
 });
 
 describe('first screen of a brief', () => {
-  it('mounts every section of a small brief at once', () => {
-    const secs = ['a', 'b', 'c'].map((name) => ({ name, size: 80 }));
-    expect(firstScreen(secs)).toEqual({ now: secs, later: [] });
+  it('mounts every section that fits a window at once', () => {
+    const secs = ['a', 'b', 'c'].map((name) => ({ name, size: sectionHeight([40]) }));
+    expect(firstScreen(secs, 800)).toEqual({ now: secs, later: [] });
+  });
+  it('leaves the sections of a normal brief below the window for later', () => {
+    const secs = Array.from({ length: 11 }, (_, i) => ({ name: String(i), size: sectionHeight([120, 60]) }));
+    const { now, later } = firstScreen(secs, 800);
+    expect(now.length).toBe(Math.ceil(800 / (SECTION_CHROME_PX + 3 * LINE_PX)));
+    expect(now.length + later.length).toBe(11);
   });
   it('defers the sections below one that fills the screen', () => {
     const secs = [{ name: 'problem', size: 105000 }, { name: 'affected', size: 80 }, { name: 'evidence', size: 0 }];
-    const { now, later } = firstScreen(secs);
+    const { now, later } = firstScreen(secs, 800);
     expect(now.map((s) => s.name)).toEqual(['problem']);
     expect(later.map((s) => s.name)).toEqual(['affected', 'evidence']);
   });
   it('counts sizes up to the budget, including the section that crosses it', () => {
     const secs = [10, 10, 10, 10].map((size, i) => ({ name: String(i), size }));
     expect(firstScreen(secs, 25).now.length).toBe(3);
+  });
+});
+
+describe('sectionHeight', () => {
+  it('counts a line per short block, more for long ones, one for an empty section', () => {
+    expect(sectionHeight([])).toBe(SECTION_CHROME_PX + LINE_PX);
+    expect(sectionHeight([0, 10])).toBe(SECTION_CHROME_PX + 2 * LINE_PX);
+    expect(sectionHeight([161])).toBe(SECTION_CHROME_PX + 3 * LINE_PX);
   });
 });

@@ -1,0 +1,109 @@
+// A section shown as text until someone reaches it. An editor costs about a megabyte of the
+// web process (schema, plugins, key maps, observers) before it holds any text, and most
+// sessions touch a few of a brief's eleven sections. So sections below the first screen are
+// drawn from their Yjs fragment with the editor's own schema and classes — they look the same
+// and lay out the same — kept current as the document changes, and their element becomes the
+// editor (ProseMirror's `mount`) the moment it is clicked, focused or jumped to.
+import { getSchema, type AnyExtension } from '@tiptap/core';
+import { DOMSerializer, type Node as PMNode, type Schema } from '@tiptap/pm/model';
+import { yXmlFragmentToProseMirrorRootNode } from '@tiptap/y-tiptap';
+import type * as Y from 'yjs';
+import { plainParagraph } from './paragraph';
+
+/** ProseMirror's marker for a line that would otherwise collapse to no height. */
+const TRAILING_BREAK = 'ProseMirror-trailingBreak';
+
+let cached: { schema: Schema; serializer: DOMSerializer } | null = null;
+
+/** The editor's schema, built once from its extensions. */
+export function sectionSchema(extensions: () => AnyExtension[]): { schema: Schema; serializer: DOMSerializer } {
+  if (!cached) {
+    const schema = getSchema(extensions());
+    cached = { schema, serializer: DOMSerializer.fromSchema(schema) };
+  }
+  return cached;
+}
+
+/** Draws `fragment` into `el` (replacing what it held) as the editor would: the same
+ * elements, `ws-plain` where the paragraph node view would set it, ProseMirror's trailing
+ * break in empty text blocks, and the placeholder when the section is empty. */
+export function drawSection(el: HTMLElement, fragment: Y.XmlFragment, schema: Schema, serializer: DOMSerializer, placeholder: string): void {
+  const doc = yXmlFragmentToProseMirrorRootNode(fragment, schema);
+  const out = el.ownerDocument.createDocumentFragment();
+  if (isEmpty(doc)) {
+    const p = el.ownerDocument.createElement('p');
+    p.className = 'is-empty is-editor-empty';
+    p.setAttribute('data-placeholder', placeholder);
+    p.append(trailingBreak(el.ownerDocument));
+    out.append(p);
+  } else {
+    out.append(serializer.serializeFragment(doc.content, { document: el.ownerDocument }));
+    const paragraphs: PMNode[] = [];
+    doc.descendants((node) => {
+      if (node.type.name === 'paragraph') paragraphs.push(node);
+      return !node.isTextblock;
+    });
+    out.querySelectorAll('p').forEach((p, i) => {
+      const node = paragraphs[i];
+      if (node && plainParagraph(node)) p.classList.add('ws-plain');
+    });
+    for (const block of out.querySelectorAll('p, h1, h2, h3, h4, h5, h6, pre')) {
+      const last = block.lastChild;
+      if (!last || (last instanceof Element && last.nodeName === 'BR')) block.append(trailingBreak(el.ownerDocument));
+    }
+  }
+  el.replaceChildren(out);
+}
+
+function isEmpty(doc: PMNode): boolean {
+  return doc.childCount === 0 || (doc.childCount === 1 && doc.firstChild!.isTextblock && doc.firstChild!.content.size === 0);
+}
+
+function trailingBreak(d: Document): HTMLElement {
+  const br = d.createElement('br');
+  br.className = TRAILING_BREAK;
+  return br;
+}
+
+/** A section drawn as text, redrawn (once per frame at most) when its fragment changes. */
+export class SectionView {
+  readonly el: HTMLElement;
+  private pending = false;
+  private readonly redraw = () => {
+    if (this.pending) return;
+    this.pending = true;
+    requestAnimationFrame(() => {
+      this.pending = false;
+      if (this.live) this.draw();
+    });
+  };
+  private live = true;
+
+  constructor(
+    private readonly fragment: Y.XmlFragment,
+    private readonly schema: { schema: Schema; serializer: DOMSerializer },
+    private readonly placeholder: string,
+    attributes: Record<string, string>,
+  ) {
+    this.el = document.createElement('div');
+    this.el.className = 'tiptap ProseMirror section-text';
+    for (const [k, v] of Object.entries(attributes)) this.el.setAttribute(k, v);
+    // reachable by Tab like an editor; focusing it mounts the editor
+    this.el.tabIndex = 0;
+    this.draw();
+    fragment.observeDeep(this.redraw);
+  }
+
+  draw() {
+    drawSection(this.el, this.fragment, this.schema.schema, this.schema.serializer, this.placeholder);
+  }
+
+  /** Stops following the fragment and hands the element over (to become the editor). */
+  release(): HTMLElement {
+    this.live = false;
+    this.fragment.unobserveDeep(this.redraw);
+    this.el.removeAttribute('tabindex');
+    this.el.classList.remove('section-text');
+    return this.el;
+  }
+}
