@@ -9,6 +9,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod jsengine;
 mod memory;
 mod rendering;
 
@@ -147,8 +148,9 @@ impl AppState {
 }
 
 fn main() {
-    // first, while this is the only thread: WebKit reads it when it starts its web process
+    // first, while this is the only thread: WebKit reads these when it starts its web process
     let compositing = rendering::apply();
+    let js_tiers = jsengine::apply();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -157,11 +159,22 @@ fn main() {
         .with_writer(std::io::stderr)
         .init();
     tracing::info!(?compositing, "web view drawing");
+    tracing::info!(?js_tiers, "web view JavaScript tiers");
     let (on, why) = match compositing {
         rendering::Compositing::On(why) => (1.0, why),
         rendering::Compositing::Off(why) => (0.0, why),
     };
     commands::metric("compositing".into(), on, why.into());
+    let baseline = js_tiers == jsengine::Tiers::Baseline;
+    commands::metric(
+        "js_tiers".into(),
+        if baseline { 0.0 } else { 1.0 },
+        if baseline {
+            "interpreter and baseline JIT (JSC_useDFGJIT=0)".into()
+        } else {
+            format!("{} as set", jsengine::OPTIMIZING_TIERS)
+        },
+    );
     let state = match tauri::async_runtime::block_on(start()) {
         Ok(s) => s,
         Err(e) => {
