@@ -251,7 +251,10 @@ pub async fn sync(state: State<'_, AppState>, request: Request<'_>) -> Res<()> {
         // On Linux the IPC may travel by postMessage, which turns a Uint8Array into JSON.
         InvokeBody::Json(v) => json_bytes(v).ok_or_else(|| bad("a sync message must be bytes"))?,
     };
-    Ok(state.handle.message(editor, bytes).await?)
+    state.handle.message(editor, bytes).await?;
+    // a burst of typing churns the heap (flushes, compactions): give it back once it stops
+    state.trimmer.soon();
+    Ok(())
 }
 
 /// Bytes from the JSON forms a Uint8Array takes: `[1,2]` or `{"0":1,"1":2}`. Anything else,

@@ -1,6 +1,6 @@
 //! Giving freed heap back to the system. Loading a brief (for the list's search text, or to
 //! open it) decodes its whole history: tens of megabytes allocated and freed within
-//! milliseconds. glibc keeps freed memory in its per-thread arenas for reuse, so the app would
+//! milliseconds; a burst of typing flushes and compacts. glibc keeps freed memory in its per-thread arenas for reuse, so the app would
 //! carry that peak for as long as it runs. After such a load settles, [`Trimmer::soon`] has
 //! `malloc_trim` hand the free pages back (ARCHITECTURE.md, "Memory").
 
@@ -8,8 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
 
-/// How long after the last load the trim runs: loads come in bursts (the list loads every
-/// brief it has not summarised yet, an open follows a list), one trim per burst is enough.
+/// How long after the last load or edit the trim runs: they come in bursts (the list loads
+/// every brief it has not summarised yet, an open follows a list, keystrokes follow each
+/// other), one trim per burst is enough.
 const SETTLE: Duration = Duration::from_millis(500);
 
 /// Schedules heap trims; cheap to clone and to call from any command.
@@ -37,7 +38,7 @@ impl Trimmer {
         Trimmer { wake }
     }
 
-    /// A load just finished: trim once things are quiet.
+    /// A load or an edit just finished: trim once things are quiet.
     pub fn soon(&self) {
         self.wake.notify_one();
     }
