@@ -109,6 +109,18 @@ async function typeInSection(d, section, text) {
   await waitSaved(d);
 }
 
+/** Where the paragraph of `section` holding `needle` is on screen, scrolled into view; read in
+ * one script call because a section shown as text may be redrawn meanwhile. */
+const paragraphBox = (d, section, needle) =>
+  d.executeScript(
+    `const p = [...document.querySelectorAll('[data-section-editor="' + arguments[0] + '"] p')].find((e) => e.textContent.includes(arguments[1]));
+     p.scrollIntoView({ block: 'center' });
+     const r = p.getBoundingClientRect();
+     return { left: Math.round(r.left), right: Math.round(r.right), y: Math.round(r.top + r.height / 2) };`,
+    section,
+    needle,
+  );
+
 async function waitSaved(d) {
   await d.wait(async () => (await attr(d, '#save-state', 'data-state')) === 'saved', 10000, 'edit acknowledged');
 }
@@ -240,16 +252,30 @@ try {
     // below the first screen a section is text until reached: clicked, it becomes the editor
     // in place and the caret lands where the click was (here: before the peer's words)
     check((await count(d, '[data-section-editor="risks"].section-text')) === 1, 'risks shown as text until reached');
-    const kai = await d.findElement(By.xpath('//*[@data-section-editor="risks"]//p[contains(., "Kai:")]'));
-    await d.executeScript("arguments[0].scrollIntoView({ block: 'center' })", kai);
-    const { width } = await kai.getRect();
-    await d.actions().move({ origin: kai, x: 2 - Math.floor(width / 2), y: 0 }).click().perform();
+    const kai = await paragraphBox(d, 'risks', 'Kai:');
+    await d.actions().move({ origin: 'viewport', x: kai.left + 2, y: kai.y }).click().perform();
     await d.actions().sendKeys('Noted. ').perform();
     await waitSaved(d);
     check((await count(d, '[data-section-editor="risks"][contenteditable="true"]')) === 1, 'reached, risks is an editor');
     const risks = (await text(d, '[data-section-editor="risks"]')) || '';
     check(risks.includes('Noted. Kai: the SDK upgrade could slip.'), `typed where clicked: ${JSON.stringify(risks)}`);
     await d.wait(async () => (peerShow().sections.risks || '').includes('Noted. Kai:'), 10000, 'edit in a reached section reached the peer');
+    // a drag that starts on text not yet reached selects, as in an editor
+    execFileSync(cli, ['append', briefId, 'feasibility', 'Kai: untested on old phones.'], { env: peerEnv });
+    await d.wait(async () => ((await text(d, '[data-section-editor="feasibility"]')) || '').includes('untested on old phones'), 10000, 'second peer edit reached the app');
+    check((await count(d, '[data-section-editor="feasibility"].section-text')) === 1, 'feasibility shown as text until reached');
+    const box = await paragraphBox(d, 'feasibility', 'untested');
+    await d
+      .actions()
+      .move({ origin: 'viewport', x: box.left + 2, y: box.y })
+      .press()
+      .move({ origin: 'viewport', x: box.right - 2, y: box.y })
+      .release()
+      .perform();
+    await d.actions().sendKeys('Tested on three old phones.').perform();
+    await waitSaved(d);
+    const feasibility = (await text(d, '[data-section-editor="feasibility"]')) || '';
+    check(feasibility.includes('Tested on three old phones.') && !feasibility.includes('untested'), `dragged selection replaced: ${JSON.stringify(feasibility)}`);
     await shot(d, '05-brief-synced');
   } finally {
     serve.kill('SIGTERM');

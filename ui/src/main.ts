@@ -40,7 +40,7 @@ import {
   type TemplateInfo,
 } from './types';
 import { PLACEHOLDERS } from './placeholders';
-import { SectionView, sectionSchema } from './sectionview';
+import { SectionView, pressInto, sectionSchema } from './sectionview';
 import { editorExtensions } from './extensions';
 
 interface Metrics {
@@ -828,15 +828,15 @@ class BriefSession {
     const schema = sectionSchema(() => editorExtensions(new Y.Doc().getXmlFragment('schema'), ''));
     const text = new SectionView(this.doc.getXmlFragment(`section:${section}`), schema, placeholder(section), editorAttributes(section));
     // the press found the text's nodes, which the editor replaces as it takes over: the
-    // browser cannot place the caret in them, so the editor puts it where the press was
+    // browser cannot place the caret in them, so the editor puts it where the press was and
+    // follows a drag from there (src/sectionview.ts `pressInto`)
     text.el.addEventListener('pointerdown', (e) => {
       if (this.editors.has(section) || e.button !== 0) return;
       this.mountEditor(section);
       const editor = this.editors.get(section);
       if (!editor) return;
       e.preventDefault();
-      const at = editor.view.posAtCoords({ left: e.clientX, top: e.clientY });
-      editor.commands.focus(at ? at.pos : 'end');
+      pressInto(editor.view, e);
     });
     text.el.addEventListener('focus', () => {
       if (this.editors.has(section)) return;

@@ -6,6 +6,8 @@
 // editor (ProseMirror's `mount`) the moment it is clicked, focused or jumped to.
 import { getSchema, type AnyExtension } from '@tiptap/core';
 import { DOMSerializer, type Node as PMNode, type Schema } from '@tiptap/pm/model';
+import { TextSelection } from '@tiptap/pm/state';
+import type { EditorView } from '@tiptap/pm/view';
 import { yXmlFragmentToProseMirrorRootNode } from '@tiptap/y-tiptap';
 import type * as Y from 'yjs';
 import { plainParagraph } from './paragraph';
@@ -106,4 +108,31 @@ export class SectionView {
     this.el.classList.remove('section-text');
     return this.el;
   }
+}
+
+/** A press on text that just became `view`'s editor: the caret goes where the press was and,
+ * while the button is held, the selection follows the pointer (the browser's own handling
+ * lost its target when the editor replaced the text's nodes). */
+export function pressInto(view: EditorView, press: PointerEvent): void {
+  const at = (e: { clientX: number; clientY: number }) => view.posAtCoords({ left: e.clientX, top: e.clientY })?.pos;
+  const anchor = at(press) ?? view.state.doc.content.size;
+  const select = (head: number) => {
+    const doc = view.state.doc;
+    const clamp = (n: number) => Math.max(0, Math.min(n, doc.content.size));
+    view.dispatch(view.state.tr.setSelection(TextSelection.between(doc.resolve(clamp(anchor)), doc.resolve(clamp(head)))));
+  };
+  view.focus();
+  select(anchor);
+  const move = (e: PointerEvent) => {
+    const head = at(e);
+    if (head !== undefined) select(head);
+  };
+  const up = () => {
+    window.removeEventListener('pointermove', move);
+    window.removeEventListener('pointerup', up);
+    window.removeEventListener('pointercancel', up);
+  };
+  window.addEventListener('pointermove', move);
+  window.addEventListener('pointerup', up);
+  window.addEventListener('pointercancel', up);
 }
