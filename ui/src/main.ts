@@ -510,7 +510,6 @@ function editorAttributes(section: string): Record<string, string> {
   return { 'aria-label': section, 'data-section-editor': section, spellcheck: 'true' };
 }
 
-
 /** Runs the code that opening a brief runs on a throwaway document while the app is idle
  * (src/warmup.ts): the first real open then runs compiled code, not cold code. */
 function warmUp(): Promise<void> {
@@ -757,8 +756,8 @@ class BriefSession {
     );
     // Editors mount while the screen is out of layout: ProseMirror measures the page after
     // building a document, and a measurement per editor would lay out a big brief many times.
-    // Sections below the first screen mount right after the first paint (a very long
-    // section pushes them far down); reaching one first (click, focus, jump) mounts it at once.
+    // Sections below the first screen are drawn as text right after the first paint and
+    // become editors when reached (click, focus, jump): src/sectionview.ts.
     this.el.style.display = 'none';
     root.append(this.el);
     const { now, later } = firstScreen(this.view.layout.map((s) => ({ section: s.section, size: this.sectionSize(s.section) })), window.innerHeight);
