@@ -842,6 +842,8 @@ class BriefSession {
       this.mountEditor(section);
       this.editors.get(section)?.commands.focus('start');
     });
+    // a long section changed from elsewhere: its editor applies changes one by one
+    text.onOutgrown = () => this.mountEditor(section);
     host.append(text.el);
     this.texts.set(section, text);
   }

@@ -67,16 +67,25 @@ function trailingBreak(d: Document): HTMLElement {
   return br;
 }
 
+/** Beyond this many characters a change is not redrawn from scratch: the section becomes
+ * its editor, which applies changes one by one (a peer typing into a long section would
+ * otherwise cost a full redraw per frame). */
+export const REDRAW_LIMIT = 20_000;
+
 /** A section drawn as text, redrawn (once per frame at most) when its fragment changes. */
 export class SectionView {
   readonly el: HTMLElement;
+  /** Called instead of a redraw once the section holds more than REDRAW_LIMIT characters. */
+  onOutgrown: (() => void) | null = null;
   private pending = false;
   private readonly redraw = () => {
     if (this.pending) return;
     this.pending = true;
     requestAnimationFrame(() => {
       this.pending = false;
-      if (this.live) this.draw();
+      if (!this.live) return;
+      if (this.onOutgrown && (this.el.textContent?.length ?? 0) > REDRAW_LIMIT) this.onOutgrown();
+      else this.draw();
     });
   };
   private live = true;

@@ -91,3 +91,18 @@ describe('SectionView', () => {
     editor.destroy();
   });
 });
+
+describe('SectionView of a long section', () => {
+  it('hands over to the editor on a change instead of redrawing everything', async () => {
+    const long = Array.from({ length: 300 }, (_, i) => `<p>paragraph ${i} ${'x'.repeat(80)}</p>`).join('');
+    const { doc, fragment } = written(long);
+    const view = new SectionView(fragment, schema, '', {});
+    let outgrown = 0;
+    view.onOutgrown = () => outgrown++;
+    const before = view.el.querySelectorAll('p').length;
+    doc.transact(() => fragment.insert(0, [new Y.XmlElement('paragraph')]));
+    await new Promise((r) => requestAnimationFrame(r));
+    expect(outgrown).toBe(1);
+    expect(view.el.querySelectorAll('p').length).toBe(before);
+  });
+});
