@@ -6,7 +6,7 @@
 // Screenshots of the main screens go to $E2E_OUT (default ui/e2e/screenshots).
 import { Builder, By, Key, until } from 'selenium-webdriver';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import net from 'node:net';
@@ -121,6 +121,25 @@ const paragraphBox = (d, section, needle) =>
     needle,
   );
 
+/** The environments of every WebKit web process on this machine (Linux /proc). */
+function webProcessEnvironments() {
+  const out = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'WebKitWebProces') continue;
+      const env = {};
+      for (const kv of readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')) {
+        const i = kv.indexOf('=');
+        if (i > 0) env[kv.slice(0, i)] = kv.slice(i + 1);
+      }
+      out.push(env);
+    } catch {
+      /* gone, or not ours to read */
+    }
+  }
+  return out;
+}
+
 async function waitSaved(d) {
   await d.wait(async () => (await attr(d, '#save-state', 'data-state')) === 'saved', 10000, 'edit acknowledged');
 }
@@ -175,6 +194,11 @@ try {
   await waitScreen(d, 'brief');
   const briefId = await d.executeScript('return window.__gw.session.id');
   log(`brief ${briefId}`);
+  // the web process this app started runs with the settings the shell chose for it
+  // (src-tauri/src/jsengine.rs): found by the data directory it inherited
+  const webEnv = webProcessEnvironments().filter((e) => e.GROUNDWORK_DATA_DIR === dataDir);
+  check(webEnv.length >= 1, 'found the app\'s web process');
+  check(webEnv.every((e) => e.JSC_useDFGJIT === '0'), `web process runs without JSC's optimizing tiers: ${JSON.stringify(webEnv.map((e) => e.JSC_useDFGJIT))}`);
 
   step = 'type into problem sections';
   await typeInSection(d, 'problem', 'Mobile shoppers abandon checkout at the payment step.');
