@@ -23,6 +23,19 @@ pub enum Tiers {
     AsSet,
 }
 
+impl Tiers {
+    /// The `js_tiers` metric: 0 for baseline only, 1 when left as set; and its detail.
+    pub fn metric(self) -> (f64, String) {
+        match self {
+            Tiers::Baseline => (
+                0.0,
+                format!("interpreter and baseline JIT ({OPTIMIZING_TIERS}=0)"),
+            ),
+            Tiers::AsSet => (1.0, format!("{OPTIMIZING_TIERS} as set")),
+        }
+    }
+}
+
 /// The rule: set `JSC_useDFGJIT=0` unless it is already set. Pure, for the tests.
 pub fn decide(already_set: bool) -> Tiers {
     if already_set {

@@ -165,16 +165,8 @@ fn main() {
         rendering::Compositing::Off(why) => (0.0, why),
     };
     commands::metric("compositing".into(), on, why.into());
-    let baseline = js_tiers == jsengine::Tiers::Baseline;
-    commands::metric(
-        "js_tiers".into(),
-        if baseline { 0.0 } else { 1.0 },
-        if baseline {
-            "interpreter and baseline JIT (JSC_useDFGJIT=0)".into()
-        } else {
-            format!("{} as set", jsengine::OPTIMIZING_TIERS)
-        },
-    );
+    let (value, detail) = js_tiers.metric();
+    commands::metric("js_tiers".into(), value, detail);
     let state = match tauri::async_runtime::block_on(start()) {
         Ok(s) => s,
         Err(e) => {

@@ -1,8 +1,9 @@
 //! Giving freed heap back to the system. Loading a brief (for the list's search text, or to
 //! open it) decodes its whole history: tens of megabytes allocated and freed within
-//! milliseconds; a burst of typing flushes and compacts. glibc keeps freed memory in its per-thread arenas for reuse, so the app would
-//! carry that peak for as long as it runs. After such a load settles, [`Trimmer::soon`] has
-//! `malloc_trim` hand the free pages back (ARCHITECTURE.md, "Memory").
+//! milliseconds; a burst of typing flushes and compacts. glibc keeps freed memory in its
+//! per-thread arenas for reuse, so the app would carry that peak for as long as it runs. Once
+//! such a burst settles, [`Trimmer::soon`] has `malloc_trim` hand the free pages back
+//! (ARCHITECTURE.md, "Memory").
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -64,7 +65,7 @@ fn release() {
 fn release() {}
 
 /// This process's resident memory in KiB (Linux), for the log line.
-pub fn resident_kib() -> Option<u64> {
+fn resident_kib() -> Option<u64> {
     let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
     let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
     Some(pages * 4)

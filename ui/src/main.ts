@@ -791,10 +791,15 @@ class BriefSession {
     return sectionHeight(lengths);
   }
 
+  /** The element a section's text or editor goes into. */
+  editorHost(section: string): HTMLElement | null {
+    return this.el.querySelector<HTMLElement>(`[data-editor="${section}"]`);
+  }
+
   /** Shows a section as text once the browser is idle after the first paint; reaching it
    * (click, focus, jump) makes it the editor. */
   deferEditor(section: string) {
-    const host = this.el.querySelector<HTMLElement>(`[data-editor="${section}"]`);
+    const host = this.editorHost(section);
     if (!host) return;
     // clicked before its text was drawn
     const early = () => {
@@ -822,10 +827,9 @@ class BriefSession {
   }
 
   showText(section: string) {
-    const host = this.el.querySelector<HTMLElement>(`[data-editor="${section}"]`);
+    const host = this.editorHost(section);
     if (!host || this.editors.has(section) || this.texts.has(section)) return;
-    const schema = sectionSchema(() => editorExtensions(new Y.Doc().getXmlFragment('schema'), ''));
-    const text = new SectionView(this.doc.getXmlFragment(`section:${section}`), schema, placeholder(section), editorAttributes(section));
+    const text = new SectionView(this.doc.getXmlFragment(`section:${section}`), sectionSchema(), placeholder(section), editorAttributes(section));
     // the press found the text's nodes, which the editor replaces as it takes over: the
     // browser cannot place the caret in them, so the editor puts it where the press was and
     // follows a drag from there (src/sectionview.ts `pressInto`)
@@ -849,7 +853,7 @@ class BriefSession {
   }
 
   mountEditor(section: string) {
-    const host = this.el.querySelector<HTMLElement>(`[data-editor="${section}"]`);
+    const host = this.editorHost(section);
     if (!host || this.editors.has(section)) return;
     const text = this.texts.get(section);
     this.texts.delete(section);

@@ -4,12 +4,13 @@
 // drawn from their Yjs fragment with the editor's own schema and classes — they look the same
 // and lay out the same — kept current as the document changes, and their element becomes the
 // editor (ProseMirror's `mount`) the moment it is clicked, focused or jumped to.
-import { getSchema, type AnyExtension } from '@tiptap/core';
+import { getSchema } from '@tiptap/core';
 import { DOMSerializer, type Node as PMNode, type Schema } from '@tiptap/pm/model';
 import { TextSelection } from '@tiptap/pm/state';
 import type { EditorView } from '@tiptap/pm/view';
 import { yXmlFragmentToProseMirrorRootNode } from '@tiptap/y-tiptap';
-import type * as Y from 'yjs';
+import * as Y from 'yjs';
+import { editorExtensions } from './extensions';
 import { plainParagraph } from './paragraph';
 
 /** ProseMirror's marker for a line that would otherwise collapse to no height. */
@@ -17,10 +18,10 @@ const TRAILING_BREAK = 'ProseMirror-trailingBreak';
 
 let cached: { schema: Schema; serializer: DOMSerializer } | null = null;
 
-/** The editor's schema, built once from its extensions. */
-export function sectionSchema(extensions: () => AnyExtension[]): { schema: Schema; serializer: DOMSerializer } {
+/** The editor's schema, built once from its extensions (src/extensions.ts). */
+export function sectionSchema(): { schema: Schema; serializer: DOMSerializer } {
   if (!cached) {
-    const schema = getSchema(extensions());
+    const schema = getSchema(editorExtensions(new Y.Doc().getXmlFragment('schema'), ''));
     cached = { schema, serializer: DOMSerializer.fromSchema(schema) };
   }
   return cached;

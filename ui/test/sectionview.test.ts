@@ -7,7 +7,7 @@ import { Editor } from '@tiptap/core';
 import { SectionView, drawSection, sectionSchema } from '../src/sectionview';
 import { editorExtensions } from '../src/extensions';
 
-const schema = sectionSchema(() => editorExtensions(new Y.Doc().getXmlFragment('schema'), ''));
+const schema = sectionSchema();
 
 /** Fills a fragment the way the editor would: through an editor bound to it. */
 function written(html: string): { doc: Y.Doc; fragment: Y.XmlFragment } {
