@@ -255,6 +255,55 @@ try {
   check(staleNote.includes('Problem statement'), `stale note names the section: ${staleNote}`);
   await shot(d, '04-brief-stale');
 
+  step = 'edit the decision';
+  await clickOn(d, '#decisions article.decision .decision-top button');
+  await d.wait(until.elementLocated(By.id('decision-text')), 5000);
+  check((await d.executeScript("return document.getElementById('decision-text').value")) === 'Focus on the payment step first', 'edit form holds the entry');
+  check(((await text(d, '#decision-revisit')) || '').includes('Problem statement'), 'the form says saving revisits the flagged decision');
+  await d.findElement(By.id('decision-text')).clear();
+  await d.findElement(By.id('decision-text')).sendKeys('Fix the payment step on Android first');
+  await clickOn(d, '#decision-save');
+  await d.wait(async () => (await text(d, '#decisions article.decision strong')) === 'Fix the payment step on Android first', 5000, 'decision edited');
+  check((await count(d, '#decisions article.decision')) === 1, 'edited in place, not added');
+  // saved after the problem changed, the decision now rests on the problem as it reads now;
+  // the next change to the problem flags it again
+  check((await count(d, '#decisions article.decision.flagged')) === 0, 'revisited decision not flagged');
+  await typeInSection(d, 'problem', ' Mostly on older phones.');
+  await d.wait(async () => (await count(d, '#decisions article.decision.flagged')) === 1, 5000, 'flagged again after the next problem change');
+  const decided = cliShow(briefId).decisions;
+  check(decided.length === 1 && decided[0].decision === 'Fix the payment step on Android first' && decided[0].rests_on.includes('problem'), `edit stored: ${JSON.stringify(decided)}`);
+
+  step = 'concern status';
+  await clickOn(d, '.concern select.status option[value="addressed"]');
+  await d.wait(async () => ((await text(d, '.weigh[data-role="engineer"]')) || '').includes('0 open concerns of 1'), 5000, 'concern addressed');
+  check(cliShow(briefId).concerns[0].status === 'addressed', 'status stored');
+
+  step = 'change role later: sign as designer, then back to PM';
+  const asRole = async (role) => {
+    await keys(d, Key.CONTROL, ',');
+    await d.wait(until.elementLocated(By.id('profile-form')), 5000);
+    check((await d.executeScript("return document.getElementById('profile-name').value")) === 'Ana Lima', 'name kept');
+    await clickOn(d, `#profile-form [data-role="${role}"]`);
+    await clickOn(d, '#profile-save');
+    await d.wait(async () => (await d.executeScript('return window.__gw.profile.role')) === role, 5000, `role is ${role}`);
+  };
+  await asRole('designer');
+  await clickOn(d, '#sign-off');
+  await d.wait(async () => (await chipState(d, 'designer')) === 'signed', 5000, 'designer signed');
+  check((await chipState(d, 'pm')) === 'stale', 'pm sign-off still stale');
+  check((await chipState(d, 'engineer')) === 'pending', 'engineer still pending');
+  await asRole('pm');
+
+  step = 'jump to a section';
+  await keys(d, Key.CONTROL, 'j');
+  await d.wait(until.elementLocated(By.id('jump-input')), 5000);
+  await d.findElement(By.id('jump-input')).sendKeys('trade', Key.ENTER);
+  // below the first screen: reaching it by the keyboard makes it the editor, focused
+  await d.wait(async () => (await d.executeScript("const e = document.activeElement; return e && e.closest('[data-section-editor]')?.dataset.sectionEditor")) === 'tradeoffs', 5000, 'trade-offs focused');
+  await d.actions().sendKeys('Less polish on desktop.').perform();
+  await waitSaved(d);
+  check(cliShow(briefId).sections.tradeoffs === 'Less polish on desktop.', 'typed after the jump is stored');
+
   step = 'a running app is a LAN peer: share with a headless peer, edits flow both ways';
   await clickOn(d, '#share-button');
   await d.wait(until.elementLocated(By.id('invite-code')), 5000);
@@ -315,7 +364,7 @@ try {
   await d.wait(async () => ((await attr(d, '#export-result', 'data-path')) || '').endsWith('.html'), 5000, 'html exported');
   const htmlPath = await attr(d, '#export-result', 'data-path');
   const md = readFileSync(mdPath, 'utf8');
-  check(md.includes('# Checkout drop-off on mobile') && md.includes('Worst on Android.') && md.includes('Focus on the payment step first'), 'markdown export content');
+  check(md.includes('# Checkout drop-off on mobile') && md.includes('Worst on Android.') && md.includes('Fix the payment step on Android first'), 'markdown export content');
   check(readFileSync(htmlPath, 'utf8').includes('Mobile shoppers abandon checkout'), 'html export content');
   await keys(d, Key.ESCAPE);
 
@@ -365,7 +414,7 @@ try {
   await clickOn(d, `.brief-row[data-id="${briefId}"]`);
   await waitScreen(d, 'brief');
   const problem = await text(d, '[data-section-editor="problem"]');
-  check(problem.includes('Mobile shoppers abandon checkout at the payment step. Worst on Android.'), `problem after restart: ${problem}`);
+  check(problem.includes('Mobile shoppers abandon checkout at the payment step. Worst on Android. Mostly on older phones.'), `problem after restart: ${problem}`);
   check((await chipState(d, 'pm')) === 'stale', 'stale sign-off kept');
   check((await count(d, '#decisions article.decision.flagged')) === 1, 'decision kept');
   check((await count(d, '.concern')) === 1, 'concern kept');

@@ -55,3 +55,18 @@ export function idleSteps(steps: (() => void)[], keepGoing: () => boolean = () =
     idle(next);
   });
 }
+
+/** At most this many notices show at once; a new one pushes out the oldest. */
+export const TOASTS_SHOWN = 3;
+
+/** Shows a short notice in `stack` for `ms`. The same message shown again restarts its notice
+ * instead of stacking a copy, and only the newest `TOASTS_SHOWN` stay, so a burst of notices
+ * never grows over the screen. */
+export function showToast(stack: HTMLElement, message: string, kind: 'info' | 'error', ms: number): HTMLElement {
+  for (const old of stack.querySelectorAll<HTMLElement>('.toast')) if (old.textContent === message) old.remove();
+  const t = h('div', { class: `toast ${kind}` }, message);
+  stack.append(t);
+  while (stack.children.length > TOASTS_SHOWN) stack.firstElementChild?.remove();
+  setTimeout(() => t.remove(), ms);
+  return t;
+}

@@ -8,7 +8,7 @@ import { Awareness } from 'y-protocols/awareness';
 import { Editor } from '@tiptap/core';
 import { sampleUpdate, warmYjs } from './warmup';
 import { api } from './api';
-import { h, clear, idleSteps } from './dom';
+import { h, clear, idleSteps, showToast } from './dom';
 import { EnginePeer, errorText, type SaveState } from './sync';
 import {
   concernsByRole,
@@ -84,9 +84,7 @@ const toasts = h('div', { class: 'toasts', role: 'status', 'aria-live': 'polite'
 document.body.append(toasts);
 
 function toast(message: string, kind: 'info' | 'error' = 'info') {
-  const t = h('div', { class: `toast ${kind}` }, message);
-  toasts.append(t);
-  setTimeout(() => t.remove(), kind === 'error' ? 8000 : 5000);
+  showToast(toasts, message, kind, kind === 'error' ? 8000 : 5000);
 }
 
 let openDialog: { el: HTMLElement; close: () => void } | null = null;
@@ -1068,6 +1066,9 @@ class BriefSession {
       dl, decision, cl, context, al, alternatives, tl, tradeoffs,
       h('label', {}, 'Decided by'), by,
       h('label', {}, 'Rests on these sections (flagged if they change later)'), rests,
+      existing && existing.changed_since.length
+        ? h('p', { class: 'hint', id: 'decision-revisit' }, `Saving marks this decision revisited: it will rest on ${existing.changed_since.map((s) => this.heading(s)).join(', ')} as they read now.`)
+        : null,
       h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => closeDialog() }, 'Cancel'), h('button', { class: 'primary', type: 'submit', id: 'decision-save' }, existing ? 'Save decision' : 'Log decision')),
     );
     form.addEventListener('submit', async (e) => {
