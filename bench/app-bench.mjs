@@ -7,10 +7,11 @@
 //     acknowledged it as stored (fsync'd), p50 / p99 / max;
 //   - memory with that brief open: RSS and PSS summed over the app and its WebKit processes,
 //     right after the last keystroke and again once the app sat idle for IDLE_S seconds (the
-//     minimal app likewise: as its window shows and IDLE_S seconds later).
+//     minimal app likewise: as its window shows and IDLE_S seconds later); and, as a
+//     reference, the same brief shown as text with no editor mounted.
 // Figures are printed; nothing here asserts on time.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { closeSync, mkdtempSync, mkdirSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -80,12 +81,22 @@ function memory(pid) {
   return { rssMb: rss / 1024, pssMb: pss / 1024, processes: names, per: per.join(', ') };
 }
 
-/** Starts a binary; resolves metrics as they are printed (METRIC name value unix_ms detail). */
+let launches = 0;
+/** Starts a binary; resolves metrics as they are printed (METRIC name value unix_ms detail).
+ * Its stderr goes to a log file, whose end a missing metric's error shows. */
 function launch(bin, extraEnv = {}) {
   const t0 = Date.now();
-  const child = spawn(bin, [], { env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'ignore'] });
+  const logPath = join(tmp, `launch-${++launches}.log`);
+  const log = openSync(logPath, 'w');
+  const child = spawn(bin, [], { env: { GROUNDWORK_LOG: 'info', ...env, ...extraEnv }, stdio: ['ignore', 'pipe', log] });
+  closeSync(log);
   const metrics = new Map();
   const waiters = [];
+  let exited = null;
+  child.once('exit', (code, signal) => {
+    exited = signal ?? `status ${code}`;
+    for (const w of waiters.splice(0)) w();
+  });
   let buf = '';
   child.stdout.on('data', (d) => {
     buf += d.toString();
@@ -101,17 +112,25 @@ function launch(bin, extraEnv = {}) {
   });
   const wait = (name, ms = 60000) =>
     new Promise((res, rej) => {
-      const timer = setTimeout(() => rej(new Error(`${bin}: no ${name} metric in ${ms} ms`)), ms);
+      const fail = (why) => {
+        const tail = readFileSync(logPath, 'utf8').split('\n').slice(0, 12).join('\n');
+        rej(new Error(`${bin}: no ${name} metric (${why}); the start of its log (${logPath}):\n${tail}`));
+      };
+      const timer = setTimeout(() => fail(`none in ${ms} ms`), ms);
       const check = () => {
         if (metrics.has(name)) {
           clearTimeout(timer);
           res(metrics.get(name));
+        } else if (exited) {
+          clearTimeout(timer);
+          fail(`it exited: ${exited}`);
         } else waiters.push(check);
       };
       check();
     });
   const stop = () =>
     new Promise((res) => {
+      if (exited) return res();
       child.once('exit', res);
       child.kill('SIGTERM');
     });
@@ -131,44 +150,48 @@ const f = (x, d = 0) => x.toFixed(d);
 // How groundwork draws here (src-tauri/src/rendering.rs): without a GPU it turns WebKit's GL
 // compositing off. The minimal app is measured as Tauri ships it and, when that happened, also
 // drawn the same way, so the comparison holds either way.
-const probe = launch(app);
+// A start that never gets as far as its first figure within the time (a window that never
+// became interactive) or that exits first (under Xvfb, now and then GTK cannot open the display,
+// the minimal app as well) is counted, its log shown, and started again, at most three times.
+const hung = { app: 0, minimal: 0, minimalSame: 0 };
+async function start(name, bin, extraEnv, first = 'list_interactive', ms = 60000) {
+  for (let attempt = 0; ; attempt++) {
+    const l = launch(bin, extraEnv);
+    try {
+      return { ...l, first: await l.wait(first, ms) };
+    } catch (e) {
+      hung[name]++;
+      console.error(`[bench] a start of ${name} did not get going: ${e.message}`);
+      l.child.kill('SIGKILL');
+      if (attempt >= 2) throw e;
+    }
+  }
+}
+
+const probe = await start('app', app, {});
 const drawing = await probe.wait('compositing');
 const tiers = await probe.wait('js_tiers');
-await probe.wait('list_interactive');
 await probe.stop();
 const sameWay = drawing.value === 0 ? { WEBKIT_DISABLE_COMPOSITING_MODE: '1' } : {};
 
 // ---- cold start, alternating the apps -------------------------------------------------------
 const starts = { app: [], minimal: [], minimalSame: [] };
-// a start whose window never became interactive within 60 s is counted, killed and retried
-const hung = { app: 0, minimal: 0, minimalSame: 0 };
 for (let i = 0; i < RUNS; i++) {
   for (const [name, bin, extra] of [['minimal', minimal, {}], ['minimalSame', minimal, sameWay], ['app', app, {}]]) {
-    for (let attempt = 0; ; attempt++) {
-      const l = launch(bin, extra);
-      try {
-        const m = await l.wait('list_interactive');
-        starts[name].push(m.at - l.t0);
-        await l.stop();
-        break;
-      } catch (e) {
-        hung[name]++;
-        l.child.kill('SIGKILL');
-        if (attempt >= 2) throw e;
-      }
-    }
+    const l = await start(name, bin, extra);
+    starts[name].push(l.first.at - l.t0);
+    await l.stop();
   }
 }
 
 // ---- the large brief: open, type, memory ----------------------------------------------------
-const l0 = launch(app);
-await l0.wait('list_interactive');
+const l0 = await start('app', app, {});
 const memList = memory(l0.child.pid);
 await l0.stop();
 // a person clicks once the list is on screen and the app is idle (settle=1); memory is
 // measured in this run, warm-up included
-const l = launch(app, { GROUNDWORK_AUTOPILOT: `open=${big};type=${KEYS};every=20;settle=1` });
-const opened = await l.wait('brief_open', 120000);
+const l = await start('app', app, { GROUNDWORK_AUTOPILOT: `open=${big};type=${KEYS};every=20;settle=1` }, 'brief_open', 120000);
+const opened = l.first;
 const allEditors = await l.wait('brief_all_sections', 120000);
 const done = await l.wait('autopilot_done', 120000 + KEYS * 100);
 const acks = JSON.parse(done.detail || '[]');
@@ -176,23 +199,28 @@ const memApp = memory(l.child.pid);
 await idle();
 const memAppIdle = memory(l.child.pid);
 await l.stop();
+// a reference, not a target: the same brief shown with no editor mounted at all (every
+// section as text), to tell what showing it costs from what editing it costs
+const lt = await start('app', app, { GROUNDWORK_AUTOPILOT: `open=${big};type=0;every=20;settle=1;text=1` }, 'autopilot_done', 120000);
+const memText = memory(lt.child.pid);
+await idle();
+const memTextIdle = memory(lt.child.pid);
+await lt.stop();
 // the same click made the moment the app starts, before anything ran: the cold case
-const lc = launch(app, { GROUNDWORK_AUTOPILOT: `open=${big};type=0;every=20` });
-const openedCold = await lc.wait('brief_open', 120000);
+const lc = await start('app', app, { GROUNDWORK_AUTOPILOT: `open=${big};type=0;every=20` }, 'brief_open', 120000);
+const openedCold = lc.first;
 await lc.wait('autopilot_done', 120000);
 await lc.stop();
-const ls = launch(app, { GROUNDWORK_AUTOPILOT: `open=${single};type=0;every=20;settle=1` });
-const openedSingle = await ls.wait('brief_open', 120000);
+const ls = await start('app', app, { GROUNDWORK_AUTOPILOT: `open=${single};type=0;every=20;settle=1` }, 'brief_open', 120000);
+const openedSingle = ls.first;
 await ls.wait('autopilot_done', 120000);
 await ls.stop();
-const lm = launch(minimal);
-await lm.wait('list_interactive');
+const lm = await start('minimal', minimal, {});
 const memMin = memory(lm.child.pid);
 await idle();
 const memMinIdle = memory(lm.child.pid);
 await lm.stop();
-const lms = launch(minimal, sameWay);
-await lms.wait('list_interactive');
+const lms = await start('minimalSame', minimal, sameWay);
 const memMinSame = memory(lms.child.pid);
 await idle();
 const memMinSameIdle = memory(lms.child.pid);
@@ -221,6 +249,8 @@ const memRow = (what, a, m, ms, target = '') =>
 memRow('memory RSS, summed, right after the last keystroke (MB)', memApp.rssMb, memMin.rssMb, memMinSame.rssMb);
 memRow('memory PSS, summed, right after the last keystroke (MB)', memApp.pssMb, memMin.pssMb, memMinSame.pssMb, '<= 1.3x');
 memRow(`memory PSS, summed, after ${IDLE_S} s idle (MB)`, memAppIdle.pssMb, memMinIdle.pssMb, memMinSameIdle.pssMb, '<= 1.3x');
+memRow('reference: memory PSS with the brief shown as text only, no editor mounted, right away (MB)', memText.pssMb, memMin.pssMb, memMinSame.pssMb);
+memRow(`reference: the same, after ${IDLE_S} s idle (MB)`, memTextIdle.pssMb, memMinIdle.pssMb, memMinSameIdle.pssMb);
 console.log('');
 console.log(`groundwork with only the list shown: RSS ${f(memList.rssMb)} MB, PSS ${f(memList.pssMb)} MB`);
 console.log(`opening the large brief, ms since the click: ${opened.detail}`);
@@ -230,4 +260,4 @@ console.log(`processes counted: groundwork ${memApp.processes.join(', ')}; minim
 console.log(`starts (ms): groundwork ${starts.app.join(', ')}; minimal ${starts.minimal.join(', ')}; minimal drawn the same way ${starts.minimalSame.join(', ')}`);
 console.log(`memory per process (PSS MB): groundwork ${memApp.per}; minimal ${memMin.per}; minimal drawn the same way ${memMinSame.per}`);
 console.log(`memory per process after ${IDLE_S} s idle (PSS MB): groundwork ${memAppIdle.per}; minimal ${memMinIdle.per}; minimal drawn the same way ${memMinSameIdle.per}`);
-console.log(`starts that never became interactive (killed, retried): groundwork ${hung.app}, minimal ${hung.minimal}, minimal drawn the same way ${hung.minimalSame}`);
+console.log(`starts that did not get going (exited or hung; killed, retried): groundwork ${hung.app}, minimal ${hung.minimal}, minimal drawn the same way ${hung.minimalSame}`);

@@ -9,6 +9,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod display;
 mod jsengine;
 mod memory;
 mod rendering;
@@ -167,6 +168,11 @@ fn main() {
     commands::metric("compositing".into(), on, why.into());
     let (value, detail) = js_tiers.metric();
     commands::metric("js_tiers".into(), value, detail);
+    if let Err(e) = display::check() {
+        tracing::error!(error = %e, "no window");
+        eprintln!("groundwork: {e}");
+        std::process::exit(1);
+    }
     let state = match tauri::async_runtime::block_on(start()) {
         Ok(s) => s,
         Err(e) => {

@@ -2,11 +2,12 @@
 // `groundwork-app` binary under Xvfb (run through scripts/e2e.sh). It walks first run,
 // creating a brief from a template, typing into problem sections, signing off, staleness, a
 // decision, a concern, a question, export, then quits and starts again to find it all; then
-// kills the app with SIGKILL right after an acknowledged edit and checks the database.
+// kills the app with SIGKILL right after an acknowledged edit and checks the database. First,
+// the app started with no display must say so and exit.
 // Screenshots of the main screens go to $E2E_OUT (default ui/e2e/screenshots).
 import { Builder, By, Key, until } from 'selenium-webdriver';
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import net from 'node:net';
@@ -169,6 +170,17 @@ function cliShow(id) {
 let driverProc;
 let current = null;
 try {
+  // ---- no display: one clear sentence and status 1, not a panic; nothing is created --------
+  step = 'no display';
+  const noDisplay = { ...process.env, DISPLAY: ':987', GROUNDWORK_DATA_DIR: join(tmp, 'never') };
+  delete noDisplay.WAYLAND_DISPLAY;
+  const nd = spawnSync(app, [], { env: noDisplay, timeout: 30000 });
+  const ndErr = nd.stderr.toString();
+  check(nd.status === 1, `exit status without a display: ${nd.status} ${nd.signal ?? ''}`);
+  check(ndErr.includes('groundwork: cannot open a window: the display could not be opened') && ndErr.includes('DISPLAY=:987'), `says why: ${ndErr}`);
+  check(!ndErr.includes('panicked'), `no panic: ${ndErr}`);
+  check(!existsSync(join(tmp, 'never')), 'no data directory made');
+
   const drv = await startDriver();
   driverProc = drv.proc;
 

@@ -61,6 +61,9 @@ const root = document.getElementById('app') as HTMLElement;
 let profile: Profile;
 let templates: TemplateInfo[] = [];
 let session: BriefSession | null = null;
+/** How much of the window counts as the first screen, whose sections open as editors. The
+ * benchmark's text-only reference (autopilot `text=1`) sets it to nothing. */
+let firstScreenPx = () => window.innerHeight;
 let listQuery = '';
 let listSort: SortKey = (localStorage.getItem('gw.sort') as SortKey) || 'updated';
 
@@ -549,6 +552,9 @@ class BriefSession {
   /** Resolves once the opened brief has been laid out and painted. */
   readonly painted: Promise<void>;
   private resolvePainted!: () => void;
+  /** Resolves once every section is on screen (editors and text). */
+  readonly shown: Promise<void>;
+  private resolveShown!: () => void;
   /** Sections whose editors mount after the first paint, in page order. */
   private pending: string[] = [];
   private openedAt = 0;
@@ -559,6 +565,7 @@ class BriefSession {
     this.id = id;
     this.awareness = new Awareness(this.doc);
     this.painted = new Promise((done) => (this.resolvePainted = done));
+    this.shown = new Promise((done) => (this.resolveShown = done));
   }
 
   async open(): Promise<void> {
@@ -758,7 +765,7 @@ class BriefSession {
     // become editors when reached (click, focus, jump): src/sectionview.ts.
     this.el.style.display = 'none';
     root.append(this.el);
-    const { now, later } = firstScreen(this.view.layout.map((s) => ({ section: s.section, size: this.sectionSize(s.section) })), window.innerHeight);
+    const { now, later } = firstScreen(this.view.layout.map((s) => ({ section: s.section, size: this.sectionSize(s.section) })), firstScreenPx());
     for (const s of now) this.mountEditor(s.section);
     for (const s of later) this.deferEditor(s.section);
     this.el.style.display = '';
@@ -822,6 +829,7 @@ class BriefSession {
    * an editor when reached. */
   allShown() {
     api.metric('brief_all_sections', performance.now() - this.openedAt);
+    this.resolveShown();
   }
 
   showText(section: string) {
@@ -1286,12 +1294,15 @@ async function start() {
   if (profile.autopilot) runAutopilot(profile.autopilot).catch((e) => api.metric('autopilot_error', 0, errorText(e)));
 }
 
-/** Benchmark mode (GROUNDWORK_AUTOPILOT=open=<id>;type=<n>;every=<ms>[;settle=1]): opens a
- * brief (with `settle`, once the list is shown and the app idle, as a person would) and types
- * into its first section through the editor, the same path a keystroke takes. */
+/** Benchmark mode (GROUNDWORK_AUTOPILOT=open=<id>;type=<n>;every=<ms>[;settle=1][;text=1]):
+ * opens a brief (with `settle`, once the list is shown and the app idle, as a person would)
+ * and types into its first section through the editor, the same path a keystroke takes. With
+ * `text=1` every section is shown as text and no editor mounts (nothing is typed): the
+ * benchmark's reference for what showing the brief costs without an editor. */
 async function runAutopilot(spec: string) {
   const opts = Object.fromEntries(spec.split(';').map((kv) => kv.split('=') as [string, string]));
   if (!opts.open) return;
+  if (opts.text) firstScreenPx = () => 0;
   if (opts.settle) {
     // like a person: the list is on screen and the app idle before the click
     while (!window.__gw.warm) await new Promise((r) => requestAnimationFrame(r));
@@ -1301,6 +1312,12 @@ async function runAutopilot(spec: string) {
   const s = session;
   if (!s) return;
   await s.painted; // a person cannot type before the brief is on screen
+  if (opts.text) {
+    await s.shown;
+    await new Promise((r) => setTimeout(r, 500));
+    api.metric('autopilot_done', 0, '[]');
+    return;
+  }
   const section = s.view.layout[0].section;
   const ed = s.editors.get(section)!;
   ed.commands.focus('start');
