@@ -120,6 +120,14 @@ pub fn metric(name: String, value: f64, detail: String) {
     }
 }
 
+/// The UI keeps the window open after a close request: edits could not be stored and it asks
+/// the person (see `closing`).
+#[tauri::command]
+pub fn hold_close(state: State<'_, AppState>) {
+    tracing::info!("close held: edits not stored yet");
+    state.closing.hold();
+}
+
 #[tauri::command]
 pub async fn set_profile(state: State<'_, AppState>, name: String, role: String) -> Res<()> {
     let role: Role = role.parse().map_err(|e| bad(format!("{e}")))?;

@@ -8,6 +8,7 @@
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod closing;
 mod commands;
 mod display;
 mod jsengine;
@@ -31,6 +32,8 @@ pub struct AppState {
     pub listen: Mutex<Option<String>>,
     /// Gives the heap back after briefs were loaded (see `memory`).
     pub trimmer: memory::Trimmer,
+    /// Close requests the UI has to answer (see `closing`).
+    pub closing: closing::Guard,
     shutdown: Mutex<Option<oneshot::Sender<()>>>,
     serving: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
 }
@@ -118,6 +121,7 @@ async fn start() -> Result<AppState, String> {
         export_dir: export_dir(),
         listen: Mutex::new(listen),
         trimmer: memory::Trimmer::start(),
+        closing: closing::Guard::default(),
         shutdown: Mutex::new(Some(stop)),
         serving: Mutex::new(Some(serving)),
     })
@@ -198,7 +202,22 @@ fn main() {
             commands::metric,
             commands::invite_brief,
             commands::join_brief,
+            commands::hold_close,
         ])
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::CloseRequested { .. } = event {
+                // the UI answers (src/closing.rs); if it does not, close anyway after GRACE
+                let n = window.state::<AppState>().closing.requested();
+                let window = window.clone();
+                tauri::async_runtime::spawn(async move {
+                    tokio::time::sleep(closing::GRACE).await;
+                    if window.state::<AppState>().closing.unanswered(n) {
+                        tracing::warn!("the window did not answer a close request; closing it");
+                        let _ = window.destroy();
+                    }
+                });
+            }
+        })
         .build(tauri::generate_context!());
     let app = match app {
         Ok(app) => app,

@@ -1,9 +1,9 @@
 // End-to-end test of the real app window: tauri-driver + WebKitWebDriver drive the built
 // `groundwork-app` binary under Xvfb (run through scripts/e2e.sh). It walks first run,
 // creating a brief from a template, typing into problem sections, signing off, staleness, a
-// decision, a concern, a question, export, then quits and starts again to find it all; then
-// kills the app with SIGKILL right after an acknowledged edit and checks the database. First,
-// the app started with no display must say so and exit.
+// decision, a concern, a question, export, then quits with Ctrl+Q right after typing and starts
+// again to find it all; then kills the app with SIGKILL right after an acknowledged edit and
+// checks the database. First, the app started with no display must say so and exit.
 // Screenshots of the main screens go to $E2E_OUT (default ui/e2e/screenshots).
 import { Builder, By, Key, until } from 'selenium-webdriver';
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
@@ -412,8 +412,37 @@ try {
   await waitScreen(d, 'list');
   await d.wait(async () => ((await text(d, '#brief-count')) || '') === '2 briefs', 5000, 'two briefs');
 
-  step = 'quit';
-  await d.quit();
+  step = 'quit with Ctrl+Q right after typing: what is on its way is stored first';
+  await clickOn(d, `.brief-row[data-id="${briefId}"]`);
+  await waitScreen(d, 'brief');
+  const nogos = await d.findElement(By.css('[data-section-editor="nogos"]'));
+  await nogos.click();
+  await nogos.sendKeys('No redesign of the cart.');
+  // a title typed but not confirmed (no Enter, still focused) commits when the window closes
+  const titleInput = await d.findElement(By.id('brief-title'));
+  await titleInput.click();
+  await d.executeScript("const t = document.getElementById('brief-title'); t.setSelectionRange(t.value.length, t.value.length)");
+  await titleInput.sendKeys(' (web)');
+  await keys(d, Key.CONTROL, 'q');
+  const appRunning = () => {
+    try {
+      return execFileSync('pgrep', ['-f', app]).toString().trim() !== '';
+    } catch {
+      return false; // pgrep exits 1 when nothing matches
+    }
+  };
+  for (let i = 0; appRunning(); i++) {
+    check(i < 100, 'the app exits after Ctrl+Q');
+    await new Promise((r) => setTimeout(r, 100)); // polling for the process to end, as for a port
+  }
+  try {
+    await d.quit();
+  } catch {
+    /* the window closed itself */
+  }
+  const afterQuit = cliShow(briefId);
+  check(afterQuit.title === 'Checkout drop-off on mobile (web)', `unconfirmed title stored on quit: ${afterQuit.title}`);
+  check(afterQuit.sections.nogos === 'No redesign of the cart.', `text stored on quit: ${JSON.stringify(afterQuit.sections.nogos)}`);
 
   // ---- run 2: everything is still there -----------------------------------------------------
   step = 'restart';
@@ -422,7 +451,7 @@ try {
   await waitScreen(d, 'list');
   await d.wait(async () => (await count(d, '.brief-row')) === 2, 5000, 'briefs listed');
   const title = await text(d, `.brief-row[data-id="${briefId}"] .title`);
-  check(title === 'Checkout drop-off on mobile', `title after restart: ${title}`);
+  check(title === 'Checkout drop-off on mobile (web)', `title after restart: ${title}`);
   await clickOn(d, `.brief-row[data-id="${briefId}"]`);
   await waitScreen(d, 'brief');
   const problem = await text(d, '[data-section-editor="problem"]');

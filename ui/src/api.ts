@@ -23,6 +23,8 @@ export const api = {
     invoke<{ path: string; bytes: number }>('export_brief', { brief, format }),
   inviteBrief: (brief: string) => invoke<string>('invite_brief', { brief }),
   joinBrief: (code: string) => invoke<string>('join_brief', { code }),
+  /** Keeps the window open after a close request (src-tauri/src/closing.rs). */
+  holdClose: () => invoke<void>('hold_close'),
   /** Reports a figure to the shell (printed for benchmarks when GROUNDWORK_METRICS is set). */
   metric: (name: string, value: number, detail = '') => {
     invoke<void>('metric', { name, value, detail }).catch(() => {});

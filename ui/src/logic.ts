@@ -109,6 +109,7 @@ export const SHORTCUTS: Shortcut[] = [
   { id: 'theme', keys: 'Ctrl+Shift+L', label: 'Light / dark theme' },
   { id: 'back', keys: 'Escape', label: 'Close dialog / back to the list' },
   { id: 'help', keys: 'Ctrl+/', label: 'Keyboard shortcuts' },
+  { id: 'quit', keys: 'Ctrl+Q', label: 'Quit (once everything is stored)' },
 ];
 
 export interface KeyLike {
@@ -149,6 +150,8 @@ export function matchShortcut(e: KeyLike): string | null {
       return 'profile';
     case '/':
       return 'help';
+    case 'q':
+      return 'quit';
     default:
       return null;
   }

@@ -9,6 +9,7 @@ import { Editor } from '@tiptap/core';
 import { sampleUpdate, warmYjs } from './warmup';
 import { api } from './api';
 import { h, clear, idleSteps, showToast } from './dom';
+import { getCurrentWindow } from '@tauri-apps/api/window';
 import { EnginePeer, errorText, type SaveState } from './sync';
 import {
   concernsByRole,
@@ -658,14 +659,38 @@ class BriefSession {
     }
   }
 
-  async op(op: Record<string, unknown>): Promise<boolean> {
-    try {
-      this.setView(await api.op(this.id, op));
-      return true;
-    } catch (e) {
-      fail(e);
-      return false;
-    }
+  /** Structured edits on their way to the engine (`storeEverything` waits for them). */
+  private ops = new Set<Promise<boolean>>();
+
+  op(op: Record<string, unknown>): Promise<boolean> {
+    const done = api.op(this.id, op).then(
+      (v) => {
+        this.setView(v);
+        return true;
+      },
+      (e) => {
+        fail(e);
+        return false;
+      },
+    );
+    this.ops.add(done);
+    done.finally(() => this.ops.delete(done));
+    return done;
+  }
+
+  /** Before the window closes: commits what is being typed in a field (the title commits on
+   * `change`, which leaving the field fires), then waits until the engine has stored every
+   * structured edit and every text edit, for at most `ms`. True when nothing is left. */
+  async storeEverything(ms: number): Promise<boolean> {
+    const active = document.activeElement;
+    if (active instanceof HTMLElement && active.matches('input, textarea')) active.blur();
+    const opsStored = (await Promise.all([...this.ops])).every(Boolean);
+    return (this.peer ? await this.peer.whenStored(ms) : true) && opsStored;
+  }
+
+  /** Local text edits not stored yet. */
+  get unstored(): number {
+    return this.peer?.unstored ?? 0;
   }
 
   setView(v: EditorView) {
@@ -1256,6 +1281,9 @@ document.addEventListener('keydown', (e) => {
     case 'help':
       showShortcuts();
       break;
+    case 'quit':
+      getCurrentWindow().close().catch(fail);
+      break;
     case 'jump':
       session?.showJump();
       break;
@@ -1280,7 +1308,59 @@ document.addEventListener('keydown', (e) => {
 
 // ---- start ---------------------------------------------------------------------------------
 
+// ---- closing -------------------------------------------------------------------------------
+
+/** How long closing waits for edits still on their way; the shell's own limit for an answer
+ * is longer (5 s, src-tauri/src/closing.rs). */
+const CLOSE_WAIT_MS = 3000;
+/** The window is being held open while the person decides (a second request closes it). */
+let closeHeld = false;
+
+/** The window closes once everything typed is stored: what is on its way is waited for; what
+ * cannot be stored keeps the window open and says so (src-tauri/src/closing.rs). */
+function watchClose() {
+  getCurrentWindow()
+    .onCloseRequested(async (event) => {
+      if (closeHeld || !session) return;
+      if (await session.storeEverything(CLOSE_WAIT_MS)) return;
+      event.preventDefault();
+      closeHeld = true;
+      api.holdClose().catch(() => {});
+      showUnstored(session);
+    })
+    .catch((e) => console.warn('close requests', e));
+}
+
+function showUnstored(s: BriefSession) {
+  const n = s.unstored;
+  const state = s.peer?.saveState;
+  const why = state?.kind === 'error' ? state.message : 'the engine has not confirmed storing them';
+  const what = n > 1 ? `${n} edits are` : 'An edit is';
+  const note = h('p', { id: 'unstored-why' }, `${what} not stored yet (${why}). Closing now would lose ${n > 1 ? 'them' : 'it'}.`);
+  const retry = async () => {
+    if (await s.storeEverything(CLOSE_WAIT_MS)) await getCurrentWindow().destroy();
+    else note.textContent = `Still not stored (${s.peer?.saveState.kind === 'error' ? (s.peer.saveState as { message: string }).message : 'no answer'}).`;
+  };
+  showDialog(
+    'Not everything is stored',
+    h(
+      'div',
+      { class: 'stack', id: 'unstored' },
+      note,
+      h(
+        'div',
+        { class: 'actions' },
+        h('button', { type: 'button', id: 'unstored-close', onclick: () => getCurrentWindow().destroy() }, 'Close anyway'),
+        h('button', { type: 'button', id: 'unstored-retry', onclick: () => void retry() }, 'Try again'),
+        h('button', { type: 'button', class: 'primary', id: 'unstored-keep', onclick: () => closeDialog() }, 'Keep editing'),
+      ),
+    ),
+    { onClose: () => (closeHeld = false) },
+  );
+}
+
 async function start() {
+  watchClose();
   try {
     [profile, templates] = await Promise.all([api.profile(), api.templates()]);
     window.__gw.profile = profile;

@@ -60,6 +60,8 @@ export class EnginePeer {
   private queue: { update: Uint8Array; at: number }[] = [];
   private inFlight = false;
   private state: SaveState;
+  /** Called on the next change of the save state (`whenStored`). */
+  private stateWaiters: (() => void)[] = [];
   private destroyed = false;
   /** Resolves once the other side's whole state (a sync step 2) has been applied. */
   readonly synced: Promise<void>;
@@ -103,6 +105,36 @@ export class EnginePeer {
   private setState(s: SaveState) {
     this.state = s;
     this.opts.onSaveState?.(s);
+    for (const w of this.stateWaiters.splice(0)) w();
+  }
+
+  /** Resolves true once every local edit made so far is acknowledged as stored; false when a
+   * send fails first, or after `ms`. Edits a failed send left queued are sent again first:
+   * closing the window is when that matters. */
+  whenStored(ms: number): Promise<boolean> {
+    let awaitRetry = this.state.kind === 'error' && this.queue.length > 0 && !this.destroyed;
+    if (awaitRetry) this.retry();
+    return new Promise((done) => {
+      const timer = setTimeout(() => done(false), ms);
+      const check = () => {
+        if (this.pending === 0) {
+          clearTimeout(timer);
+          done(true);
+        } else if (this.state.kind === 'error' && !awaitRetry) {
+          clearTimeout(timer);
+          done(false);
+        } else {
+          awaitRetry = false;
+          this.stateWaiters.push(check);
+        }
+      };
+      check();
+    });
+  }
+
+  /** Local edits not yet acknowledged as stored. */
+  get unstored(): number {
+    return this.pending;
   }
 
   /** Updates go out one message at a time, in order: while one is in flight, later ones

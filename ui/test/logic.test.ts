@@ -78,6 +78,8 @@ describe('keyboard', () => {
     expect(matchShortcut(k('Enter', { ctrlKey: true, shiftKey: true }))).toBe('signoff');
     expect(matchShortcut(k('D', { ctrlKey: true, shiftKey: true }))).toBe('decision');
     expect(matchShortcut(k('Escape'))).toBe('back');
+    expect(matchShortcut(k('q', { ctrlKey: true }))).toBe('quit');
+    expect(matchShortcut(k('Q', { ctrlKey: true, shiftKey: true }))).toBe('question');
   });
   it('leaves typing alone', () => {
     expect(matchShortcut(k('n'))).toBeNull();

@@ -1,7 +1,7 @@
 // The UI's sync peer against another y-sync peer in memory: they converge, updates leave in
 // order and merged while one is in flight, acknowledgements drive the save state, and bad
 // bytes are typed errors.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { Awareness } from 'y-protocols/awareness';
 import { EnginePeer, MessageError, encodeStep1, parseOpenReply, type SaveState } from '../src/sync';
@@ -112,6 +112,53 @@ describe('EnginePeer', () => {
     Y.applyUpdate(b, payload);
     expect(b.getText('t').toString()).toBe('kept');
     expect(states.at(-1)?.kind).toBe('saved');
+  });
+
+  it('tells when every edit so far is stored (closing waits on it)', async () => {
+    const p = pair();
+    expect(await p.pa.whenStored(1000)).toBe(true); // nothing pending
+    p.a.getText('t').insert(0, 'last words');
+    let stored: boolean | undefined;
+    p.pa.whenStored(60_000).then((v) => (stored = v));
+    await Promise.resolve();
+    expect(stored).toBeUndefined(); // still in flight
+    expect(p.pa.unstored).toBe(1);
+    await p.flush();
+    await Promise.resolve();
+    expect(stored).toBe(true);
+    expect(p.b.getText('t').toString()).toBe('last words');
+  });
+
+  it('says false when storing fails, after sending the kept edits once more', async () => {
+    const a = new Y.Doc();
+    let failures = 2;
+    const peer = new EnginePeer(a, new Awareness(a), async () => {
+      if (failures-- > 0) throw { kind: 'storage', message: 'disk full' };
+    });
+    a.getText('t').insert(0, 'kept');
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(peer.saveState.kind).toBe('error');
+    // the retry fails too: false, and the edit is still counted as unstored
+    expect(await peer.whenStored(60_000)).toBe(false);
+    expect(peer.unstored).toBe(1);
+    // the disk has room again: the retry stores it
+    expect(await peer.whenStored(60_000)).toBe(true);
+    expect(peer.unstored).toBe(0);
+  });
+
+  it('gives up after the time it was given', async () => {
+    vi.useFakeTimers();
+    try {
+      const a = new Y.Doc();
+      const peer = new EnginePeer(a, new Awareness(a), () => new Promise<void>(() => {})); // never acknowledged
+      a.getText('t').insert(0, 'stuck');
+      const stored = peer.whenStored(3000);
+      vi.advanceTimersByTime(3000);
+      expect(await stored).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('rejects garbage with typed errors and stays usable', async () => {
