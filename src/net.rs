@@ -950,6 +950,13 @@ impl Hub {
                 reply,
             } => {
                 let r = self.on_editor_message(editor, &message);
+                // A message that changed nothing is acknowledged through the persistence task
+                // too: after a failed store the UI sends its kept edits again, and they are in
+                // memory already but maybe not on disk. Asking here whether the brief has
+                // changes waiting would race with that task, which takes them out while it
+                // writes; behind it in its queue, the answer is exact (and with nothing waiting
+                // the flush writes nothing).
+                let r = r.map(|changed| changed.or_else(|| self.brief_of(editor)));
                 match (r, reply) {
                     (Ok(Some(brief)), Some(reply)) => {
                         let _ = self.db_jobs.send(DbJob::Flush {
@@ -1093,6 +1100,12 @@ impl Hub {
             self.broadcast(ed.brief, Origin::Editor(editor), msg);
         }
         tracing::info!(brief = %ed.brief, editor, "editor detached");
+    }
+
+    /// The brief an editor is attached to.
+    fn brief_of(&self, editor: u64) -> Option<Arc<Brief>> {
+        let ed = self.editors.get(&editor)?;
+        Some(self.briefs.get(&ed.brief)?.brief.clone())
     }
 
     /// Handles a y-sync message from an editor. Returns the brief if its document changed.

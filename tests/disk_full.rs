@@ -6,47 +6,6 @@
 mod common;
 use common::*;
 use groundwork::{Engine, EngineError, Section, StoreError, Template};
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-struct Tmpfs(PathBuf);
-
-impl Tmpfs {
-    fn mount(at: &Path, size: &str) -> Option<Tmpfs> {
-        let ok = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(at)
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false);
-        ok.then(|| Tmpfs(at.to_path_buf()))
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
-    }
-}
-
-/// Fills the file system at `dir` leaving about `leave` bytes free.
-fn fill(dir: &Path, leave: u64) -> PathBuf {
-    let out = Command::new("df")
-        .args(["--output=avail", "-B1"])
-        .arg(dir)
-        .output()
-        .unwrap();
-    let avail: u64 = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .nth(1)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
-    let filler = dir.join("filler");
-    std::fs::write(&filler, vec![0u8; avail.saturating_sub(leave) as usize]).unwrap();
-    filler
-}
 
 #[test]
 fn a_full_disk_loses_nothing_acknowledged() {

@@ -3,6 +3,7 @@
 //! whole state, edits, gets acknowledgements only once the edit is in the SQLite file, sees
 //! structured operations arrive as updates, and bad input gets typed errors.
 
+mod common;
 use groundwork::brief::new_doc;
 use groundwork::frontend::{BriefOp, Handle};
 use groundwork::net::{self, Frontend, FrontendError, ServeConfig};
@@ -375,4 +376,79 @@ async fn a_burst_of_local_updates_reaches_the_other_peer_whole() {
     let text = stored_text(db.path(), id, Section::Problem).await;
     assert_eq!(format!("<paragraph>{text}</paragraph>"), expected);
     assert_eq!(text.len(), 5 + 3000);
+}
+
+/// An acknowledgement means stored, also when a message brings nothing new: after a failed
+/// store (a full disk) the UI sends its kept edits again, the engine already holds them in
+/// memory, and it must not say "stored" while they still wait to be written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resent_edit_is_not_acknowledged_until_it_is_stored() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let Some(_mount) = common::Tmpfs::mount(root.path(), "4m") else {
+        println!("note: cannot mount a tmpfs here (not root?); test not run");
+        return;
+    };
+    let dir = root.path().join("data");
+    let id = {
+        let e = Engine::open(&dir).await.expect("open");
+        let b = e
+            .create("Full disk", Template::ProblemFirst)
+            .await
+            .expect("create");
+        e.store().close().await;
+        b.id()
+    };
+    let peer = start(&dir).await;
+    let h = peer.handle.clone();
+    let ui = new_doc(id, 7);
+    let (out, mut rx) = mpsc::unbounded_channel();
+    let editor = h.attach(id, Some(7), out).await.expect("attach");
+    match next(&mut rx).await {
+        Message::Sync(SyncMessage::SyncStep2(u)) => apply(&ui, &u),
+        other => panic!("expected the state first, got {other:?}"),
+    }
+
+    let filler = common::fill(root.path(), 256 * 1024);
+    // a paste bigger than what is left, of letters that do not compress
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    let mut letters = |n: usize| -> String {
+        (0..n)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                char::from(b'a' + (seed % 26) as u8)
+            })
+            .collect()
+    };
+    let before = ui.transact().state_vector();
+    {
+        let frag = ui.get_or_insert_xml_fragment("section:evidence");
+        let mut txn = ui.transact_mut();
+        for i in 0..100 {
+            let p = frag.push_back(&mut txn, XmlElementPrelim::empty("paragraph"));
+            p.push_back(
+                &mut txn,
+                XmlTextPrelim::new(format!("pasted-{i} {}", letters(4000))),
+            );
+        }
+    }
+    let paste = sync::update_message(ui.transact().encode_state_as_update_v1(&before));
+    match h.message(editor, paste.clone()).await {
+        Err(FrontendError::Storage(m)) => assert!(m.contains("disk is full"), "{m}"),
+        other => panic!("expected a storage error, got {other:?}"),
+    }
+    // sent again while the disk is still full: the engine has it in memory, not on disk
+    match h.message(editor, paste.clone()).await {
+        Err(FrontendError::Storage(_)) => {}
+        other => panic!("a resent edit that is not stored was acknowledged: {other:?}"),
+    }
+    // space is back: the resend is acknowledged, and it is in the file
+    std::fs::remove_file(filler).expect("remove filler");
+    h.message(editor, paste)
+        .await
+        .expect("stored once space is back");
+    let stored = stored_text(&dir, id, Section::Evidence).await;
+    assert!(stored.contains("pasted-0 ") && stored.contains("pasted-99 "));
+    peer.shutdown().await;
 }

@@ -1,8 +1,8 @@
 //! Helpers shared by the integration tests: running the real `groundwork` binary against a
-//! temporary data directory and checking that failures are clean.
+//! temporary data directory, checking that failures are clean, and a tiny tmpfs to fill up.
 #![allow(dead_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub fn bin() -> &'static str {
@@ -100,4 +100,44 @@ pub fn run_seeds(
             std::panic::resume_unwind(e);
         }
     }
+}
+
+/// A tmpfs mounted for a test (needs root, as in CI); unmounted when dropped.
+pub struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    pub fn mount(at: &Path, size: &str) -> Option<Tmpfs> {
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(at)
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        ok.then(|| Tmpfs(at.to_path_buf()))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+/// Fills the file system at `dir` leaving about `leave` bytes free.
+pub fn fill(dir: &Path, leave: u64) -> PathBuf {
+    let out = Command::new("df")
+        .args(["--output=avail", "-B1"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    let avail: u64 = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .nth(1)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let filler = dir.join("filler");
+    std::fs::write(&filler, vec![0u8; avail.saturating_sub(leave) as usize]).unwrap();
+    filler
 }

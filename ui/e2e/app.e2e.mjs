@@ -3,11 +3,13 @@
 // creating a brief from a template, typing into problem sections, signing off, staleness, a
 // decision, a concern, a question, export, then quits with Ctrl+Q right after typing and starts
 // again to find it all; then kills the app with SIGKILL right after an acknowledged edit and
-// checks the database. First, the app started with no display must say so and exit.
+// checks the database; then, with the data directory on a full 4 MB tmpfs, a paste that does
+// not fit shows "Not saved", closing is held and says why, and with space back "Try again"
+// stores it and closes. First, the app started with no display must say so and exit.
 // Screenshots of the main screens go to $E2E_OUT (default ui/e2e/screenshots).
 import { Builder, By, Key, until } from 'selenium-webdriver';
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import net from 'node:net';
@@ -65,12 +67,23 @@ async function waitForPort(port, ms = 15000) {
   }
 }
 
-async function startDriver() {
+const drivers = [];
+/** A tauri-driver; the apps it starts inherit its environment (`env` on top of ours). */
+async function startDriver(env = {}) {
   const port = await freePort();
   const nativePort = await freePort();
-  const proc = spawn('tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const proc = spawn('tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...env } });
+  drivers.push(proc);
   await waitForPort(port);
   return { proc, port };
+}
+
+/** Fills the file system at `dir` leaving about `leave` bytes free; returns the filler. */
+function fill(dir, leave) {
+  const avail = Number(execFileSync('df', ['--output=avail', '-B1', dir]).toString().trim().split('\n')[1]);
+  const filler = join(dir, 'filler');
+  writeFileSync(filler, Buffer.alloc(Math.max(0, avail - leave)));
+  return filler;
 }
 
 async function session(port) {
@@ -167,7 +180,6 @@ function cliShow(id) {
   return JSON.parse(execFileSync(cli, ['show', id, '--format', 'json'], { env: process.env }).toString());
 }
 
-let driverProc;
 let current = null;
 try {
   // ---- no display: one clear sentence and status 1, not a panic; nothing is created --------
@@ -182,7 +194,7 @@ try {
   check(!existsSync(join(tmp, 'never')), 'no data directory made');
 
   const drv = await startDriver();
-  driverProc = drv.proc;
+
 
   // ---- run 1 -----------------------------------------------------------------------------
   step = 'first run';
@@ -477,6 +489,63 @@ try {
   const stored = cliShow(briefId);
   check(stored.sections.options.includes('Offer wallet payments on mobile.'), 'acknowledged edit survived SIGKILL');
   check(stored.signoff.signoffs.some((s) => s.role === 'pm' && !s.stale), 'sign-off survived SIGKILL');
+
+  // ---- run 3: a full disk ---------------------------------------------------------------------
+  // the data directory on a 4 MB tmpfs (mounting needs root, as in CI); a big paste that does
+  // not fit is kept and shown as not saved; closing is held and says why; with space back,
+  // "Try again" stores it and the window closes
+  step = 'a full disk: the edit waits, closing is held and says why, space back: stored';
+  const small = join(tmp, 'small');
+  mkdirSync(small);
+  if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', small]).status !== 0) {
+    log('note: cannot mount a tmpfs here (not root?); full-disk run skipped');
+  } else {
+    try {
+      const fullEnv = { GROUNDWORK_DATA_DIR: join(small, 'data') };
+      const drv3 = await startDriver(fullEnv);
+      d = await session(drv3.port);
+      current = d;
+      await waitScreen(d, 'first-run');
+      await d.findElement(By.id('profile-name')).sendKeys('Ana Lima');
+      await clickOn(d, '#profile-save');
+      await waitScreen(d, 'list');
+      await keys(d, Key.CONTROL, 'n');
+      await d.wait(until.elementLocated(By.id('new-title')), 5000);
+      await d.findElement(By.id('new-title')).sendKeys('Full disk');
+      await clickOn(d, '#create-brief');
+      await waitScreen(d, 'brief');
+      const fullId = await d.executeScript('return window.__gw.session.id');
+      const filler = fill(small, 64 * 1024);
+      // pasted through the editor: 250 paragraphs of about 8,000 random letters (they do not
+      // compress), 2 MB: more than is left, and more than SQLite's log file already holds
+      await d.executeScript(
+        "const s = window.__gw.session; s.jumpTo('evidence'); const words = (n) => Array.from({ length: n }, () => Math.random().toString(36).slice(2, 10)).join(' '); s.editors.get('evidence').commands.insertContent(Array.from({ length: 250 }, (_, i) => `<p>pasted-${i} ${words(900)}</p>`).join(''));",
+      );
+      await d.wait(async () => (await attr(d, '#save-state', 'data-state')) === 'error', 10000, 'shown as not saved');
+      await shot(d, '09-disk-full');
+      await keys(d, Key.CONTROL, 'q');
+      await d.wait(until.elementLocated(By.id('unstored')), 10000, 'closing held');
+      const why = await text(d, '#unstored-why');
+      check(/disk is full/i.test(why), `says why: ${why}`);
+      check(appRunning(), 'the window stays open');
+      await shot(d, '10-close-held');
+      rmSync(filler);
+      await clickOn(d, '#unstored-retry');
+      for (let i = 0; appRunning(); i++) {
+        check(i < 100, 'stored once space is back, then the window closes');
+        await new Promise((r) => setTimeout(r, 100)); // polling for the process to end
+      }
+      try {
+        await d.quit();
+      } catch {
+        /* the window closed itself */
+      }
+      const shown = JSON.parse(execFileSync(cli, ['show', fullId, '--format', 'json'], { env: { ...process.env, ...fullEnv }, maxBuffer: 64 << 20 }).toString());
+      check(shown.sections.evidence.includes('pasted-0 ') && shown.sections.evidence.includes('pasted-249 '), 'the paste was stored once space was back');
+    } finally {
+      spawnSync('umount', ['-l', small]);
+    }
+  }
   log('all checks passed');
 } catch (e) {
   console.error(`[e2e] FAILED at "${step}": ${e && e.stack ? e.stack : e}`);
@@ -496,7 +565,7 @@ try {
   } catch {
     /* already gone */
   }
-  driverProc?.kill('SIGTERM');
+  for (const p of drivers) p.kill('SIGTERM');
   try {
     execFileSync('pkill', ['-9', '-f', app]);
   } catch {
