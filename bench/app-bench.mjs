@@ -83,7 +83,7 @@ function memory(pid) {
 
 let launches = 0;
 /** Starts a binary; resolves metrics as they are printed (METRIC name value unix_ms detail).
- * Its stderr goes to a log file, whose end a missing metric's error shows. */
+ * Its stderr goes to a log file, whose first lines a missing metric's error shows. */
 function launch(bin, extraEnv = {}) {
   const t0 = Date.now();
   const logPath = join(tmp, `launch-${++launches}.log`);

@@ -1306,8 +1306,6 @@ document.addEventListener('keydown', (e) => {
   }
 });
 
-// ---- start ---------------------------------------------------------------------------------
-
 // ---- closing -------------------------------------------------------------------------------
 
 /** How long closing waits for edits still on their way; the shell's own limit for an answer
@@ -1332,14 +1330,16 @@ function watchClose() {
 }
 
 function showUnstored(s: BriefSession) {
+  const why = () => {
+    const state = s.peer?.saveState;
+    return state?.kind === 'error' ? state.message : 'the engine has not confirmed storing it';
+  };
   const n = s.unstored;
-  const state = s.peer?.saveState;
-  const why = state?.kind === 'error' ? state.message : 'the engine has not confirmed storing them';
   const what = n > 1 ? `${n} edits are` : 'An edit is';
-  const note = h('p', { id: 'unstored-why' }, `${what} not stored yet (${why}). Closing now would lose ${n > 1 ? 'them' : 'it'}.`);
+  const note = h('p', { id: 'unstored-why' }, `${what} not stored yet (${why()}). Closing now would lose ${n > 1 ? 'them' : 'it'}.`);
   const retry = async () => {
     if (await s.storeEverything(CLOSE_WAIT_MS)) await getCurrentWindow().destroy();
-    else note.textContent = `Still not stored (${s.peer?.saveState.kind === 'error' ? (s.peer.saveState as { message: string }).message : 'no answer'}).`;
+    else note.textContent = `Still not stored (${why()}).`;
   };
   showDialog(
     'Not everything is stored',
@@ -1358,6 +1358,8 @@ function showUnstored(s: BriefSession) {
     { onClose: () => (closeHeld = false) },
   );
 }
+
+// ---- start ---------------------------------------------------------------------------------
 
 async function start() {
   watchClose();
