@@ -949,25 +949,20 @@ impl Hub {
                 message,
                 reply,
             } => {
-                let r = self.on_editor_message(editor, &message);
-                // A message that changed nothing is acknowledged through the persistence task
-                // too: after a failed store the UI sends its kept edits again, and they are in
-                // memory already but maybe not on disk. Asking here whether the brief has
+                // Every reply goes through the persistence task, also for a message that changed
+                // nothing: after a failed store the UI sends its kept edits again, and they are
+                // in memory already but maybe not on disk. Asking here whether the brief has
                 // changes waiting would race with that task, which takes them out while it
                 // writes; behind it in its queue, the answer is exact (and with nothing waiting
                 // the flush writes nothing).
-                let r = r.map(|changed| changed.or_else(|| self.brief_of(editor)));
-                match (r, reply) {
-                    (Ok(Some(brief)), Some(reply)) => {
+                match (self.on_editor_message(editor, &message), reply) {
+                    (Ok(brief), Some(reply)) => {
                         let _ = self.db_jobs.send(DbJob::Flush {
                             brief,
                             done: Box::new(move |r| {
                                 let _ = reply.send(r);
                             }),
                         });
-                    }
-                    (Ok(_), Some(reply)) => {
-                        let _ = reply.send(Ok(()));
                     }
                     (Err(e), reply) => {
                         tracing::warn!(editor, error = %e, "editor message rejected");
@@ -1102,18 +1097,13 @@ impl Hub {
         tracing::info!(brief = %ed.brief, editor, "editor detached");
     }
 
-    /// The brief an editor is attached to.
-    fn brief_of(&self, editor: u64) -> Option<Arc<Brief>> {
-        let ed = self.editors.get(&editor)?;
-        Some(self.briefs.get(&ed.brief)?.brief.clone())
-    }
-
-    /// Handles a y-sync message from an editor. Returns the brief if its document changed.
+    /// Handles a y-sync message from an editor. Returns the editor's brief, whose changes (if
+    /// any) are now waiting to be stored.
     fn on_editor_message(
         &mut self,
         editor: u64,
         message: &[u8],
-    ) -> Result<Option<Arc<Brief>>, FrontendError> {
+    ) -> Result<Arc<Brief>, FrontendError> {
         let ed = self
             .editors
             .get_mut(&editor)
@@ -1159,7 +1149,7 @@ impl Hub {
         if let Some(msg) = awareness_relay {
             self.broadcast(b, Origin::Editor(editor), msg);
         }
-        Ok(changed.then_some(brief))
+        Ok(brief)
     }
 
     fn send_brief(&self, conn: u64, brief: Uuid, message: Vec<u8>) {

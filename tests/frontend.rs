@@ -107,6 +107,22 @@ fn apply(doc: &Doc, update: &[u8]) {
     doc.transact_mut().apply_update(u).expect("apply");
 }
 
+/// Attaches a stand-in UI document with client id `cid`: the whole state comes first.
+async fn attach_ui(
+    h: &Handle,
+    id: uuid::Uuid,
+    cid: u64,
+) -> (Doc, u64, mpsc::UnboundedReceiver<Vec<u8>>) {
+    let ui = new_doc(id, cid);
+    let (out, mut rx) = mpsc::unbounded_channel();
+    let editor = h.attach(id, Some(cid), out).await.expect("attach");
+    match next(&mut rx).await {
+        Message::Sync(SyncMessage::SyncStep2(u)) => apply(&ui, &u),
+        other => panic!("expected the state first, got {other:?}"),
+    }
+    (ui, editor, rx)
+}
+
 /// Reads the stored brief from the database with a fresh engine (what a restart sees).
 async fn stored_text(dir: &std::path::Path, id: uuid::Uuid, section: Section) -> String {
     let e = Engine::open(dir).await.expect("open");
@@ -134,13 +150,7 @@ async fn an_editor_is_one_more_peer_and_acks_mean_stored() {
     let h = peer.handle.clone();
 
     // attach: the whole state first, then a step 1
-    let ui = new_doc(id, 4242);
-    let (out, mut rx) = mpsc::unbounded_channel();
-    let editor = h.attach(id, Some(4242), out).await.expect("attach");
-    match next(&mut rx).await {
-        Message::Sync(SyncMessage::SyncStep2(u)) => apply(&ui, &u),
-        other => panic!("expected the state first, got {other:?}"),
-    }
+    let (ui, editor, mut rx) = attach_ui(&h, id, 4242).await;
     assert!(matches!(
         next(&mut rx).await,
         Message::Sync(SyncMessage::SyncStep1(_))
@@ -400,13 +410,7 @@ async fn a_resent_edit_is_not_acknowledged_until_it_is_stored() {
     };
     let peer = start(&dir).await;
     let h = peer.handle.clone();
-    let ui = new_doc(id, 7);
-    let (out, mut rx) = mpsc::unbounded_channel();
-    let editor = h.attach(id, Some(7), out).await.expect("attach");
-    match next(&mut rx).await {
-        Message::Sync(SyncMessage::SyncStep2(u)) => apply(&ui, &u),
-        other => panic!("expected the state first, got {other:?}"),
-    }
+    let (ui, editor, _rx) = attach_ui(&h, id, 7).await;
 
     let filler = common::fill(root.path(), 256 * 1024);
     // a paste bigger than what is left, of letters that do not compress

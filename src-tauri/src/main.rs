@@ -206,7 +206,7 @@ fn main() {
         ])
         .on_window_event(|window, event| {
             if let tauri::WindowEvent::CloseRequested { .. } = event {
-                // the UI answers (src/closing.rs); if it does not, close anyway after GRACE
+                // the UI answers (see `closing`); if it does not, close anyway after GRACE
                 let n = window.state::<AppState>().closing.requested();
                 let window = window.clone();
                 tauri::async_runtime::spawn(async move {

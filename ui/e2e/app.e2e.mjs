@@ -78,6 +78,22 @@ async function startDriver(env = {}) {
   return { proc, port };
 }
 
+function appRunning() {
+  try {
+    return execFileSync('pgrep', ['-f', app]).toString().trim() !== '';
+  } catch {
+    return false; // pgrep exits 1 when nothing matches
+  }
+}
+
+/** Waits up to 10 s for the app to end by itself (polling the process table, as for a port). */
+async function appExits(what) {
+  for (let i = 0; appRunning(); i++) {
+    check(i < 100, what);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Fills the file system at `dir` leaving about `leave` bytes free; returns the filler. */
 function fill(dir, leave) {
   const avail = Number(execFileSync('df', ['--output=avail', '-B1', dir]).toString().trim().split('\n')[1]);
@@ -436,17 +452,7 @@ try {
   await d.executeScript("const t = document.getElementById('brief-title'); t.setSelectionRange(t.value.length, t.value.length)");
   await titleInput.sendKeys(' (web)');
   await keys(d, Key.CONTROL, 'q');
-  const appRunning = () => {
-    try {
-      return execFileSync('pgrep', ['-f', app]).toString().trim() !== '';
-    } catch {
-      return false; // pgrep exits 1 when nothing matches
-    }
-  };
-  for (let i = 0; appRunning(); i++) {
-    check(i < 100, 'the app exits after Ctrl+Q');
-    await new Promise((r) => setTimeout(r, 100)); // polling for the process to end, as for a port
-  }
+  await appExits('the app exits after Ctrl+Q');
   try {
     await d.quit();
   } catch {
@@ -531,10 +537,7 @@ try {
       await shot(d, '10-close-held');
       rmSync(filler);
       await clickOn(d, '#unstored-retry');
-      for (let i = 0; appRunning(); i++) {
-        check(i < 100, 'stored once space is back, then the window closes');
-        await new Promise((r) => setTimeout(r, 100)); // polling for the process to end
-      }
+      await appExits('stored once space is back, then the window closes');
       try {
         await d.quit();
       } catch {
