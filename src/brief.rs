@@ -5,6 +5,7 @@
 //! member), problem sign-off and its staleness, and the outbox of local updates that the store
 //! persists and sync sends. No I/O happens here.
 
+use crate::mdescape;
 use crate::model::{ConcernKind, ConcernStatus, Role, Section, Template};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -159,6 +160,18 @@ pub struct Brief {
     outbox: Arc<Mutex<Vec<Vec<u8>>>>,
     /// Updates to send to peers (every change, whatever its origin), once relay is enabled.
     relay: Arc<Mutex<Option<Vec<Vec<u8>>>>>,
+    /// Why changes from some peer were refused (a newer document schema), for the app and
+    /// `status` to say; see [`crate::sync::SyncError::NewerSchema`].
+    refused: Mutex<Option<String>>,
+}
+
+/// `meta.schema` as a number, whichever way a peer wrote it (yrs writes an integer, Yjs a
+/// JavaScript number).
+pub(crate) fn schema_of<T: ReadTxn>(meta: &MapRef, txn: &T) -> Option<f64> {
+    match meta.get(txn, "schema")? {
+        Out::Any(Any::Number(n)) => n.as_f64(),
+        _ => None,
+    }
 }
 
 fn now_rfc3339() -> String {
@@ -276,6 +289,7 @@ impl Brief {
             astral: AtomicBool::new(false),
             outbox,
             relay,
+            refused: Mutex::new(None),
         }
     }
 
@@ -529,6 +543,22 @@ impl Brief {
         self.title.insert(&mut txn, 0, title);
     }
 
+    /// Records why changes from a peer were refused (the first reason is kept).
+    pub fn set_refused(&self, reason: &str) {
+        lock(&self.refused).get_or_insert_with(|| reason.to_string());
+    }
+
+    /// Why changes from some peer were refused, if they were.
+    pub fn refused(&self) -> Option<String> {
+        lock(&self.refused).clone()
+    }
+
+    /// The document schema version the brief says it is written in (`meta.schema`); `None`
+    /// before its first state arrived.
+    pub fn schema(&self) -> Option<f64> {
+        schema_of(&self.meta, &self.doc.transact())
+    }
+
     pub fn template(&self) -> Template {
         any_str(self.meta.get(&self.doc.transact(), "template"))
             .parse()
@@ -566,6 +596,22 @@ impl Brief {
         frag.remove_range(&mut txn, 0, len);
         for para in paragraphs(text) {
             frag.push_back(&mut txn, paragraph_prelim(&para));
+        }
+    }
+
+    /// Replaces a section's content with these paragraphs, each kept exactly as given (an
+    /// import, which already split its text into blocks); blank ones are left out.
+    pub fn set_paragraphs<'t>(
+        &self,
+        section: Section,
+        paragraphs: impl IntoIterator<Item = &'t str>,
+    ) {
+        let frag = self.fragment(section);
+        let mut txn = self.txn();
+        let len = frag.len(&txn);
+        frag.remove_range(&mut txn, 0, len);
+        for para in paragraphs.into_iter().filter(|p| !p.trim().is_empty()) {
+            frag.push_back(&mut txn, paragraph_prelim(para));
         }
     }
 
@@ -1115,7 +1161,12 @@ fn render_node<T: ReadTxn>(node: &XmlOut, txn: &T, markdown: bool, depth: usize)
                     .map(|l| format!("> {l}"))
                     .collect::<Vec<_>>()
                     .join("\n"),
-                ("codeBlock", true) => format!("```\n{}\n```", inner().concat()),
+                ("codeBlock", true) => {
+                    // code is literal: no escapes inside, a fence it cannot close
+                    let code = render_children(el, txn, false, depth + 1).concat();
+                    let fence = mdescape::fence(&code);
+                    format!("{fence}\n{code}\n{fence}")
+                }
                 ("paragraph", _) | ("heading", false) | ("codeBlock", false) => inner().concat(),
                 _ => inner().join("\n\n"),
             }
@@ -1123,30 +1174,55 @@ fn render_node<T: ReadTxn>(node: &XmlOut, txn: &T, markdown: bool, depth: usize)
     }
 }
 
+/// One XmlText as text, or as Markdown with every character of its text escaped. In the
+/// y-prosemirror shape an XmlText runs from the start of its block, or a hard break, to the
+/// block's end or the next hard break: it is one line of Markdown.
 fn render_text<T: ReadTxn>(t: &XmlTextRef, txn: &T, markdown: bool) -> String {
     let diff: Vec<Diff<()>> = t.diff(txn, |_| ());
+    let chunks: Vec<(&str, Option<&Attrs>)> = diff
+        .iter()
+        .filter_map(|d| match &d.insert {
+            Out::Any(Any::String(s)) => Some((s.as_ref(), d.attributes.as_deref())),
+            _ => None,
+        })
+        .collect();
     let mut out = String::new();
-    for d in diff {
-        let Out::Any(Any::String(s)) = &d.insert else {
-            continue;
-        };
-        if !markdown {
+    let last = chunks.len().saturating_sub(1);
+    for (i, (s, attrs)) in chunks.iter().enumerate() {
+        if markdown {
+            out.push_str(&marked(s, *attrs, i == 0, i == last));
+        } else {
             out.push_str(s);
-            continue;
         }
-        out.push_str(&apply_marks(s, d.attributes.as_deref()));
     }
     out
 }
 
-fn apply_marks(s: &str, attrs: Option<&Attrs>) -> String {
-    let Some(attrs) = attrs else {
-        return s.to_string();
+/// A run of text with its marks as Markdown. White space at the run's ends goes outside the
+/// delimiters (`** x**` would not be bold); code is a code span with a fence its content
+/// cannot close; a link keeps only an http(s) or mailto address.
+fn marked(s: &str, attrs: Option<&Attrs>, start: bool, end: bool) -> String {
+    let Some(attrs) = attrs.filter(|a| !a.is_empty()) else {
+        return mdescape::escape(s, start, end, false);
     };
-    let mut text = s.to_string();
-    if attrs.contains_key("code") {
-        text = format!("`{text}`");
+    let core = s.trim_matches(|c: char| c.is_whitespace());
+    if core.is_empty() {
+        return mdescape::escape(s, start, end, false);
     }
+    let lead = &s[..s.len() - s.trim_start_matches(|c: char| c.is_whitespace()).len()];
+    let trail = &s[lead.len() + core.len()..];
+    let mut text = if attrs.contains_key("code") {
+        let code = core.replace('\n', " ");
+        let fence = "`".repeat(mdescape::fence(&code).len() - 2);
+        let pad = if code.starts_with('`') || code.ends_with('`') {
+            " "
+        } else {
+            ""
+        };
+        format!("{fence}{pad}{code}{pad}{fence}")
+    } else {
+        mdescape::escape(core, false, false, false)
+    };
     if attrs.contains_key("italic") {
         text = format!("*{text}*");
     }
@@ -1154,11 +1230,41 @@ fn apply_marks(s: &str, attrs: Option<&Attrs>) -> String {
         text = format!("**{text}**");
     }
     if let Some(Any::Map(link)) = attrs.get("link") {
-        if let Some(Any::String(href)) = link.get("href") {
-            text = format!("[{text}]({href})");
+        if let Some(href) = link.get("href").and_then(|h| match h {
+            Any::String(h) => safe_href(h),
+            _ => None,
+        }) {
+            text = format!("[{text}](<{href}>)");
         }
     }
-    text
+    format!(
+        "{}{text}{}",
+        mdescape::escape(lead, start, false, false),
+        mdescape::escape(trail, false, end, false)
+    )
+}
+
+/// A link address fit for an export: http, https or mailto only (never `javascript:` or
+/// `data:`), with the characters that could end a Markdown destination percent-encoded.
+fn safe_href(href: &str) -> Option<String> {
+    let h = href.trim();
+    let lower = h.to_ascii_lowercase();
+    if !["http://", "https://", "mailto:"]
+        .iter()
+        .any(|p| lower.starts_with(p))
+    {
+        return None;
+    }
+    let mut out = String::with_capacity(h.len());
+    for c in h.chars() {
+        match c {
+            ' ' | '<' | '>' | '\\' | '`' | '"' | '\'' | '\n' | '\r' | '\t' => {
+                out.push_str(&format!("%{:02X}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    Some(out)
 }
 
 #[cfg(test)]

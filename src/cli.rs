@@ -237,10 +237,27 @@ fn text_arg(text: &str) -> Result<String, CliError> {
     }
 }
 
+/// Prints a line. Text written by members (titles, names, sections) is hostile here too: a
+/// control character (an ANSI escape sequence, a carriage return) or a bidirectional override
+/// could rewrite what the terminal shows, so each is printed as its `\u{…}` escape.
 fn out(line: impl std::fmt::Display) {
+    let line = terminal_safe(&line.to_string());
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "{line}");
     let _ = stdout.flush();
+}
+
+fn terminal_safe(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if (c.is_control() && c != '\n' && c != '\t') || bidi {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 async fn open(engine: &Engine, prefix: &str) -> Result<Brief, CliError> {
@@ -643,6 +660,14 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
                 .peer_states(b.id())
                 .await
                 .map_err(EngineError::from)?;
+            if let Some(reason) = engine
+                .store()
+                .refusal(b.id())
+                .await
+                .map_err(EngineError::from)?
+            {
+                out(format!("refused: {reason}"));
+            }
             if states.is_empty() {
                 out(format!("{}: no peer has synced this brief yet", b.id()));
             }
@@ -710,4 +735,18 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_output_cannot_carry_escape_sequences() {
+        let hostile = "Title\u{1b}[2J\u{1b}]0;pwned\u{7}\r\u{202e}txt.exe";
+        let safe = terminal_safe(hostile);
+        assert!(!safe.chars().any(|c| c.is_control()), "{safe:?}");
+        assert!(!safe.contains('\u{202e}'));
+        assert_eq!(terminal_safe("a\tb\nc é 😀"), "a\tb\nc é 😀");
+    }
 }

@@ -6,6 +6,7 @@
 //! [`parse_markdown`] gets the same sections back.
 
 use crate::brief::{Brief, NewDecision};
+use crate::mdescape;
 use crate::model::{parse_list, ConcernKind, ConcernStatus, Role, Section, Template};
 use std::fmt::Write;
 
@@ -22,9 +23,9 @@ pub fn to_markdown(brief: &Brief) -> String {
         md,
         "# {}\n",
         if title.trim().is_empty() {
-            "Untitled brief"
+            "Untitled brief".to_string()
         } else {
-            title.trim()
+            mdescape::one_line(&title)
         }
     );
     let _ = writeln!(
@@ -169,8 +170,9 @@ pub fn to_markdown(brief: &Brief) -> String {
     md.trim_end().to_string() + "\n"
 }
 
+/// A field written by a member, on one line, every character escaped.
 fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    mdescape::one_line(s)
 }
 
 fn write_section(md: &mut String, brief: &Brief, section: Section, heading: &str) {
@@ -193,8 +195,17 @@ pub fn to_json(brief: &Brief) -> String {
 pub fn to_html(brief: &Brief) -> String {
     let md = to_markdown(brief);
     let mut body = String::new();
+    // Member text is escaped in the Markdown, so it holds no raw HTML; should any appear
+    // regardless, it is written as text, never as markup.
     let parser =
-        pulldown_cmark::Parser::new_ext(&md, pulldown_cmark::Options::ENABLE_STRIKETHROUGH);
+        pulldown_cmark::Parser::new_ext(&md, pulldown_cmark::Options::ENABLE_STRIKETHROUGH).map(
+            |ev| match ev {
+                pulldown_cmark::Event::Html(t) | pulldown_cmark::Event::InlineHtml(t) => {
+                    pulldown_cmark::Event::Text(t)
+                }
+                ev => ev,
+            },
+        );
     pulldown_cmark::html::push_html(&mut body, parser);
     let title = html_escape(&brief.title());
     format!(
@@ -207,6 +218,7 @@ fn html_escape(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 /// What importing Markdown produced: everything needed to make a brief.
@@ -257,7 +269,7 @@ pub fn parse_markdown(bytes: &[u8]) -> Result<ParsedBrief, ImportError> {
             None => return Err(ImportError::NoTitle),
             Some(l) if l.trim().is_empty() => continue,
             Some(l) if l.starts_with("# ") => {
-                out.title = l[2..].trim().to_string();
+                out.title = mdescape::unescape(&l[2..]);
                 break;
             }
             Some(_) => return Err(ImportError::NoTitle),
@@ -269,12 +281,30 @@ pub fn parse_markdown(bytes: &[u8]) -> Result<ParsedBrief, ImportError> {
     let flush_section = |cur: &mut Option<(Section, Vec<String>)>, out: &mut ParsedBrief| {
         if let Some((s, body)) = cur.take() {
             let text = body.join("\n");
-            let text = text.trim();
-            let text = if text == EMPTY { "" } else { text };
-            out.sections.push((s, text.to_string()));
+            let text = if text.trim() == EMPTY {
+                String::new()
+            } else {
+                body_text(&text)
+            };
+            out.sections.push((s, text));
         }
     };
+    // inside a fenced code block of a section, lines are that section's, whatever they say
+    let mut fence: Option<String> = None;
     for line in lines {
+        if let (Some(f), Some((_, body))) = (&fence, current.as_mut()) {
+            body.push(line.to_string());
+            if line.trim_start().starts_with(f.as_str()) && line.trim().chars().all(|c| c == '`') {
+                fence = None;
+            }
+            continue;
+        }
+        if matches!(part, Part::Problem | Part::Solution) && current.is_some() {
+            let t = line.trim_start();
+            if t.starts_with("```") {
+                fence = Some(t.chars().take_while(|c| *c == '`').collect());
+            }
+        }
         if let Some(h) = line.strip_prefix("## ") {
             flush_section(&mut current, &mut out);
             if let Some(d) = decision.take() {
@@ -323,7 +353,7 @@ pub fn parse_markdown(bytes: &[u8]) -> Result<ParsedBrief, ImportError> {
                 }
                 let title = h.split_once(" — ").map(|(_, t)| t).unwrap_or(h);
                 decision = Some(NewDecision {
-                    decision: title.trim().to_string(),
+                    decision: mdescape::unescape(title),
                     ..Default::default()
                 });
                 continue;
@@ -349,7 +379,7 @@ pub fn parse_markdown(bytes: &[u8]) -> Result<ParsedBrief, ImportError> {
             }
             Part::Questions => {
                 if let Some(q) = line.strip_prefix("- ") {
-                    out.questions.push(q.trim().to_string());
+                    out.questions.push(mdescape::unescape(q));
                 }
             }
             Part::Preamble | Part::Other => {}
@@ -360,6 +390,43 @@ pub fn parse_markdown(bytes: &[u8]) -> Result<ParsedBrief, ImportError> {
         out.decisions.push(ParsedDecision { decision: d });
     }
     Ok(out)
+}
+
+/// The text of a section's Markdown: one paragraph per block (paragraph, heading, list item,
+/// quote, code block), blank-line separated; escapes and references resolved, marks dropped.
+fn body_text(md: &str) -> String {
+    use pulldown_cmark::{Event, Parser, TagEnd};
+    let mut out = String::new();
+    let mut block = String::new();
+    let end_block = |block: &mut String, out: &mut String| {
+        let b = block.as_str();
+        if !b.trim().is_empty() {
+            if !out.is_empty() {
+                out.push_str("\n\n");
+            }
+            out.push_str(b);
+        }
+        block.clear();
+    };
+    for ev in Parser::new(md) {
+        match ev {
+            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
+                block.push_str(&t)
+            }
+            Event::SoftBreak | Event::HardBreak => block.push('\n'),
+            Event::Start(pulldown_cmark::Tag::Item) => end_block(&mut block, &mut out),
+            Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::Item
+                | TagEnd::CodeBlock
+                | TagEnd::BlockQuote(_),
+            ) => end_block(&mut block, &mut out),
+            _ => {}
+        }
+    }
+    end_block(&mut block, &mut out);
+    out
 }
 
 fn section_for_heading(h: &str, template: Option<Template>) -> Option<Section> {
@@ -394,7 +461,7 @@ fn parse_decision_line(line: &str, d: &mut NewDecision) {
     let Some((label, value)) = rest.split_once(":** ") else {
         return;
     };
-    let value = value.trim().to_string();
+    let value = mdescape::unescape(value);
     match label {
         "Context" => d.context = value,
         "Alternatives" => d.alternatives = value,
@@ -414,7 +481,7 @@ fn parse_concern_line(line: &str) -> Option<(Role, ConcernKind, ConcernStatus, S
         role.parse().ok()?,
         kind.parse().ok()?,
         status.parse().ok()?,
-        text.trim().to_string(),
+        mdescape::unescape(text),
     ))
 }
 
@@ -422,7 +489,7 @@ fn parse_concern_line(line: &str) -> Option<(Role, ConcernKind, ConcernStatus, S
 pub fn fill_brief(brief: &Brief, parsed: &ParsedBrief) {
     brief.set_title(&parsed.title);
     for (section, text) in &parsed.sections {
-        brief.set_section(*section, text);
+        brief.set_paragraphs(*section, text.split("\n\n"));
     }
     for d in &parsed.decisions {
         let _ = brief.add_decision(d.decision.clone());

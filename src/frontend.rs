@@ -257,6 +257,9 @@ pub struct EditorView {
     pub concerns: Vec<crate::brief::Concern>,
     pub questions: Vec<crate::brief::Question>,
     pub members: Vec<crate::brief::Member>,
+    /// Changes from a peer were refused for this reason (a newer version's document schema):
+    /// the app says so on the brief.
+    pub refused: Option<String>,
 }
 
 pub fn editor_view(b: &Brief) -> EditorView {
@@ -281,6 +284,7 @@ pub fn editor_view(b: &Brief) -> EditorView {
         concerns: b.concerns(),
         questions: b.questions(),
         members: b.members(),
+        refused: b.refused(),
     }
 }
 

@@ -8,6 +8,7 @@ use crate::brief::Brief;
 use crate::discovery::Discovery;
 use crate::engine::{Engine, EngineError};
 use crate::identity::hex;
+use crate::retry::{Log as RetryLog, StoreRetry};
 use crate::sync::{self, Frame, Session};
 use crate::transport;
 use std::collections::{HashMap, HashSet};
@@ -190,6 +191,10 @@ struct Conn {
     device: String,
     initiator_key: [u8; 32],
     last_recv: Instant,
+    /// The name and role the peer gave in its Hello ("Dana (pm)").
+    name: String,
+    /// Briefs whose changes from this peer are refused (a newer document schema).
+    refused: HashSet<Uuid>,
 }
 
 /// Where a message came from, so relaying skips its sender.
@@ -237,6 +242,13 @@ struct Hub {
     notices: Option<mpsc::UnboundedSender<Notice>>,
     editors: HashMap<u64, Editor>,
     next_editor: u64,
+}
+
+/// The answer to a y-protocols awareness query: every state this peer holds, as one awareness
+/// message (none when it holds no state to tell).
+fn awareness_answer(awareness: &Awareness) -> Option<Vec<u8>> {
+    let update = awareness.update().ok()?;
+    (!update.clients.is_empty()).then(|| Message::Awareness(update).encode_v1())
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -424,6 +436,8 @@ enum DbJob {
         addr: String,
         source: String,
     },
+    /// Remember that a peer's changes to a brief were refused, and why.
+    Refused { brief: Uuid, reason: String },
     /// Store a brief's outbox now, then acknowledge.
     Flush {
         brief: Arc<Brief>,
@@ -440,17 +454,16 @@ async fn persist(
     stop: Arc<std::sync::atomic::AtomicBool>,
     mut jobs: mpsc::UnboundedReceiver<DbJob>,
 ) {
+    let mut retry = StoreRetry::new(Duration::from_millis(50));
     loop {
         tokio::select! {
             _ = wake.notified() => {}
             Some(job) = jobs.recv() => {
                 let store = engine.store();
                 if let DbJob::Flush { brief, done } = job {
-                    let r = engine.flush(&brief).await.map(|_| ()).map_err(|e| {
-                        tracing::error!(brief = %brief.id(), error = %e, "could not store changes; will retry");
-                        FrontendError::Storage(e.to_string())
-                    });
-                    done(r);
+                    // asked for by the app: tried at once, whatever the backoff says
+                    let r = flush_logged(&engine, &brief, &mut retry).await;
+                    done(r.map_err(|e| FrontendError::Storage(e.to_string())));
                     continue;
                 }
                 let r = match job {
@@ -458,6 +471,7 @@ async fn persist(
                     DbJob::PeerState { device, brief, sv } => store.set_peer_state(&device, brief, &sv).await,
                     DbJob::Presence { brief, states } => store.set_presence(brief, &states).await,
                     DbJob::Peer { device, name, addr, source } => store.upsert_peer(&device, &name, &addr, &source).await,
+                    DbJob::Refused { brief, reason } => store.set_refusal(brief, &reason).await,
                 };
                 if let Err(e) = r {
                     tracing::warn!(error = %e, "bookkeeping write failed");
@@ -466,15 +480,38 @@ async fn persist(
             }
         }
         let list: Vec<Arc<Brief>> = lock(&briefs).clone();
+        let last = stop.load(std::sync::atomic::Ordering::SeqCst);
+        let now = Instant::now();
         for b in list {
-            if b.has_pending() {
-                if let Err(e) = engine.flush(&b).await {
-                    tracing::error!(brief = %b.id(), error = %e, "could not store changes; will retry");
-                }
+            if b.has_pending() && (last || retry.due(b.id(), now)) {
+                let _ = flush_logged(&engine, &b, &mut retry).await;
             }
         }
-        if stop.load(std::sync::atomic::Ordering::SeqCst) {
+        if last {
             return;
+        }
+    }
+}
+
+/// Stores a brief's outbox, logging a failure once when it starts (or changes) and once when
+/// storing works again; see [`StoreRetry`].
+async fn flush_logged(
+    engine: &Engine,
+    brief: &Brief,
+    retry: &mut StoreRetry,
+) -> Result<(), EngineError> {
+    match engine.flush(brief).await {
+        Ok(_) => {
+            if retry.stored(brief.id()) == RetryLog::Recovered {
+                tracing::info!(brief = %brief.id(), "changes stored again");
+            }
+            Ok(())
+        }
+        Err(e) => {
+            if retry.failed(brief.id(), Instant::now(), &e.to_string()) == RetryLog::Failing {
+                tracing::error!(brief = %brief.id(), error = %e, "could not store changes; will retry with backoff");
+            }
+            Err(e)
         }
     }
 }
@@ -665,6 +702,8 @@ impl Hub {
                         device,
                         initiator_key,
                         last_recv: Instant::now(),
+                        name: String::new(),
+                        refused: HashSet::new(),
                     },
                 );
             }
@@ -728,6 +767,9 @@ impl Hub {
                 member.name = self.name.clone();
                 brief.set_local(member);
                 brief.enable_relay();
+                if let Ok(Some(reason)) = self.engine.store().refusal(id).await {
+                    brief.set_refused(&reason);
+                }
                 lock(&self.open_list).push(brief.clone());
                 let mut awareness = Awareness::new(brief.doc().clone());
                 let _ = awareness.set_local_state(self.presence_state());
@@ -771,9 +813,10 @@ impl Hub {
                 let device = conn.device.clone();
                 let shared = self.shared.clone();
                 let new = conn.session.accept_tags(&tags, &shared);
+                conn.name = format!("{name} ({role})");
                 let _ = self.db_jobs.send(DbJob::Peer {
                     device: device.clone(),
-                    name: format!("{name} ({role})"),
+                    name: conn.name.clone(),
                     addr: String::new(),
                     source: String::new(),
                 });
@@ -799,11 +842,39 @@ impl Hub {
                     tracing::debug!("frame for an unknown topic ignored");
                     return Ok(());
                 };
+                if conn.refused.contains(&b) {
+                    // this peer's copy is a newer schema: nothing of it is applied (and
+                    // answering would only make it send the same again)
+                    return Ok(());
+                }
                 let device = conn.device.clone();
+                let peer = if conn.name.is_empty() {
+                    device.chars().take(16).collect()
+                } else {
+                    conn.name.clone()
+                };
                 let Some(ob) = self.briefs.get_mut(&b) else {
                     return Ok(());
                 };
-                let handled = sync::handle(&ob.brief, &message).map_err(|e| e.to_string())?;
+                let mut handled = match sync::handle(&ob.brief, &message) {
+                    Ok(h) => h,
+                    Err(sync::SyncError::NewerSchema { found }) => {
+                        let reason = format!(
+                            "{peer} has this brief from a newer version of Groundwork (document schema {found}); its changes are not merged here. Update Groundwork to keep syncing this brief."
+                        );
+                        tracing::warn!(brief = %b, %device, found, "changes from a newer document schema refused");
+                        ob.brief.set_refused(&reason);
+                        let _ = self.db_jobs.send(DbJob::Refused { brief: b, reason });
+                        if let Some(c) = self.conns.get_mut(&id) {
+                            c.refused.insert(b);
+                        }
+                        return Ok(());
+                    }
+                    Err(e) => return Err(e.to_string()),
+                };
+                if handled.awareness_query {
+                    handled.replies.extend(awareness_answer(&ob.awareness));
+                }
                 // Awareness is relayed only when it told us something new: relaying every copy
                 // would echo around a mesh of peers forever.
                 let mut awareness_relay = None;
@@ -1113,8 +1184,11 @@ impl Hub {
             .briefs
             .get_mut(&b)
             .ok_or(FrontendError::NoSuchBrief(b.to_string()))?;
-        let handled =
+        let mut handled =
             sync::handle(&ob.brief, message).map_err(|e| FrontendError::Rejected(e.to_string()))?;
+        if handled.awareness_query {
+            handled.replies.extend(awareness_answer(&ob.awareness));
+        }
         let mut awareness_relay = None;
         if let Some(aw) = &handled.awareness {
             let update = AwarenessUpdate::decode_v1(aw)

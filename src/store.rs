@@ -67,16 +67,44 @@ pub enum StoreError {
     Db(String),
 }
 
+/// SQLite's primary result codes this layer tells apart (<https://sqlite.org/rescode.html>).
+const SQLITE_CORRUPT: i64 = 11;
+const SQLITE_FULL: i64 = 13;
+const SQLITE_NOTADB: i64 = 26;
+
+/// What a failed SQLite call means to a user, decided by SQLite's result code alone: the
+/// message text differs between SQLite builds and locales, the code does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Failure {
+    DiskFull,
+    Corrupt,
+    Other,
+}
+
+/// Classifies an (extended or primary) SQLite result code, as sqlx reports it: a decimal
+/// string. Extended codes carry the primary code in their low byte (SQLITE_CORRUPT_INDEX is
+/// 779 = 11 + 3 * 256).
+fn failure_of(code: Option<&str>) -> Failure {
+    match code.and_then(|c| c.parse::<i64>().ok()).map(|c| c & 0xff) {
+        Some(SQLITE_FULL) => Failure::DiskFull,
+        Some(SQLITE_CORRUPT | SQLITE_NOTADB) => Failure::Corrupt,
+        _ => Failure::Other,
+    }
+}
+
+fn failure(e: &sqlx::Error) -> Failure {
+    match e {
+        sqlx::Error::Database(db) => failure_of(db.code().as_deref()),
+        _ => Failure::Other,
+    }
+}
+
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
-        if let sqlx::Error::Database(db) = &e {
-            let code = db.code().unwrap_or_default();
-            // SQLITE_FULL = 13
-            if code == "13" || db.message().contains("database or disk is full") {
-                return StoreError::DiskFull;
-            }
+        match failure(&e) {
+            Failure::DiskFull => StoreError::DiskFull,
+            _ => StoreError::Db(e.to_string()),
         }
-        StoreError::Db(e.to_string())
     }
 }
 
@@ -135,14 +163,12 @@ fn side_file(path: &Path, suffix: &str) -> PathBuf {
 }
 
 fn classify_open_error(path: &Path, e: sqlx::Error) -> StoreError {
-    let msg = e.to_string();
-    if msg.contains("not a database") || msg.contains("malformed") || msg.contains("corrupt") {
-        StoreError::Corrupt {
+    match failure(&e) {
+        Failure::Corrupt => StoreError::Corrupt {
             path: path.to_path_buf(),
-            detail: msg,
-        }
-    } else {
-        StoreError::from(e)
+            detail: e.to_string(),
+        },
+        _ => StoreError::from(e),
     }
 }
 
@@ -360,6 +386,16 @@ impl Store {
             Some(r) => Some(r.try_get("value")?),
             None => None,
         })
+    }
+
+    /// Records why a peer's changes to `brief` were refused (shown by `status` and the app).
+    pub async fn set_refusal(&self, brief: Uuid, reason: &str) -> Result<(), StoreError> {
+        self.set_setting(&format!("refused:{brief}"), reason).await
+    }
+
+    /// Why a peer's changes to `brief` were refused, if they were.
+    pub async fn refusal(&self, brief: Uuid) -> Result<Option<String>, StoreError> {
+        self.setting(&format!("refused:{brief}")).await
     }
 
     // ---- briefs -----------------------------------------------------------------------------
@@ -1019,4 +1055,43 @@ fn apply_all(doc: &yrs::Doc, updates: Vec<Update>) -> Result<(), String> {
         Ok(())
     }))
     .unwrap_or_else(|_| Err("the update could not be applied (yrs panicked)".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_are_told_apart_by_result_code_not_text() {
+        // primary and extended codes, as sqlx reports them
+        assert_eq!(failure_of(Some("13")), Failure::DiskFull);
+        assert_eq!(failure_of(Some("11")), Failure::Corrupt);
+        assert_eq!(failure_of(Some("779")), Failure::Corrupt); // SQLITE_CORRUPT_INDEX
+        assert_eq!(failure_of(Some("26")), Failure::Corrupt);
+        assert_eq!(failure_of(Some("5")), Failure::Other); // SQLITE_BUSY
+        assert_eq!(failure_of(Some("2067")), Failure::Other); // SQLITE_CONSTRAINT_UNIQUE
+        assert_eq!(failure_of(None), Failure::Other);
+        assert_eq!(failure_of(Some("not a number")), Failure::Other);
+    }
+
+    /// A real SQLite error whose message says nothing of the kind: only its code tells.
+    #[tokio::test]
+    async fn a_real_not_a_database_error_is_corruption_by_its_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.db");
+        std::fs::write(&path, vec![0x5a; 8192]).unwrap();
+        let opts = SqliteConnectOptions::new().filename(&path);
+        let mut conn = sqlx::ConnectOptions::connect(&opts).await.unwrap();
+        let Err(e) = sqlx::query("SELECT count(*) FROM sqlite_master")
+            .fetch_one(&mut conn)
+            .await
+        else {
+            panic!("a file of 0x5a bytes read as a database")
+        };
+        assert_eq!(failure(&e), Failure::Corrupt, "{e}");
+        assert!(matches!(
+            classify_open_error(&path, e),
+            StoreError::Corrupt { .. }
+        ));
+    }
 }

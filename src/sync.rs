@@ -8,7 +8,7 @@
 //! truncated to 16 bytes, and carry the Yjs sync protocol (`yrs::sync::Message`: sync step 1
 //! and 2, updates, awareness) inside [`Frame::Brief`]. The wire format is in SYNC.md.
 
-use crate::brief::{Brief, BriefError};
+use crate::brief::{schema_of, Brief, BriefError, SCHEMA_VERSION};
 use crate::validate::{self, ValidateError};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -17,7 +17,7 @@ use uuid::Uuid;
 use yrs::sync::{Message, SyncMessage};
 use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
-use yrs::StateVector;
+use yrs::{StateVector, Transact};
 
 /// Protocol version carried in Hello.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -42,6 +42,10 @@ pub enum SyncError {
     Brief(#[from] BriefError),
     #[error("the update made yrs panic; it was not kept")]
     Panicked,
+    #[error("the brief was written by a newer version of Groundwork (document schema {found}, this version knows {SCHEMA_VERSION}); its changes were not applied — update Groundwork to keep syncing it")]
+    NewerSchema { found: f64 },
+    #[error("unknown message type {kind}/{sub}")]
+    UnknownType { kind: u64, sub: u64 },
 }
 
 /// One application frame (inside the encrypted channel).
@@ -301,35 +305,113 @@ pub struct Handled {
     pub peer_state_vector: Option<Vec<u8>>,
     /// An awareness update (v1-encoded) to apply and relay.
     pub awareness: Option<Vec<u8>>,
+    /// The peer asked for our awareness states (y-protocols "query awareness"): the caller,
+    /// which owns the awareness, answers with every state it holds.
+    pub awareness_query: bool,
     /// True if the document changed.
     pub changed: bool,
 }
 
-/// Reads a y-sync message header without trusting it: the payload is validated before yrs
-/// decodes it.
-fn parse(bytes: &[u8]) -> Result<(u8, u8, &[u8]), SyncError> {
-    let mut c = bytes;
-    let mut next = || -> Result<u64, SyncError> {
-        let mut v = 0u64;
-        for i in 0..10 {
-            let (&b, rest) = c
-                .split_first()
-                .ok_or(SyncError::Message("truncated".into()))?;
-            c = rest;
-            v |= u64::from(b & 0x7f) << (7 * i);
-            if b & 0x80 == 0 {
-                return Ok(v);
-            }
+/// y-protocols message types (the first varint of a message).
+pub const MSG_SYNC: u64 = 0;
+pub const MSG_AWARENESS: u64 = 1;
+pub const MSG_AUTH: u64 = 2;
+pub const MSG_QUERY_AWARENESS: u64 = 3;
+
+/// A y-sync message split into its parts, nothing decoded yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parsed<'a> {
+    /// Type 0: sync step 1 (sub 0), step 2 (sub 1) or update (sub 2), with its payload.
+    Sync { sub: u64, payload: &'a [u8] },
+    /// Type 1: an awareness update.
+    Awareness(&'a [u8]),
+    /// Type 2: an auth message (y-protocols' permission-denied reason).
+    Auth(&'a [u8]),
+    /// Type 3: a bare "query awareness", no payload.
+    QueryAwareness,
+}
+
+fn varint(c: &mut &[u8]) -> Result<u64, SyncError> {
+    let mut v = 0u64;
+    for i in 0..10 {
+        let (&b, rest) = c
+            .split_first()
+            .ok_or(SyncError::Message("truncated".into()))?;
+        *c = rest;
+        v |= u64::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            return Ok(v);
         }
-        Err(SyncError::Message("bad varint".into()))
-    };
-    let kind = next()?;
-    let sub = if kind == 0 { next()? } else { 0 };
-    let len = next()? as usize;
-    if len != c.len() {
+    }
+    Err(SyncError::Message("bad varint".into()))
+}
+
+/// A varint length followed by exactly that many bytes, ending the message.
+fn sized(mut c: &[u8]) -> Result<&[u8], SyncError> {
+    let len = varint(&mut c)?;
+    if usize::try_from(len).ok() != Some(c.len()) {
         return Err(SyncError::Message("length does not match the frame".into()));
     }
-    Ok((kind as u8, sub as u8, c))
+    Ok(c)
+}
+
+/// Reads a y-sync message header without trusting it: the payload is validated before yrs
+/// decodes it. Types and sub-types are read as full varints, so a type that only looks
+/// like a known one in its low byte (256 is not 0) is refused as unknown.
+pub fn parse(bytes: &[u8]) -> Result<Parsed<'_>, SyncError> {
+    let mut c = bytes;
+    let kind = varint(&mut c)?;
+    match kind {
+        MSG_SYNC => {
+            let sub = varint(&mut c)?;
+            if sub > 2 {
+                return Err(SyncError::UnknownType { kind, sub });
+            }
+            Ok(Parsed::Sync {
+                sub,
+                payload: sized(c)?,
+            })
+        }
+        MSG_AWARENESS => Ok(Parsed::Awareness(sized(c)?)),
+        MSG_AUTH => Ok(Parsed::Auth(c)),
+        MSG_QUERY_AWARENESS if c.is_empty() => Ok(Parsed::QueryAwareness),
+        MSG_QUERY_AWARENESS => Err(SyncError::Message(
+            "an awareness query carries no payload".into(),
+        )),
+        _ => Err(SyncError::UnknownType { kind, sub: 0 }),
+    }
+}
+
+/// Refuses an update that would make the brief a newer document schema than this build
+/// knows: merging it would let this version edit (and misread) a shape it does not know.
+/// An update that sets `meta.schema` as a new key says so itself; one that overwrites some
+/// key with a number (it may be `meta.schema`) is tried on a copy of the brief first.
+fn refuse_newer_schema(
+    brief: &Brief,
+    shape: &validate::Shape,
+    update: &[u8],
+) -> Result<(), SyncError> {
+    let newer = |v: f64| v > SCHEMA_VERSION as f64;
+    if let Some(found) = shape.schema.filter(|v| newer(*v)) {
+        return Err(SyncError::NewerSchema { found });
+    }
+    if !shape.overwrites_a_number {
+        return Ok(());
+    }
+    let trial = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Option<f64> {
+        let doc = yrs::Doc::new();
+        let meta = doc.get_or_insert_map("meta");
+        let mut txn = doc.transact_mut();
+        let ours = yrs::Update::decode_v1(&brief.encode_diff_v1(&StateVector::default())).ok()?;
+        txn.apply_update(ours).ok()?;
+        txn.apply_update(yrs::Update::decode_v1(update).ok()?)
+            .ok()?;
+        schema_of(&meta, &txn)
+    }));
+    match trial {
+        Ok(Some(found)) if newer(found) => Err(SyncError::NewerSchema { found }),
+        _ => Ok(()),
+    }
 }
 
 /// Handles one y-sync message for `brief` from a peer. Updates are validated structurally,
@@ -337,10 +419,9 @@ fn parse(bytes: &[u8]) -> Result<(u8, u8, &[u8]), SyncError> {
 /// document waiting for missing dependencies (a gap), a sync step 1 is sent back so the peer
 /// fills it in.
 pub fn handle(brief: &Brief, bytes: &[u8]) -> Result<Handled, SyncError> {
-    let (kind, sub, payload) = parse(bytes)?;
     let mut out = Handled::default();
-    match (kind, sub) {
-        (0, 0) => {
+    match parse(bytes)? {
+        Parsed::Sync { sub: 0, payload } => {
             validate::state_vector_v1(payload)?;
             let sv =
                 StateVector::decode_v1(payload).map_err(|e| SyncError::Message(e.to_string()))?;
@@ -349,8 +430,9 @@ pub fn handle(brief: &Brief, bytes: &[u8]) -> Result<Handled, SyncError> {
                 .push(encode(&Message::Sync(SyncMessage::SyncStep2(diff))));
             out.peer_state_vector = Some(payload.to_vec());
         }
-        (0, sub @ (1 | 2)) => {
+        Parsed::Sync { sub, payload } => {
             let shape = validate::update_v1(payload)?;
+            refuse_newer_schema(brief, &shape, payload)?;
             let update =
                 yrs::Update::decode_v1(payload).map_err(|e| SyncError::Message(e.to_string()))?;
             // Never hand yrs an update with a hole: Skip blocks, or a client's first block past
@@ -382,16 +464,14 @@ pub fn handle(brief: &Brief, bytes: &[u8]) -> Result<Handled, SyncError> {
                 out.replies.push(step1(brief));
             }
         }
-        (1, _) => {
+        Parsed::Awareness(payload) => {
             // awareness: a buffer holding an awareness update
             out.awareness = Some(payload.to_vec());
         }
-        (3, _) => {} // awareness query: answered by the caller with its states
-        _ => {
-            return Err(SyncError::Message(format!(
-                "unsupported message type {kind}/{sub}"
-            )))
-        }
+        Parsed::QueryAwareness => out.awareness_query = true,
+        // y-protocols' auth message only ever says "permission denied"; we have nothing to
+        // grant or deny over it, so it is read and ignored
+        Parsed::Auth(_) => {}
     }
     Ok(out)
 }
@@ -511,6 +591,139 @@ mod tests {
             a.section_text(Section::Problem)
         );
         assert!(!b.has_missing_dependencies());
+    }
+
+    #[test]
+    fn an_awareness_query_is_read_not_refused() {
+        let b = Brief::create("t", Template::ProblemFirst, member("b"));
+        // y-protocols writes "query awareness" as the bare type, no length, no payload
+        let h = handle(&b, &[3]).unwrap();
+        assert!(h.awareness_query);
+        assert!(h.replies.is_empty() && !h.changed);
+        assert!(handle(&b, &[3, 0]).is_err(), "a query carries no payload");
+    }
+
+    #[test]
+    fn types_are_whole_varints_and_unknown_ones_are_refused() {
+        let b = Brief::create("t", Template::ProblemFirst, member("b"));
+        let step1 = step1(&b);
+        assert!(handle(&b, &step1).is_ok());
+        // type 256 (varint 0x80 0x02) with the body of a sync step 1: its low byte is 0
+        let mut t256 = vec![0x80, 0x02];
+        t256.extend_from_slice(&step1[1..]);
+        assert!(matches!(
+            handle(&b, &t256),
+            Err(SyncError::UnknownType { kind: 256, .. })
+        ));
+        // sync sub-type 256 is not a sync step 1 either
+        let mut s256 = vec![0, 0x80, 0x02];
+        s256.extend_from_slice(&step1[2..]);
+        assert!(matches!(
+            handle(&b, &s256),
+            Err(SyncError::UnknownType { kind: 0, sub: 256 })
+        ));
+        assert!(matches!(
+            handle(&b, &[0, 3, 0]),
+            Err(SyncError::UnknownType { kind: 0, sub: 3 })
+        ));
+        assert!(matches!(
+            handle(&b, &[4]),
+            Err(SyncError::UnknownType { kind: 4, .. })
+        ));
+    }
+
+    /// A brief `b` that holds all of `a` up to now, and an update of `a`'s next three edits
+    /// with the middle one cut out: merging the first and the third leaves a Skip block over
+    /// the second, in the middle of the client's run, while its first block is contiguous
+    /// with what `b` holds (so the first-block check alone cannot see the hole).
+    fn update_with_a_hole() -> (Brief, Vec<u8>) {
+        let a = Brief::create("t", Template::ProblemFirst, member("a"));
+        let b = Brief::empty(a.id(), member("b"));
+        b.apply_update_v1(&a.encode_state_v1()).unwrap();
+        a.take_outbox();
+        a.set_section(Section::Problem, "one");
+        let one = |u: Vec<Vec<u8>>| {
+            assert_eq!(u.len(), 1, "one edit, one update");
+            u.into_iter().next().unwrap()
+        };
+        let first = one(a.take_outbox());
+        a.append_paragraph(Section::Problem, "two");
+        a.take_outbox();
+        a.append_paragraph(Section::Problem, "three");
+        let third = one(a.take_outbox());
+        let merged = yrs::merge_updates_v1([first.as_slice(), third.as_slice()]).unwrap();
+        (b, merged)
+    }
+
+    #[test]
+    fn an_update_with_a_skip_block_in_the_middle_is_never_applied() {
+        let (b, holed) = update_with_a_hole();
+        let shape = validate::update_v1(&holed).unwrap();
+        assert!(shape.has_skips, "the validator did not see the Skip block");
+        let sv_before = b.state_vector();
+        let h = handle(&b, &update_message(holed)).unwrap();
+        assert!(!h.changed, "an update with a hole was applied");
+        assert_eq!(b.state_vector(), sv_before);
+        assert!(!b.has_missing_dependencies());
+        assert_eq!(b.section_text(Section::Problem), "");
+        assert_eq!(
+            h.replies.len(),
+            1,
+            "the sender is asked for a contiguous diff"
+        );
+    }
+
+    /// Writes `meta.schema = v` into `b` as a future version would (with a text edit in the
+    /// same transaction), returning the update.
+    fn bump_schema(b: &Brief, v: f64, text: &str) -> Vec<u8> {
+        use yrs::{Map, Text};
+        b.take_outbox();
+        {
+            let meta = b.doc().get_or_insert_map("meta");
+            let title = b.doc().get_or_insert_text("title");
+            let mut txn = b.doc().transact_mut();
+            meta.insert(&mut txn, "schema", v);
+            title.insert(&mut txn, 0, text);
+        }
+        yrs::merge_updates_v1(b.take_outbox()).unwrap()
+    }
+
+    #[test]
+    fn a_newer_schema_from_a_peer_is_refused_not_merged() {
+        // a brief this version made, then upgraded by a future version: the upgrade
+        // overwrites meta.schema (the encoding names no key, only the value it replaces)
+        let a = Brief::create("t", Template::ProblemFirst, member("a"));
+        let b = Brief::empty(a.id(), member("b"));
+        handle(&b, &handle(&a, &step1(&b)).unwrap().replies[0]).unwrap();
+        let upgrade = bump_schema(&a, 2.0, "future ");
+        let shape = validate::update_v1(&upgrade).unwrap();
+        assert!(
+            shape.overwrites_a_number && shape.schema.is_none(),
+            "{shape:?} {upgrade:?}"
+        );
+        assert!(matches!(
+            handle(&b, &update_message(upgrade)),
+            Err(SyncError::NewerSchema { found }) if found == 2.0
+        ));
+        assert_eq!(b.title(), "t", "nothing of the refused update is merged");
+        assert_eq!(b.schema(), Some(1.0));
+        // a brief a future version made from scratch: the whole state says schema 2
+        let c = Brief::empty(Uuid::new_v4(), member("c"));
+        bump_schema(&c, 2.0, "made by the future");
+        let fresh = Brief::empty(c.id(), member("d"));
+        let state = handle(&c, &step1(&fresh)).unwrap().replies.remove(0);
+        assert!(matches!(
+            handle(&fresh, &state),
+            Err(SyncError::NewerSchema { .. })
+        ));
+        assert_eq!(fresh.title(), "");
+        // the schema this version knows, overwritten, merges as before
+        let f = Brief::create("t", Template::ProblemFirst, member("f"));
+        let g = Brief::empty(f.id(), member("g"));
+        handle(&g, &handle(&f, &step1(&g)).unwrap().replies[0]).unwrap();
+        let same = bump_schema(&f, 1.0, "same ");
+        assert!(handle(&g, &update_message(same)).unwrap().changed);
+        assert_eq!(g.title(), "same t");
     }
 
     #[test]

@@ -37,15 +37,23 @@ pub enum ValidateError {
 struct Cursor<'a> {
     buf: &'a [u8],
     at: usize,
-    skips: bool,
+    shape: Shape,
 }
 
 /// What validation learned about an update.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Shape {
     /// The update has Skip blocks (holes). yrs 0.28 integrates those as placeholders and can
     /// later underflow replacing them, so the sync layer does not apply such updates.
     pub has_skips: bool,
+    /// The document schema version the update writes to `meta.schema`, when it writes it as
+    /// a new key (`meta.schema` without a left neighbour).
+    pub schema: Option<f64>,
+    /// The update overwrites some map key with a number (or appends one to an array): the
+    /// encoding names no key then (it is implied by the value it replaces), so it may be
+    /// `meta.schema`. Rare in a brief (a
+    /// heading's level changing); the sync layer then checks the schema on a trial copy.
+    pub overwrites_a_number: bool,
 }
 
 type R<T> = Result<T, ValidateError>;
@@ -158,12 +166,54 @@ impl<'a> Cursor<'a> {
         self.var()?;
         Ok(())
     }
+    /// A number in lib0's `Any` encoding, if the next value is one; any other value is only
+    /// checked.
+    fn any_number(&mut self) -> R<Option<f64>> {
+        let at = self.at;
+        let n = match self.buf.get(at) {
+            Some(125) => {
+                self.at += 1;
+                let start = self.at;
+                self.var_signed()?;
+                Some(signed_var(&self.buf[start..self.at]))
+            }
+            Some(123) => {
+                self.at += 1;
+                let b = self.skip(8)?;
+                Some(f64::from_be_bytes(b.try_into().unwrap_or([0; 8])))
+            }
+            Some(124) => {
+                self.at += 1;
+                let b = self.skip(4)?;
+                Some(f64::from(f32::from_be_bytes(
+                    b.try_into().unwrap_or([0; 4]),
+                )))
+            }
+            Some(122) => {
+                self.at += 1;
+                let b = self.skip(8)?;
+                Some(i64::from_be_bytes(b.try_into().unwrap_or([0; 8])) as f64)
+            }
+            _ => {
+                self.any(0)?;
+                None
+            }
+        };
+        Ok(n)
+    }
     fn block(&mut self) -> R<()> {
         let at = self.at;
         let info = self.u8()?;
         match info {
-            0 | 10 => {
+            // GC: a deleted run, only its length
+            0 => {
                 self.var()?;
+                return Ok(());
+            }
+            // Skip: a hole in the client's run (what merging non-contiguous updates leaves)
+            10 => {
+                self.var()?;
+                self.shape.has_skips = true;
                 return Ok(());
             }
             _ => {}
@@ -176,15 +226,35 @@ impl<'a> Cursor<'a> {
         if has_right {
             self.id()?;
         }
+        // the key this block sets in a root map: (root name, key), when the encoding says
+        let mut root_key: Option<(&str, &str)> = None;
         if !has_origin && !has_right {
-            if self.var()? == 1 {
-                self.string()?;
+            let root = if self.var()? == 1 {
+                Some(self.string()?)
             } else {
                 self.id()?;
-            }
+                None
+            };
             if info & 0x20 != 0 {
-                self.string()?;
+                let key = self.string()?;
+                root_key = root.map(|r| (r, key));
             }
+        }
+        // A map key set over an earlier value: a left origin (the value replaced), no right
+        // one. yrs writes no parent-sub flag then, Yjs does; neither names the key. (An
+        // array append of a number looks the same; a brief has none, and the check is only
+        // a trigger for the exact one.)
+        let keyed_overwrite = has_origin && !has_right;
+        if info & 0x0f == 8 && (root_key == Some(("meta", "schema")) || keyed_overwrite) {
+            let n = self.count(1)?;
+            for i in 0..n {
+                match self.any_number()? {
+                    Some(v) if i == 0 && !keyed_overwrite => self.shape.schema = Some(v),
+                    Some(_) if i == 0 => self.shape.overwrites_a_number = true,
+                    _ => {}
+                }
+            }
+            return Ok(());
         }
         match info & 0x0f {
             1 => self.var().map(|_| ()),
@@ -209,6 +279,25 @@ impl<'a> Cursor<'a> {
             }
             kind => Err(ValidateError::Unsupported { kind, at }),
         }
+    }
+}
+
+/// The value of a lib0 signed varint (already checked to be well formed): the first byte
+/// holds a continuation bit, the sign and six bits; the rest seven bits each.
+fn signed_var(b: &[u8]) -> f64 {
+    let Some((&first, rest)) = b.split_first() else {
+        return 0.0;
+    };
+    let mut v = f64::from(first & 0x3f);
+    let mut scale = 64.0;
+    for &x in rest {
+        v += f64::from(x & 0x7f) * scale;
+        scale *= 128.0;
+    }
+    if first & 0x40 != 0 {
+        -v
+    } else {
+        v
     }
 }
 
@@ -243,7 +332,7 @@ pub fn update_v1(data: &[u8]) -> Result<Shape, ValidateError> {
     let mut c = Cursor {
         buf: data,
         at: 0,
-        skips: false,
+        shape: Shape::default(),
     };
     let clients = c.count(3)?;
     for _ in 0..clients {
@@ -264,7 +353,7 @@ pub fn update_v1(data: &[u8]) -> Result<Shape, ValidateError> {
         }
     }
     match c.remaining() {
-        0 => Ok(Shape { has_skips: c.skips }),
+        0 => Ok(c.shape),
         n => Err(ValidateError::Trailing(n)),
     }
 }
@@ -274,7 +363,7 @@ pub fn state_vector_v1(data: &[u8]) -> Result<(), ValidateError> {
     let mut c = Cursor {
         buf: data,
         at: 0,
-        skips: false,
+        shape: Shape::default(),
     };
     let n = c.count(2)?;
     for _ in 0..n {

@@ -302,27 +302,7 @@ fn hostile_peers_are_cut_off_and_the_others_keep_syncing() {
             m
         }];
         for bomb in bombs {
-            let stream = tokio::net::TcpStream::connect(&pa.addr).await.unwrap();
-            let ch = transport::connect(stream, &[8u8; 32]).await.unwrap();
-            let mut session = Session::new(
-                &ch.handshake_hash,
-                {
-                    let s = x25519_dalek::StaticSecret::from([8u8; 32]);
-                    x25519_dalek::PublicKey::from(&s).to_bytes()
-                },
-                ch.remote_key,
-            );
-            let (mut r, mut w) = ch.split();
-            let hello = r.read_frame().await.unwrap().unwrap();
-            let Frame::Hello { tags, .. } = Frame::decode(&hello).unwrap() else {
-                panic!()
-            };
-            let briefs = [(invite.brief, invite.secret)];
-            assert_eq!(session.accept_tags(&tags, &briefs).len(), 1);
-            w.write_frame(&session.hello("mallory", "pm", &briefs).encode())
-                .await
-                .unwrap();
-            let topic = session.topic_for(invite.brief).unwrap();
+            let (mut r, mut w, topic) = invited(&pa.addr, &invite, 8).await;
             w.write_frame(
                 &Frame::Brief {
                     topic,
@@ -356,5 +336,76 @@ fn hostile_peers_are_cut_off_and_the_others_keep_syncing() {
     );
     assert_eq!(section(a, &id, "problem"), "written on A");
     pb.stop();
+    pa.stop();
+}
+
+/// An authenticated connection to `addr` that holds `invite`'s brief: the Noise handshake
+/// with static key `[key; 32]`, A's Hello read, ours sent. Returns the channel's halves and
+/// the brief's topic.
+async fn invited(
+    addr: &str,
+    invite: &groundwork::invite::Invite,
+    key: u8,
+) -> (
+    transport::ChannelReader<tokio::io::ReadHalf<tokio::net::TcpStream>>,
+    transport::ChannelWriter<tokio::io::WriteHalf<tokio::net::TcpStream>>,
+    [u8; 16],
+) {
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let ch = transport::connect(stream, &[key; 32]).await.unwrap();
+    let public = x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from([key; 32]));
+    let mut session = Session::new(&ch.handshake_hash, public.to_bytes(), ch.remote_key);
+    let (mut r, mut w) = ch.split();
+    let hello = r.read_frame().await.unwrap().unwrap();
+    let Frame::Hello { tags, .. } = Frame::decode(&hello).unwrap() else {
+        panic!("A's first frame is not a Hello")
+    };
+    let briefs = [(invite.brief, invite.secret)];
+    assert_eq!(session.accept_tags(&tags, &briefs).len(), 1);
+    w.write_frame(&session.hello("mallory", "pm", &briefs).encode())
+        .await
+        .unwrap();
+    (r, w, session.topic_for(invite.brief).unwrap())
+}
+
+/// A stock Yjs peer may send y-protocols' bare "query awareness" (type 3, no payload): it is
+/// answered with the awareness states, and the connection stays up.
+#[test]
+fn an_awareness_query_is_answered_and_the_peer_stays() {
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (a, b) = (da.path(), db.path());
+    let id = shared_brief(a, b);
+    let invite = groundwork::invite::Invite::decode(&ok(a, &["invite", &id])).unwrap();
+    let pa = Peer::start(a, &[]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let (mut r, mut w, topic) = invited(&pa.addr, &invite, 9).await;
+        let query = Frame::Brief {
+            topic,
+            message: vec![3],
+        };
+        w.write_frame(&query.encode()).await.unwrap();
+        // A opens the brief for us (sync step 1, awareness) and answers the query with an
+        // awareness message (type 1); read until one comes, the connection must stay open
+        let mut awareness = 0;
+        let answered = tokio::time::timeout(Duration::from_secs(10), async {
+            while awareness < 2 {
+                let Some(frame) = r.read_frame().await.unwrap() else {
+                    panic!("A closed the connection after an awareness query")
+                };
+                if let Frame::Brief { message, .. } = Frame::decode(&frame).unwrap() {
+                    if message.first() == Some(&1) {
+                        awareness += 1;
+                        if awareness == 1 {
+                            // the first may be A's greeting: ask again to see the answer
+                            w.write_frame(&query.encode()).await.unwrap();
+                        }
+                    }
+                }
+            }
+        })
+        .await;
+        assert!(answered.is_ok(), "no awareness answer to a query");
+    });
     pa.stop();
 }
