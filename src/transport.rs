@@ -64,11 +64,19 @@ pub struct Channel<S> {
     buf: Vec<u8>,
 }
 
-async fn read_record<S: AsyncRead + Unpin>(
+/// Largest handshake record accepted. The XX messages this pattern sends with empty payloads
+/// are 32, 96 and 64 bytes; a peer that declares more before it has authenticated is refused
+/// instead of making us reserve up to 64 KiB for it.
+const MAX_HANDSHAKE_RECORD: usize = 1024;
+
+async fn read_handshake_record<S: AsyncRead + Unpin>(
     s: &mut S,
     buf: &mut Vec<u8>,
 ) -> Result<(), TransportError> {
     let len = s.read_u16().await? as usize;
+    if len > MAX_HANDSHAKE_RECORD {
+        return Err(TransportError::Malformed);
+    }
     buf.resize(len, 0);
     s.read_exact(buf).await?;
     Ok(())
@@ -115,12 +123,12 @@ pub async fn connect<S: AsyncRead + AsyncWrite + Unpin>(
 ) -> Result<Channel<S>, TransportError> {
     let fut = async {
         let mut hs = builder(secret)?.build_initiator()?;
-        let mut msg = vec![0u8; MAX_RECORD];
-        let mut payload = vec![0u8; MAX_RECORD];
+        let mut msg = vec![0u8; MAX_HANDSHAKE_RECORD];
+        let mut payload = vec![0u8; MAX_HANDSHAKE_RECORD];
         let mut buf = Vec::new();
         let n = hs.write_message(&[], &mut msg)?;
         write_record(&mut stream, &msg[..n]).await?;
-        read_record(&mut stream, &mut buf).await?;
+        read_handshake_record(&mut stream, &mut buf).await?;
         hs.read_message(&buf, &mut payload)?;
         let n = hs.write_message(&[], &mut msg)?;
         write_record(&mut stream, &msg[..n]).await?;
@@ -138,16 +146,18 @@ pub async fn accept<S: AsyncRead + AsyncWrite + Unpin>(
     secret: &[u8; 32],
 ) -> Result<Channel<S>, TransportError> {
     let fut = async {
-        let mut hs = builder(secret)?.build_responder()?;
-        let mut msg = vec![0u8; MAX_RECORD];
-        let mut payload = vec![0u8; MAX_RECORD];
+        // nothing is reserved for a connection until its first record arrived, and then only
+        // what a handshake message can need
         let mut buf = Vec::new();
-        read_record(&mut stream, &mut buf).await?;
+        read_handshake_record(&mut stream, &mut buf).await?;
+        let mut hs = builder(secret)?.build_responder()?;
+        let mut msg = vec![0u8; MAX_HANDSHAKE_RECORD];
+        let mut payload = vec![0u8; MAX_HANDSHAKE_RECORD];
         hs.read_message(&buf, &mut payload)?;
         let n = hs.write_message(&[], &mut msg)?;
         write_record(&mut stream, &msg[..n]).await?;
         stream.flush().await?;
-        read_record(&mut stream, &mut buf).await?;
+        read_handshake_record(&mut stream, &mut buf).await?;
         hs.read_message(&buf, &mut payload)?;
         finish(stream, hs).await
     };

@@ -409,3 +409,172 @@ fn an_awareness_query_is_answered_and_the_peer_stays() {
     });
     pa.stop();
 }
+
+/// Resident memory of a process, KiB.
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap()
+}
+
+/// A hostile neighbour holds 1,000 TCP connections open without ever finishing a handshake
+/// (some send a first record's length and nothing more): the peer's memory grows by less than
+/// 32 MB, and an invited device on another address still completes its handshake and syncs
+/// meanwhile.
+#[test]
+fn a_thousand_idle_unauthenticated_connections_cost_little() {
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (a, b) = (da.path(), db.path());
+    let id = shared_brief(a, b);
+    let invite = groundwork::invite::Invite::decode(&ok(a, &["invite", &id])).unwrap();
+    let pa = Peer::start(a, &[]);
+    let pid = pa.child.id();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        // the peer at rest, after one complete session (so its lazily built parts exist)
+        let (_r, _w, _) = invited(&pa.addr, &invite, 11).await;
+        let before = rss_kib(pid);
+        let mut held = Vec::new();
+        // from another address than the invited device's (loopback holds all of 127/8)
+        let target: std::net::SocketAddr = pa.addr.parse().unwrap();
+        for i in 0..1000 {
+            let socket = tokio::net::TcpSocket::new_v4().unwrap();
+            socket.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+            let mut s = socket.connect(target).await.unwrap();
+            if i % 2 == 0 {
+                // a declared 64 KiB handshake record that never comes
+                let _ = s.write_all(&[0xff, 0xff]).await;
+            }
+            held.push(s);
+        }
+        // connections are accepted in order: a handshake that completes after all of them
+        // were made means the peer has taken in every one
+        let (mut r, mut w, topic) = invited(&pa.addr, &invite, 12).await;
+        let after = rss_kib(pid);
+        let growth_mb = (after.saturating_sub(before)) as f64 / 1024.0;
+        eprintln!(
+            "RSS before {} MB, with 1,000 idle connections {} MB (+{growth_mb:.1} MB)",
+            before / 1024,
+            after / 1024
+        );
+        assert!(
+            growth_mb < 32.0,
+            "1,000 idle connections cost {growth_mb:.1} MB"
+        );
+        // and sync goes on: the invited device gets the brief's state
+        let step1 = groundwork::sync::step1(&groundwork::brief::Brief::empty(
+            invite.brief,
+            groundwork::brief::Member {
+                device: "x".into(),
+                name: "x".into(),
+                role: groundwork::model::Role::Pm,
+            },
+        ));
+        w.write_frame(
+            &Frame::Brief {
+                topic,
+                message: step1,
+            }
+            .encode(),
+        )
+        .await
+        .unwrap();
+        let got_state = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                let frame = r.read_frame().await.unwrap().unwrap();
+                if let Frame::Brief { message, .. } = Frame::decode(&frame).unwrap() {
+                    // sync step 2: type 0, sub-type 1
+                    if message.starts_with(&[0, 1]) {
+                        return;
+                    }
+                }
+            }
+        })
+        .await;
+        assert!(got_state.is_ok(), "no sync while the connections were held");
+        drop(held);
+    });
+    pa.stop();
+}
+
+/// A device running a future version upgrades the brief (document schema 2) and sends it:
+/// this version refuses to merge it, keeps the connection, and `status` says why.
+#[test]
+fn a_newer_document_schema_is_refused_and_status_says_so() {
+    use groundwork::brief::{Brief, Member};
+    use yrs::{Map, Text, Transact};
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (a, b) = (da.path(), db.path());
+    let id = shared_brief(a, b);
+    let invite = groundwork::invite::Invite::decode(&ok(a, &["invite", &id])).unwrap();
+    let pa = Peer::start(a, &[]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let (mut r, mut w, topic) = invited(&pa.addr, &invite, 13).await;
+        let future = Brief::empty(
+            invite.brief,
+            Member {
+                device: "f".into(),
+                name: "Future".into(),
+                role: groundwork::model::Role::Pm,
+            },
+        );
+        let send = |message: Vec<u8>| Frame::Brief { topic, message }.encode();
+        w.write_frame(&send(groundwork::sync::step1(&future)))
+            .await
+            .unwrap();
+        // take A's whole state (its sync step 2), then upgrade it as a future version would
+        loop {
+            let frame = r.read_frame().await.unwrap().unwrap();
+            if let Frame::Brief { message, .. } = Frame::decode(&frame).unwrap() {
+                if message.starts_with(&[0, 1]) {
+                    groundwork::sync::handle(&future, &message).unwrap();
+                    break;
+                }
+            }
+        }
+        future.take_outbox();
+        {
+            let meta = future.doc().get_or_insert_map("meta");
+            let title = future.doc().get_or_insert_text("title");
+            let mut txn = future.doc().transact_mut();
+            meta.insert(&mut txn, "schema", 2);
+            title.insert(&mut txn, 0, "FROM THE FUTURE ");
+        }
+        let upgrade = yrs::merge_updates_v1(future.take_outbox()).unwrap();
+        w.write_frame(&send(groundwork::sync::update_message(upgrade)))
+            .await
+            .unwrap();
+        // the connection stays: a ping is answered
+        w.write_frame(&Frame::Ping.encode()).await.unwrap();
+        let pong = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                match r.read_frame().await {
+                    Ok(Some(f)) if Frame::decode(&f).ok() == Some(Frame::Pong) => return true,
+                    Ok(Some(_)) => continue,
+                    _ => return false,
+                }
+            }
+        })
+        .await;
+        assert_eq!(pong.ok(), Some(true), "A dropped the connection");
+    });
+    eventually(
+        "status says the changes were refused",
+        Duration::from_secs(10),
+        || {
+            ok(a, &["status", &id])
+                .contains("refused: mallory (pm) has this brief from a newer version")
+        },
+    );
+    let shown = ok(a, &["show", &id, "--format", "json"]);
+    assert!(
+        !shown.contains("FROM THE FUTURE"),
+        "the refused change was merged"
+    );
+    pa.stop();
+}

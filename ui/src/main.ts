@@ -782,6 +782,7 @@ class BriefSession {
         h('button', { id: 'share-button', onclick: () => this.showShare(), title: 'Invite teammates on this network' }, 'Share'),
         h('button', { id: 'export-button', onclick: () => this.showExport(), title: 'Export (Ctrl+E)' }, 'Export'),
       ),
+      h('div', { class: 'refused-banner', id: 'refused-banner', role: 'alert', hidden: true }),
       h('div', { class: 'brief-body' }, nav, h('main', { class: 'doc', id: 'doc' }, problemSpace, solutionSpace, decisions), side),
     );
     // Editors mount while the screen is out of layout: ProseMirror measures the page after
@@ -916,6 +917,10 @@ class BriefSession {
     const title = this.el.querySelector<HTMLInputElement>('#brief-title');
     if (title && document.activeElement !== title) title.value = v.title;
     this.renderSignoff();
+    // changes from a newer version's schema were refused: say so on the brief, in plain words
+    const refused = this.el.querySelector<HTMLElement>('#refused-banner')!;
+    refused.hidden = !v.refused;
+    refused.textContent = v.refused ?? '';
     const parking = isParkingLot(v);
     const sol = this.el.querySelector('#solution-space')!;
     sol.classList.toggle('parking-lot', parking);

@@ -109,6 +109,8 @@ export interface EditorView {
   concerns: Concern[];
   questions: Question[];
   members: { device: string; name: string; role: Role }[];
+  /** Changes from a peer were refused (a newer version's document schema), and why. */
+  refused?: string | null;
 }
 
 export interface AppError {
