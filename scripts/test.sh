@@ -2,7 +2,8 @@
 # Installs what is needed and runs every check and test: formatting, clippy (engine, app
 # shell, minimal app), the engine's unit/integration/doc tests (real SQLite files, real
 # processes killed with SIGKILL, the seeded simulation, network namespaces), the UI's type
-# check and unit tests (vitest), and the end-to-end test of the real app window under Xvfb.
+# check and unit tests (vitest), the end-to-end test of the real app window under Xvfb, and
+# each fuzz target for a short budget (its committed corpus is also replayed by cargo test).
 # This is the command CI runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,5 +31,7 @@ echo "==> cargo test (engine)"
 # unit, integration and doc tests; the benchmarks are run by scripts/bench*.sh, not here
 cargo test --locked --doc
 cargo test --locked --lib --bins --tests
+echo "==> fuzzing: every target for a short budget (scripts/fuzz.sh runs them longer)"
+bash scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
 echo "==> cargo test (desktop shell's own unit tests)"
 cargo test --locked -p groundwork-app --bins

@@ -49,16 +49,14 @@ pub enum Command {
     Identity {
         #[arg(long)]
         name: Option<String>,
-        /// pm, engineer or designer
-        #[arg(long)]
-        role: Option<String>,
+        #[arg(long, value_enum, ignore_case = true)]
+        role: Option<Role>,
     },
     /// Create a brief; prints its id.
     New {
         title: String,
-        /// problem-first, pitch, prfaq or decision
-        #[arg(long, default_value = "problem-first")]
-        template: String,
+        #[arg(long, value_enum, ignore_case = true, default_value_t = Template::ProblemFirst)]
+        template: Template,
     },
     /// List briefs: id, title, last change.
     List,
@@ -103,12 +101,11 @@ pub enum Command {
     /// Raise a concern.
     Concern {
         brief: String,
-        /// evidence, feasibility, ux, scope or health
-        #[arg(long)]
-        kind: String,
+        #[arg(long, value_enum, ignore_case = true)]
+        kind: ConcernKind,
         /// The role raising it (default: this device's role)
-        #[arg(long)]
-        role: Option<String>,
+        #[arg(long, value_enum, ignore_case = true)]
+        role: Option<Role>,
         #[arg(allow_hyphen_values = true)]
         text: String,
     },
@@ -117,7 +114,8 @@ pub enum Command {
         brief: String,
         /// The concern's id or a prefix of it
         concern: String,
-        status: String,
+        #[arg(value_enum, ignore_case = true)]
+        status: ConcernStatus,
     },
     /// Add an open question.
     Question {
@@ -129,8 +127,8 @@ pub enum Command {
     Signoff {
         brief: String,
         /// Sign in this role instead of the device's default role
-        #[arg(long)]
-        role: Option<String>,
+        #[arg(long, value_enum, ignore_case = true)]
+        role: Option<Role>,
     },
     /// Export a brief.
     Export {
@@ -349,7 +347,6 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
 async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliError> {
     match command {
         Command::Identity { name, role } => {
-            let role = role.map(|r| r.parse::<Role>()).transpose()?;
             if name.is_some() || role.is_some() {
                 engine.set_identity(name.as_deref(), role).await?;
                 // the person said who they are: the app's first-run screen is done too
@@ -368,7 +365,6 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
             ));
         }
         Command::New { title, template } => {
-            let template: Template = template.parse()?;
             let brief = engine.create(&title, template).await?;
             out(brief.id());
         }
@@ -444,11 +440,7 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
             role,
             text,
         } => {
-            let kind: ConcernKind = kind.parse()?;
-            let role = match role {
-                Some(r) => r.parse()?,
-                None => engine.identity().role,
-            };
+            let role = role.unwrap_or(engine.identity().role);
             let b = open(engine, &brief).await?;
             let id = b
                 .add_concern(role, kind, &text)
@@ -461,7 +453,6 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
             concern,
             status,
         } => {
-            let status: ConcernStatus = status.parse()?;
             let b = open(engine, &brief).await?;
             b.set_concern_status(&concern, status)
                 .map_err(EngineError::from)?;
@@ -474,10 +465,7 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
             out(id);
         }
         Command::Signoff { brief, role } => {
-            let role = match role {
-                Some(r) => r.parse()?,
-                None => engine.identity().role,
-            };
+            let role = role.unwrap_or(engine.identity().role);
             let b = open(engine, &brief).await?;
             b.sign_off(role);
             engine.flush(&b).await?;

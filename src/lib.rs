@@ -11,6 +11,7 @@ pub mod engine;
 pub mod export;
 pub mod failpoint;
 pub mod frontend;
+pub mod fuzzing;
 pub mod identity;
 pub mod invite;
 pub mod mdescape;

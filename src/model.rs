@@ -43,6 +43,14 @@ macro_rules! named_enum {
             /// A human label.
             pub fn label(self) -> &'static str { match self { $($name::$variant => $label),+ } }
         }
+        /// Command-line arguments take the stable names (`--role pm`); clap lists them in
+        /// `--help` and in the usage error for anything else.
+        impl clap::ValueEnum for $name {
+            fn value_variants<'a>() -> &'a [Self] { Self::ALL }
+            fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+                Some(clap::builder::PossibleValue::new(self.as_str()).help(self.label()))
+            }
+        }
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
         }

@@ -18,8 +18,7 @@ use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
-use yrs::sync::{Awareness, AwarenessUpdate, Message};
-use yrs::updates::decoder::Decode;
+use yrs::sync::{Awareness, Message};
 use yrs::updates::encoder::Encode;
 
 #[derive(Debug, thiserror::Error)]
@@ -948,7 +947,7 @@ impl Hub {
                 let mut awareness_relay = None;
                 if let Some(aw) = &handled.awareness {
                     let update =
-                        AwarenessUpdate::decode_v1(aw).map_err(|e| format!("awareness: {e}"))?;
+                        sync::awareness_update(aw).map_err(|e| format!("awareness: {e}"))?;
                     let summary = ob
                         .awareness
                         .apply_update_summary(update)
@@ -1259,7 +1258,7 @@ impl Hub {
         }
         let mut awareness_relay = None;
         if let Some(aw) = &handled.awareness {
-            let update = AwarenessUpdate::decode_v1(aw)
+            let update = sync::awareness_update(aw)
                 .map_err(|e| FrontendError::Rejected(format!("awareness: {e}")))?;
             ed.presence.extend(update.clients.keys().copied());
             let summary = ob

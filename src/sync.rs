@@ -184,13 +184,17 @@ impl Frame {
     }
 }
 
-fn mac(secret: &[u8; 32], parts: &[&[u8]]) -> [u8; 32] {
+fn mac_state(secret: &[u8; 32], parts: &[&[u8]]) -> Hmac<Sha256> {
     // HMAC accepts keys of any length: this cannot fail.
     let mut m = <Hmac<Sha256> as Mac>::new_from_slice(secret).unwrap_or_else(|_| unreachable!());
     for p in parts {
         m.update(p);
     }
-    m.finalize().into_bytes().into()
+    m
+}
+
+fn mac(secret: &[u8; 32], parts: &[&[u8]]) -> [u8; 32] {
+    mac_state(secret, parts).finalize().into_bytes().into()
 }
 
 /// The tag by which `sender` proves, in one session, that it holds a brief's secret.
@@ -204,11 +208,6 @@ pub fn brief_topic(secret: &[u8; 32], session_hash: &[u8]) -> [u8; 16] {
     let mut t = [0u8; 16];
     t.copy_from_slice(&m[..16]);
     t
-}
-
-/// Compares two tags without an early exit, so timing does not reveal how much matched.
-fn constant_time_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// The authorisation state of one connection: which briefs the two devices share.
@@ -256,8 +255,10 @@ impl Session {
             if self.by_brief.contains_key(id) {
                 continue;
             }
-            let expected = brief_tag(secret, &self.hash, &self.remote);
-            let matched = tags.iter().any(|t| constant_time_eq(t, &expected));
+            // the MAC crate's own constant-time comparison: timing does not reveal how much
+            // of a tag matched
+            let expected = || mac_state(secret, &[b"gw-tag-v1", &self.hash, &self.remote]);
+            let matched = tags.iter().any(|t| expected().verify_slice(t).is_ok());
             if matched {
                 let topic = brief_topic(secret, &self.hash);
                 self.topics.insert(topic, *id);
@@ -382,6 +383,13 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed<'_>, SyncError> {
     }
 }
 
+/// Decodes an awareness update from a peer: validated first (yrs asserts 53-bit client ids
+/// and trusts declared lengths).
+pub fn awareness_update(payload: &[u8]) -> Result<yrs::sync::AwarenessUpdate, SyncError> {
+    validate::awareness_v1(payload)?;
+    yrs::sync::AwarenessUpdate::decode_v1(payload).map_err(|e| SyncError::Message(e.to_string()))
+}
+
 /// Refuses an update that would make the brief a newer document schema than this build
 /// knows: merging it would let this version edit (and misread) a shape it does not know.
 /// An update that sets `meta.schema` as a new key says so itself; one that overwrites some
@@ -465,7 +473,8 @@ pub fn handle(brief: &Brief, bytes: &[u8]) -> Result<Handled, SyncError> {
             }
         }
         Parsed::Awareness(payload) => {
-            // awareness: a buffer holding an awareness update
+            // awareness: a buffer holding an awareness update, checked before yrs reads it
+            validate::awareness_v1(payload)?;
             out.awareness = Some(payload.to_vec());
         }
         Parsed::QueryAwareness => out.awareness_query = true,

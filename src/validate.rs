@@ -32,6 +32,10 @@ pub enum ValidateError {
     VarInt(usize),
     #[error("{0} trailing bytes")]
     Trailing(usize),
+    #[error("the clocks of the client run at byte {0} pass 2^32")]
+    Clock(usize),
+    #[error("client id at byte {0} is wider than 53 bits")]
+    ClientId(usize),
 }
 
 struct Cursor<'a> {
@@ -161,8 +165,18 @@ impl<'a> Cursor<'a> {
             kind => Err(ValidateError::Unsupported { kind, at }),
         }
     }
+    /// A client id: Yjs ids are JavaScript integers (53 bits). yrs asserts that (a panic in
+    /// debug builds) and silently folds a wider one onto another client in release builds.
+    fn client(&mut self) -> R<u64> {
+        let at = self.at;
+        let v = self.var()?;
+        if v >> 53 != 0 {
+            return Err(ValidateError::ClientId(at));
+        }
+        Ok(v)
+    }
     fn id(&mut self) -> R<()> {
-        self.var()?;
+        self.client()?;
         self.var()?;
         Ok(())
     }
@@ -201,20 +215,18 @@ impl<'a> Cursor<'a> {
         };
         Ok(n)
     }
-    fn block(&mut self) -> R<()> {
+    /// One block; returns an upper bound of the clock length it takes (yrs adds block
+    /// lengths to the client's clock in `u32` and overflows on more).
+    fn block(&mut self) -> R<u64> {
         let at = self.at;
         let info = self.u8()?;
         match info {
             // GC: a deleted run, only its length
-            0 => {
-                self.var()?;
-                return Ok(());
-            }
+            0 => return self.var(),
             // Skip: a hole in the client's run (what merging non-contiguous updates leaves)
             10 => {
-                self.var()?;
                 self.shape.has_skips = true;
-                return Ok(());
+                return self.var();
             }
             _ => {}
         }
@@ -254,20 +266,21 @@ impl<'a> Cursor<'a> {
                     _ => {}
                 }
             }
-            return Ok(());
+            return Ok(n as u64);
         }
         match info & 0x0f {
-            1 => self.var().map(|_| ()),
-            3 => self.bytes().map(|_| ()),
-            4 => self.string().map(|_| ()),
-            5 => self.json(),
+            1 => self.var(),
+            3 => self.bytes().map(|_| 1),
+            // a string's length in UTF-16 units is at most its length in UTF-8 bytes
+            4 => self.string().map(|s| s.len() as u64),
+            5 => self.json().map(|_| 1),
             6 => {
                 self.string()?;
-                self.json()
+                self.json().map(|_| 1)
             }
             7 => match self.u8()? {
-                0 | 1 | 2 | 4 | 6 => Ok(()),
-                3 => self.string().map(|_| ()),
+                0 | 1 | 2 | 4 | 6 => Ok(1),
+                3 => self.string().map(|_| 1),
                 kind => Err(ValidateError::Unsupported { kind, at }),
             },
             8 => {
@@ -275,7 +288,7 @@ impl<'a> Cursor<'a> {
                 for _ in 0..n {
                     self.any(0)?;
                 }
-                Ok(())
+                Ok(n as u64)
             }
             kind => Err(ValidateError::Unsupported { kind, at }),
         }
@@ -337,19 +350,26 @@ pub fn update_v1(data: &[u8]) -> Result<Shape, ValidateError> {
     let clients = c.count(3)?;
     for _ in 0..clients {
         let blocks = c.count(1)?;
-        c.var()?; // client
-        c.var()?; // clock
+        c.client()?;
+        let at = c.at;
+        let mut clock = c.var()?;
         for _ in 0..blocks {
-            c.block()?;
+            clock = clock.saturating_add(c.block()?);
+        }
+        if clock > u64::from(u32::MAX) {
+            return Err(ValidateError::Clock(at));
         }
     }
     let ds_clients = c.count(2)?;
     for _ in 0..ds_clients {
-        c.var()?;
+        c.client()?;
         let ranges = c.count(2)?;
         for _ in 0..ranges {
-            c.var()?;
-            c.var()?;
+            let at = c.at;
+            let (clock, len) = (c.var()?, c.var()?);
+            if clock.saturating_add(len) > u64::from(u32::MAX) {
+                return Err(ValidateError::Clock(at));
+            }
         }
     }
     match c.remaining() {
@@ -367,8 +387,32 @@ pub fn state_vector_v1(data: &[u8]) -> Result<(), ValidateError> {
     };
     let n = c.count(2)?;
     for _ in 0..n {
-        c.var()?;
-        c.var()?;
+        c.client()?;
+        let at = c.at;
+        if c.var()? > u64::from(u32::MAX) {
+            return Err(ValidateError::Clock(at));
+        }
+    }
+    match c.remaining() {
+        0 => Ok(()),
+        n => Err(ValidateError::Trailing(n)),
+    }
+}
+
+/// Validates a v1-encoded awareness update (y-protocols: a count, then per client its id,
+/// clock and state as a JSON string): counts against the bytes left, 53-bit client ids,
+/// JSON nesting, UTF-8, no trailing bytes.
+pub fn awareness_v1(data: &[u8]) -> Result<(), ValidateError> {
+    let mut c = Cursor {
+        buf: data,
+        at: 0,
+        shape: Shape::default(),
+    };
+    let n = c.count(3)?;
+    for _ in 0..n {
+        c.client()?;
+        c.var()?; // clock
+        c.json()?;
     }
     match c.remaining() {
         0 => Ok(()),
@@ -416,6 +460,28 @@ mod tests {
             update_v1(&u).unwrap();
         }
         state_vector_v1(&yrs::updates::encoder::Encode::encode_v1(&b.state_vector())).unwrap();
+    }
+
+    #[test]
+    fn client_ids_wider_than_53_bits_are_refused() {
+        // found by the `update` and `awareness` fuzzers: yrs asserts 53-bit client ids
+        let wide = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]; // 2^57 - 1
+        let mut sv = vec![1];
+        sv.extend_from_slice(&wide);
+        sv.push(0);
+        assert!(matches!(
+            state_vector_v1(&sv),
+            Err(ValidateError::ClientId(1))
+        ));
+        let mut aw = vec![1];
+        aw.extend_from_slice(&wide);
+        aw.extend_from_slice(&[0, 2, b'{', b'}']);
+        assert!(matches!(awareness_v1(&aw), Err(ValidateError::ClientId(1))));
+        assert!(awareness_v1(&[1, 5, 0, 2, b'{', b'}']).is_ok());
+        let mut u = vec![0, 1];
+        u.extend_from_slice(&wide);
+        u.push(0);
+        assert!(matches!(update_v1(&u), Err(ValidateError::ClientId(2))));
     }
 
     #[test]

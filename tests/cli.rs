@@ -238,13 +238,7 @@ fn bad_input_gets_one_clear_sentence() {
         (vec!["show", "zzzz"], "no brief matches"),
         (vec!["show", "'; DROP TABLE briefs; --"], "no brief matches"),
         (vec!["set", &id, "nosuch", "x"], "unknown section"),
-        (vec!["new", "t", "--template", "novel"], "unknown template"),
-        (vec!["identity", "--role", "ceo"], "unknown role"),
         (vec!["identity", "--name", "  "], "must not be empty"),
-        (
-            vec!["concern", &id, "--kind", "vibes", "x"],
-            "unknown concern kind",
-        ),
         (
             vec!["concern", &id, "--kind", "ux", ""],
             "must not be empty",
@@ -271,6 +265,19 @@ fn bad_input_gets_one_clear_sentence() {
         ),
         (vec!["replay", "/nonexistent.json.gz"], "cannot read trace"),
     ];
+    // names with a fixed set of values are usage errors (status 2) that list the values
+    for (args, listed) in [
+        (vec!["new", "t", "--template", "novel"], "problem-first"),
+        (vec!["identity", "--role", "ceo"], "engineer"),
+        (vec!["concern", &id, "--kind", "vibes", "x"], "feasibility"),
+        (vec!["concern-status", &id, "x", "closed"], "addressed"),
+    ] {
+        let err = fails(dir, &args, 2);
+        assert!(
+            err.contains("invalid value") && err.contains(listed),
+            "{args:?}: {err}"
+        );
+    }
     for (args, needle) in cases {
         let err = fails(dir, &args, 1);
         assert!(
