@@ -339,6 +339,19 @@ fn hostile_peers_are_cut_off_and_the_others_keep_syncing() {
     pa.stop();
 }
 
+/// A brief shared between two data directories (A's and B's), and A's invite to it.
+fn invited_brief() -> (
+    tempfile::TempDir,
+    tempfile::TempDir,
+    String,
+    groundwork::invite::Invite,
+) {
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let id = shared_brief(da.path(), db.path());
+    let invite = groundwork::invite::Invite::decode(&ok(da.path(), &["invite", &id])).unwrap();
+    (da, db, id, invite)
+}
+
 /// An authenticated connection to `addr` that holds `invite`'s brief: the Noise handshake
 /// with static key `[key; 32]`, A's Hello read, ours sent. Returns the channel's halves and
 /// the brief's topic.
@@ -372,10 +385,8 @@ async fn invited(
 /// answered with the awareness states, and the connection stays up.
 #[test]
 fn an_awareness_query_is_answered_and_the_peer_stays() {
-    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let (a, b) = (da.path(), db.path());
-    let id = shared_brief(a, b);
-    let invite = groundwork::invite::Invite::decode(&ok(a, &["invite", &id])).unwrap();
+    let (da, _db, _, invite) = invited_brief();
+    let a = da.path();
     let pa = Peer::start(a, &[]);
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
@@ -427,10 +438,8 @@ fn rss_kib(pid: u32) -> u64 {
 /// meanwhile.
 #[test]
 fn a_thousand_idle_unauthenticated_connections_cost_little() {
-    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let (a, b) = (da.path(), db.path());
-    let id = shared_brief(a, b);
-    let invite = groundwork::invite::Invite::decode(&ok(a, &["invite", &id])).unwrap();
+    let (da, _db, _, invite) = invited_brief();
+    let a = da.path();
     let pa = Peer::start(a, &[]);
     let pid = pa.child.id();
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -507,10 +516,8 @@ fn a_thousand_idle_unauthenticated_connections_cost_little() {
 fn a_newer_document_schema_is_refused_and_status_says_so() {
     use groundwork::brief::{Brief, Member};
     use yrs::{Map, Text, Transact};
-    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let (a, b) = (da.path(), db.path());
-    let id = shared_brief(a, b);
-    let invite = groundwork::invite::Invite::decode(&ok(a, &["invite", &id])).unwrap();
+    let (da, _db, id, invite) = invited_brief();
+    let a = da.path();
     let pa = Peer::start(a, &[]);
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
