@@ -590,13 +590,7 @@ impl Brief {
 
     /// Replaces a section's content with `text`, one paragraph per blank-line separated block.
     pub fn set_section(&self, section: Section, text: &str) {
-        let frag = self.fragment(section);
-        let mut txn = self.txn();
-        let len = frag.len(&txn);
-        frag.remove_range(&mut txn, 0, len);
-        for para in paragraphs(text) {
-            frag.push_back(&mut txn, paragraph_prelim(&para));
-        }
+        self.set_paragraphs(section, paragraphs(text).iter().map(String::as_str));
     }
 
     /// Replaces a section's content with these paragraphs, each kept exactly as given (an

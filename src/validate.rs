@@ -63,6 +63,20 @@ pub struct Shape {
 type R<T> = Result<T, ValidateError>;
 
 impl<'a> Cursor<'a> {
+    fn new(buf: &'a [u8]) -> Cursor<'a> {
+        Cursor {
+            buf,
+            at: 0,
+            shape: Shape::default(),
+        }
+    }
+    /// What was learned, if every byte was read.
+    fn finish(self) -> R<Shape> {
+        match self.remaining() {
+            0 => Ok(self.shape),
+            n => Err(ValidateError::Trailing(n)),
+        }
+    }
     fn remaining(&self) -> usize {
         self.buf.len() - self.at
     }
@@ -342,11 +356,7 @@ fn json_depth(s: &str) -> usize {
 
 /// Validates a v1-encoded update.
 pub fn update_v1(data: &[u8]) -> Result<Shape, ValidateError> {
-    let mut c = Cursor {
-        buf: data,
-        at: 0,
-        shape: Shape::default(),
-    };
+    let mut c = Cursor::new(data);
     let clients = c.count(3)?;
     for _ in 0..clients {
         let blocks = c.count(1)?;
@@ -372,19 +382,12 @@ pub fn update_v1(data: &[u8]) -> Result<Shape, ValidateError> {
             }
         }
     }
-    match c.remaining() {
-        0 => Ok(c.shape),
-        n => Err(ValidateError::Trailing(n)),
-    }
+    c.finish()
 }
 
 /// Validates a v1-encoded state vector.
 pub fn state_vector_v1(data: &[u8]) -> Result<(), ValidateError> {
-    let mut c = Cursor {
-        buf: data,
-        at: 0,
-        shape: Shape::default(),
-    };
+    let mut c = Cursor::new(data);
     let n = c.count(2)?;
     for _ in 0..n {
         c.client()?;
@@ -393,31 +396,21 @@ pub fn state_vector_v1(data: &[u8]) -> Result<(), ValidateError> {
             return Err(ValidateError::Clock(at));
         }
     }
-    match c.remaining() {
-        0 => Ok(()),
-        n => Err(ValidateError::Trailing(n)),
-    }
+    c.finish().map(|_| ())
 }
 
 /// Validates a v1-encoded awareness update (y-protocols: a count, then per client its id,
 /// clock and state as a JSON string): counts against the bytes left, 53-bit client ids,
 /// JSON nesting, UTF-8, no trailing bytes.
 pub fn awareness_v1(data: &[u8]) -> Result<(), ValidateError> {
-    let mut c = Cursor {
-        buf: data,
-        at: 0,
-        shape: Shape::default(),
-    };
+    let mut c = Cursor::new(data);
     let n = c.count(3)?;
     for _ in 0..n {
         c.client()?;
         c.var()?; // clock
         c.json()?;
     }
-    match c.remaining() {
-        0 => Ok(()),
-        n => Err(ValidateError::Trailing(n)),
-    }
+    c.finish().map(|_| ())
 }
 
 #[cfg(test)]

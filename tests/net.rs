@@ -352,6 +352,20 @@ fn invited_brief() -> (
     (da, db, id, invite)
 }
 
+/// Reads frames until a sync step 2 (type 0, sub-type 1) arrives; returns that message.
+async fn next_step2(
+    r: &mut transport::ChannelReader<tokio::io::ReadHalf<tokio::net::TcpStream>>,
+) -> Vec<u8> {
+    loop {
+        let frame = r.read_frame().await.unwrap().unwrap();
+        if let Frame::Brief { message, .. } = Frame::decode(&frame).unwrap() {
+            if message.starts_with(&[0, 1]) {
+                return message;
+            }
+        }
+    }
+}
+
 /// An authenticated connection to `addr` that holds `invite`'s brief: the Noise handshake
 /// with static key `[key; 32]`, A's Hello read, ours sent. Returns the channel's halves and
 /// the brief's topic.
@@ -492,18 +506,7 @@ fn a_thousand_idle_unauthenticated_connections_cost_little() {
         )
         .await
         .unwrap();
-        let got_state = tokio::time::timeout(Duration::from_secs(10), async {
-            loop {
-                let frame = r.read_frame().await.unwrap().unwrap();
-                if let Frame::Brief { message, .. } = Frame::decode(&frame).unwrap() {
-                    // sync step 2: type 0, sub-type 1
-                    if message.starts_with(&[0, 1]) {
-                        return;
-                    }
-                }
-            }
-        })
-        .await;
+        let got_state = tokio::time::timeout(Duration::from_secs(10), next_step2(&mut r)).await;
         assert!(got_state.is_ok(), "no sync while the connections were held");
         drop(held);
     });
@@ -535,15 +538,7 @@ fn a_newer_document_schema_is_refused_and_status_says_so() {
             .await
             .unwrap();
         // take A's whole state (its sync step 2), then upgrade it as a future version would
-        loop {
-            let frame = r.read_frame().await.unwrap().unwrap();
-            if let Frame::Brief { message, .. } = Frame::decode(&frame).unwrap() {
-                if message.starts_with(&[0, 1]) {
-                    groundwork::sync::handle(&future, &message).unwrap();
-                    break;
-                }
-            }
-        }
+        groundwork::sync::handle(&future, &next_step2(&mut r).await).unwrap();
         future.take_outbox();
         {
             let meta = future.doc().get_or_insert_map("meta");
