@@ -17,6 +17,7 @@ pub mod invite;
 pub mod mdescape;
 pub mod model;
 pub mod net;
+pub mod peer;
 pub mod retry;
 pub mod store;
 pub mod sync;

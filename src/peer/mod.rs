@@ -1,0 +1,908 @@
+//! The sync peer as a pure state machine: bytes in, bytes out. It owns every decision the
+//! running service makes about peers and editors — Hello and brief matching, the y-sync and
+//! awareness exchange, relaying, duplicate connections, resync, idle connections, presence
+//! renewal and expiry — and nothing else: no sockets, no tasks, no database, no clock of its
+//! own. The hub ([`crate::net`]) moves bytes between sockets, the persistence task and this
+//! machine; the simulation (`tests/sim.rs`) and the model test (`tests/model.rs`) drive the
+//! same machine over an in-memory network.
+//!
+//! A *link* is anything that exchanges y-sync messages with this device: a peer over an
+//! encrypted channel (its messages come wrapped in [`Frame`]s, one topic per brief), or a
+//! local editor attached to one brief (the UI's Yjs document: bare y-sync messages). Both
+//! take one path through [`Peer::receive_frame`] / [`Peer::receive_editor`] into the same
+//! message handling.
+//!
+//! Inputs are method calls; each may queue [`Output`]s, taken with [`Peer::take_outputs`].
+//! Time is given, in milliseconds on any monotonic clock, to the calls that need it.
+//!
+//! Two peers sharing one brief, wired by hand:
+//!
+//! ```
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! use groundwork::peer::{Me, Output, Peer, PeerConfig};
+//! use groundwork::{Engine, Section, Template};
+//! use std::sync::Arc;
+//!
+//! let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+//! let engine_a = Engine::open(dir_a.path()).await.unwrap();
+//! let engine_b = Engine::open(dir_b.path()).await.unwrap();
+//! let brief_a = engine_a.create("Onboarding", Template::ProblemFirst).await.unwrap();
+//! let brief_b = engine_b.adopt(brief_a.id()).await.unwrap(); // joined: empty until synced
+//! let shared = vec![(brief_a.id(), [7u8; 32])]; // the brief and its invite secret
+//!
+//! let me = |key: u8| Me { public: [key; 32], name: format!("device {key}"), role: "pm".into() };
+//! let mut a = Peer::new(me(1), shared.clone(), PeerConfig::default());
+//! let mut b = Peer::new(me(2), shared, PeerConfig::default());
+//! let brief_a = Arc::new(brief_a);
+//! let brief_b = Arc::new(brief_b);
+//! a.open(brief_a.clone(), None);
+//! b.open(brief_b.clone(), None);
+//!
+//! // The transport's handshake is done: both sides know the other's key and the hash.
+//! let hash = [9u8; 32];
+//! a.connected(1, &hash, [2; 32], true, "b", 0);
+//! b.connected(1, &hash, [1; 32], false, "a", 0);
+//! brief_a.set_section(Section::Problem, "New admins quit at step 3.");
+//! a.relay_local();
+//!
+//! // Deliver what each sends to the other until both are quiet.
+//! fn deliver(from: &mut Peer, to: &mut Peer) -> bool {
+//!     let mut moved = false;
+//!     for out in from.take_outputs() {
+//!         if let Output::Send { bytes, .. } = out {
+//!             to.receive_frame(1, &bytes, 0);
+//!             moved = true;
+//!         }
+//!     }
+//!     moved
+//! }
+//! while deliver(&mut a, &mut b) | deliver(&mut b, &mut a) {}
+//! assert_eq!(brief_b.section_text(Section::Problem), "New admins quit at step 3.");
+//! # });
+//! ```
+
+mod presence;
+
+use crate::brief::Brief;
+use crate::identity::hex;
+use crate::net::FrontendError;
+use crate::sync::{self, Frame, Session, SyncError};
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use uuid::Uuid;
+use yrs::block::ClientID;
+use yrs::sync::{Awareness, Message};
+use yrs::updates::encoder::Encode;
+
+/// Names a link; the caller chooses them (unique among the links it has open).
+pub type LinkId = u64;
+
+/// Who this device is, as it tells peers.
+#[derive(Debug, Clone)]
+pub struct Me {
+    /// The device's static Noise key.
+    pub public: [u8; 32],
+    pub name: String,
+    pub role: String,
+}
+
+/// The machine's timers, in milliseconds.
+#[derive(Debug, Clone, Copy)]
+pub struct PeerConfig {
+    /// Every peer is sent a sync step 1 for each brief it shares (anti-entropy) and a ping.
+    pub resync_ms: u64,
+    /// A peer silent this long is disconnected (checked at each resync).
+    pub idle_timeout_ms: u64,
+    /// This device's presence is announced again this often.
+    pub presence_renew_ms: u64,
+    /// Someone else's presence not renewed for this long is dropped.
+    pub presence_timeout_ms: u64,
+}
+
+impl Default for PeerConfig {
+    fn default() -> Self {
+        PeerConfig {
+            resync_ms: 2_000,
+            idle_timeout_ms: 20_000,
+            presence_renew_ms: 15_000,
+            presence_timeout_ms: 30_000,
+        }
+    }
+}
+
+/// What the machine asks its driver to do.
+#[derive(Debug)]
+pub enum Output {
+    /// Send bytes on a link: a whole [`Frame`] to a peer, a y-sync message to an editor.
+    Send { link: LinkId, bytes: Vec<u8> },
+    /// Close a link (misbehaviour, a duplicate connection, silence). The machine has
+    /// forgotten it already.
+    Close { link: LinkId, reason: String },
+    /// A brief has changes waiting in its outbox: store them.
+    Store(Uuid),
+    /// A brief this device shares is needed but not open: open it and call [`Peer::open`].
+    Open(Uuid),
+    /// Bookkeeping to write to the database (never on the sync path).
+    Record(Record),
+    /// Changes from a link were applied to a brief (v1 updates, as integrated), leaving it
+    /// at `state_vector`: for a front end that shows them.
+    Changed {
+        brief: Uuid,
+        updates: Vec<Vec<u8>>,
+        state_vector: yrs::StateVector,
+    },
+    /// The first link to this device key came up (dialers stop dialing it).
+    PeerUp([u8; 32]),
+    /// The last link to this device key went away.
+    PeerDown([u8; 32]),
+}
+
+/// Bookkeeping rows; see [`Output::Record`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    /// What a peer told us it holds of a brief (its state vector, v1).
+    PeerState {
+        device: String,
+        brief: Uuid,
+        sv: Vec<u8>,
+    },
+    /// The other people present on a brief: (awareness client id, state JSON).
+    Presence {
+        brief: Uuid,
+        states: Vec<(u64, String)>,
+    },
+    /// A peer seen: its name once it said hello, its address when it connected.
+    Peer {
+        device: String,
+        name: String,
+        addr: String,
+        source: String,
+    },
+    /// A peer's changes to a brief were refused, and why.
+    Refused { brief: Uuid, reason: String },
+}
+
+struct PeerLink {
+    session: Session,
+    device: String,
+    /// The key of whoever dialed this connection (duplicate connections: the smaller wins).
+    initiator_key: [u8; 32],
+    last_recv: u64,
+    /// The name and role the peer gave in its Hello ("Dana (pm)").
+    name: String,
+    /// Briefs whose changes from this peer are refused (a newer document schema).
+    refused: HashSet<Uuid>,
+}
+
+struct EditorLink {
+    brief: Uuid,
+    /// Awareness client ids this editor announced; withdrawn when it detaches.
+    presence: HashSet<ClientID>,
+}
+
+enum Link {
+    Peer(Box<PeerLink>),
+    Editor(EditorLink),
+}
+
+struct OpenBrief {
+    brief: Arc<Brief>,
+    awareness: Awareness,
+    presence_dirty: bool,
+}
+
+/// The peer state machine; see the module doc.
+pub struct Peer {
+    me: Me,
+    config: PeerConfig,
+    /// The awareness clock: the time of the latest input.
+    clock: Arc<AtomicU64>,
+    shared: Vec<(Uuid, [u8; 32])>,
+    briefs: HashMap<Uuid, OpenBrief>,
+    links: HashMap<LinkId, Link>,
+    out: Vec<Output>,
+    last_resync: u64,
+    last_renew: u64,
+}
+
+impl Peer {
+    /// A machine for a device sharing `shared` (brief id, invite secret). Open the briefs
+    /// with [`Peer::open`].
+    pub fn new(me: Me, shared: Vec<(Uuid, [u8; 32])>, config: PeerConfig) -> Peer {
+        Peer {
+            me,
+            config,
+            clock: Arc::default(),
+            shared,
+            briefs: HashMap::new(),
+            links: HashMap::new(),
+            out: Vec::new(),
+            last_resync: 0,
+            last_renew: 0,
+        }
+    }
+
+    /// Everything queued since the last call, in order.
+    pub fn take_outputs(&mut self) -> Vec<Output> {
+        std::mem::take(&mut self.out)
+    }
+
+    /// The open brief `id`.
+    pub fn brief(&self, id: Uuid) -> Option<&Arc<Brief>> {
+        self.briefs.get(&id).map(|ob| &ob.brief)
+    }
+
+    /// Every open brief.
+    pub fn briefs(&self) -> impl Iterator<Item = &Arc<Brief>> {
+        self.briefs.values().map(|ob| &ob.brief)
+    }
+
+    /// The briefs this device shares.
+    pub fn shared(&self) -> &[(Uuid, [u8; 32])] {
+        &self.shared
+    }
+
+    /// How many links (peers and editors) are up.
+    pub fn links(&self) -> usize {
+        self.links.len()
+    }
+
+    /// The peer links' device keys.
+    pub fn peer_keys(&self) -> Vec<[u8; 32]> {
+        self.links
+            .values()
+            .filter_map(|l| match l {
+                Link::Peer(p) => Some(*p.session.remote_key()),
+                Link::Editor(_) => None,
+            })
+            .collect()
+    }
+
+    fn set_time(&self, now: u64) {
+        self.clock.fetch_max(now, Ordering::Relaxed);
+    }
+
+    /// Starts serving an open brief (its relay is enabled here). `refusal` is a stored
+    /// refusal of a peer's newer schema, shown on the brief. Peers already linked that share
+    /// it are sent a sync step 1 and this device's presence.
+    pub fn open(&mut self, brief: Arc<Brief>, refusal: Option<String>) {
+        let id = brief.id();
+        if self.briefs.contains_key(&id) {
+            return;
+        }
+        // the person may have renamed themselves since the brief was opened
+        let mut member = brief.local();
+        if let Ok(role) = self.me.role.parse() {
+            member.role = role;
+        }
+        member.name = self.me.name.clone();
+        brief.set_local(member);
+        brief.enable_relay();
+        if let Some(reason) = refusal {
+            brief.set_refused(&reason);
+        }
+        let clock = self.clock.clone();
+        let mut awareness =
+            Awareness::with_clock(brief.doc().clone(), move || clock.load(Ordering::Relaxed));
+        let _ = awareness.set_local_state(self.presence_state());
+        self.briefs.insert(
+            id,
+            OpenBrief {
+                brief,
+                awareness,
+                presence_dirty: true,
+            },
+        );
+        let sharing: Vec<LinkId> = self
+            .links
+            .iter()
+            .filter_map(|(&l, link)| match link {
+                Link::Peer(p) if p.session.topic_for(id).is_some() => Some(l),
+                _ => None,
+            })
+            .collect();
+        for l in sharing {
+            self.greet(l, id);
+        }
+    }
+
+    /// Sends a peer what starts syncing a brief: a sync step 1 and every presence held.
+    fn greet(&mut self, link: LinkId, brief: Uuid) {
+        let Some(ob) = self.briefs.get(&brief) else {
+            return;
+        };
+        let step1 = sync::step1(&ob.brief);
+        let awareness = ob.awareness.update().ok();
+        self.send_to(link, brief, step1);
+        if let Some(update) = awareness {
+            self.send_to(link, brief, Message::Awareness(update).encode_v1());
+        }
+    }
+
+    /// This device's presence as announced for every open brief.
+    fn presence_state(&self) -> serde_json::Value {
+        serde_json::json!({
+            "name": self.me.name, "role": self.me.role, "device": hex(&self.me.public), "section": null,
+        })
+    }
+
+    /// A peer's encrypted channel is up: `hash` is the handshake hash, `remote` its key,
+    /// `initiated` whether this device dialed. Sends our Hello. Of two links to one device,
+    /// both sides keep the one whose initiator has the smaller key.
+    pub fn connected(
+        &mut self,
+        link: LinkId,
+        hash: &[u8],
+        remote: [u8; 32],
+        initiated: bool,
+        addr: &str,
+        now: u64,
+    ) {
+        self.set_time(now);
+        let device = hex(&remote);
+        let initiator_key = if initiated { self.me.public } else { remote };
+        let existing = self.links.iter().find_map(|(&id, l)| match l {
+            Link::Peer(p) if p.device == device => Some((id, p.initiator_key)),
+            _ => None,
+        });
+        if let Some((old, old_initiator)) = existing {
+            if old_initiator < initiator_key {
+                tracing::debug!(%device, "duplicate connection dropped");
+                self.out.push(Output::Close {
+                    link,
+                    reason: "duplicate connection".into(),
+                });
+                return;
+            }
+            self.links.remove(&old);
+            self.out.push(Output::Close {
+                link: old,
+                reason: "duplicate connection".into(),
+            });
+        } else {
+            self.out.push(Output::PeerUp(remote));
+        }
+        tracing::info!(%device, %addr, "peer connected");
+        let source = if initiated { "dialed" } else { "incoming" };
+        self.out.push(Output::Record(Record::Peer {
+            device: device.clone(),
+            name: String::new(),
+            addr: addr.to_string(),
+            source: source.to_string(),
+        }));
+        let session = Session::new(hash, self.me.public, remote);
+        let hello = session.hello(&self.me.name, &self.me.role, &self.shared);
+        self.out.push(Output::Send {
+            link,
+            bytes: hello.encode(),
+        });
+        self.links.insert(
+            link,
+            Link::Peer(Box::new(PeerLink {
+                session,
+                device,
+                initiator_key,
+                last_recv: now,
+                name: String::new(),
+                refused: HashSet::new(),
+            })),
+        );
+    }
+
+    /// A link went away (the peer closed it, a read failed, the editor detached). An
+    /// editor's presence is withdrawn.
+    pub fn closed(&mut self, link: LinkId, reason: &str) {
+        match self.links.remove(&link) {
+            Some(Link::Peer(p)) => {
+                tracing::info!(device = %p.device, %reason, "peer disconnected");
+                self.peer_gone(*p.session.remote_key());
+            }
+            Some(Link::Editor(ed)) => self.editor_gone(link, ed),
+            None => {}
+        }
+    }
+
+    fn peer_gone(&mut self, key: [u8; 32]) {
+        let still = self.links.values().any(|l| match l {
+            Link::Peer(p) => p.session.remote_key() == &key,
+            Link::Editor(_) => false,
+        });
+        if !still {
+            self.out.push(Output::PeerDown(key));
+        }
+    }
+
+    /// Drops a misbehaving peer link.
+    fn drop_peer(&mut self, link: LinkId, reason: String) {
+        if let Some(Link::Peer(p)) = self.links.remove(&link) {
+            tracing::warn!(device = %p.device, %reason, "misbehaving peer disconnected");
+            self.out.push(Output::Close { link, reason });
+            self.peer_gone(*p.session.remote_key());
+        }
+    }
+
+    /// A frame arrived from a peer link. A frame that breaks the protocol closes the link.
+    pub fn receive_frame(&mut self, link: LinkId, bytes: &[u8], now: u64) {
+        self.set_time(now);
+        if let Err(reason) = self.on_frame(link, bytes, now) {
+            self.drop_peer(link, reason);
+        }
+    }
+
+    fn on_frame(&mut self, link: LinkId, bytes: &[u8], now: u64) -> Result<(), String> {
+        let frame = Frame::decode(bytes).map_err(|e| e.to_string())?;
+        let Some(Link::Peer(conn)) = self.links.get_mut(&link) else {
+            return Ok(());
+        };
+        conn.last_recv = now;
+        match frame {
+            Frame::Ping => self.out.push(Output::Send {
+                link,
+                bytes: Frame::Pong.encode(),
+            }),
+            Frame::Pong => {}
+            Frame::Hello {
+                version,
+                name,
+                role,
+                tags,
+            } => {
+                if version != sync::PROTOCOL_VERSION {
+                    return Err(format!("protocol version {version}"));
+                }
+                let new = conn.session.accept_tags(&tags, &self.shared);
+                conn.name = format!("{name} ({role})");
+                let device = conn.device.clone();
+                self.out.push(Output::Record(Record::Peer {
+                    device: device.clone(),
+                    name: conn.name.clone(),
+                    addr: String::new(),
+                    source: String::new(),
+                }));
+                if !new.is_empty() {
+                    // Tell the peer about our briefs again: it may have matched nothing of
+                    // ours yet if it learned of a brief after its last Hello.
+                    let hello = conn
+                        .session
+                        .hello(&self.me.name, &self.me.role, &self.shared);
+                    self.out.push(Output::Send {
+                        link,
+                        bytes: hello.encode(),
+                    });
+                }
+                for b in new {
+                    if self.briefs.contains_key(&b) {
+                        tracing::info!(brief = %b, %device, "syncing brief with peer");
+                        self.greet(link, b);
+                    } else {
+                        self.out.push(Output::Open(b));
+                    }
+                }
+            }
+            Frame::Brief { topic, message } => {
+                let Some(b) = conn.session.brief_for(&topic) else {
+                    tracing::debug!("frame for an unknown topic ignored");
+                    return Ok(());
+                };
+                if conn.refused.contains(&b) {
+                    // this peer's copy is a newer schema: nothing of it is applied (and
+                    // answering would only make it send the same again)
+                    return Ok(());
+                }
+                match self.on_message(link, b, &message) {
+                    Ok(()) => {}
+                    Err(SyncError::NewerSchema { found }) => self.refuse(link, b, found),
+                    Err(e) => return Err(e.to_string()),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses a peer's changes to a brief from now on: its copy is a newer document schema.
+    fn refuse(&mut self, link: LinkId, brief: Uuid, found: f64) {
+        let Some(Link::Peer(conn)) = self.links.get_mut(&link) else {
+            return;
+        };
+        conn.refused.insert(brief);
+        let peer = if conn.name.is_empty() {
+            conn.device.chars().take(16).collect()
+        } else {
+            conn.name.clone()
+        };
+        let reason = format!(
+            "{peer} has this brief from a newer version of Groundwork (document schema {found}); its changes are not merged here. Update Groundwork to keep syncing this brief."
+        );
+        tracing::warn!(%brief, device = %conn.device, found, "changes from a newer document schema refused");
+        if let Some(ob) = self.briefs.get(&brief) {
+            ob.brief.set_refused(&reason);
+        }
+        self.out
+            .push(Output::Record(Record::Refused { brief, reason }));
+    }
+
+    /// The one path every y-sync message takes, from a peer or an editor: handled against
+    /// the brief, answered on its link, what it changed relayed to every other link.
+    fn on_message(&mut self, from: LinkId, b: Uuid, message: &[u8]) -> Result<(), SyncError> {
+        let Some(ob) = self.briefs.get_mut(&b) else {
+            return Ok(());
+        };
+        let mut handled = sync::handle(&ob.brief, message)?;
+        if handled.awareness_query {
+            handled.replies.extend(presence::answer(&ob.awareness));
+        }
+        let link = self.links.get_mut(&from);
+        let mut awareness_relay = None;
+        if let Some(aw) = &handled.awareness {
+            let update = sync::awareness_update(aw)?;
+            let editor = match link {
+                Some(Link::Editor(ed)) => {
+                    ed.presence.extend(update.clients.keys().copied());
+                    true
+                }
+                _ => false,
+            };
+            let summary = ob
+                .awareness
+                .apply_update_summary(update)
+                .map_err(|e| SyncError::Message(format!("awareness: {e}")))?;
+            let news = summary.is_some_and(|s| !s.all_changes().is_empty());
+            if news {
+                ob.presence_dirty = true;
+            }
+            // Awareness from peers is relayed only when it told us something new (relaying
+            // every copy would echo around a mesh forever); an editor's renewal is relayed
+            // even when unchanged: it keeps its presence alive.
+            if news || editor {
+                awareness_relay = Some(message.to_vec());
+            }
+        }
+        let relay = ob.brief.take_relay();
+        if handled.changed {
+            self.out.push(Output::Changed {
+                brief: b,
+                updates: relay.clone(),
+                state_vector: ob.brief.state_vector(),
+            });
+        }
+        if ob.brief.has_pending() {
+            self.out.push(Output::Store(b));
+        }
+        for r in handled.replies {
+            self.send_to(from, b, r);
+        }
+        if let (Some(sv), Some(Link::Peer(p))) = (handled.peer_state_vector, self.links.get(&from))
+        {
+            self.out.push(Output::Record(Record::PeerState {
+                device: p.device.clone(),
+                brief: b,
+                sv,
+            }));
+        }
+        for u in relay {
+            self.broadcast(b, Some(from), sync::update_message(u));
+        }
+        if let Some(msg) = awareness_relay {
+            self.broadcast(b, Some(from), msg);
+        }
+        Ok(())
+    }
+
+    /// Attaches a local editor on `link` to an open brief. The editor's document is new: it
+    /// is handed the whole state at once (no round trip), then asked for anything it has that
+    /// we lack. `client_id` is its Yjs client id, recorded as this device's person.
+    pub fn attach(
+        &mut self,
+        link: LinkId,
+        brief: Uuid,
+        client_id: Option<u64>,
+    ) -> Result<(), FrontendError> {
+        let ob = self
+            .briefs
+            .get(&brief)
+            .ok_or_else(|| FrontendError::NoSuchBrief(brief.to_string()))?;
+        if let Some(cid) = client_id {
+            if cid == ob.brief.client_id() || cid > u64::from(u32::MAX) {
+                return Err(FrontendError::Rejected(format!("client id {cid}")));
+            }
+            ob.brief.register_client(cid);
+        }
+        let state = ob.brief.encode_state_v1();
+        let step1 = sync::step1(&ob.brief);
+        let awareness = ob.awareness.update().ok();
+        let relay = ob.brief.take_relay();
+        self.links.insert(
+            link,
+            Link::Editor(EditorLink {
+                brief,
+                presence: HashSet::new(),
+            }),
+        );
+        self.send_to(
+            link,
+            brief,
+            sync::encode(&Message::Sync(yrs::sync::SyncMessage::SyncStep2(state))),
+        );
+        self.send_to(link, brief, step1);
+        if let Some(update) = awareness {
+            self.send_to(link, brief, Message::Awareness(update).encode_v1());
+        }
+        for u in relay {
+            self.broadcast(brief, Some(link), sync::update_message(u));
+        }
+        tracing::info!(%brief, editor = link, "editor attached");
+        Ok(())
+    }
+
+    fn editor_gone(&mut self, link: LinkId, ed: EditorLink) {
+        let Some(ob) = self.briefs.get_mut(&ed.brief) else {
+            return;
+        };
+        let ids: Vec<ClientID> = ed.presence.into_iter().collect();
+        for id in &ids {
+            ob.awareness.remove_state(*id);
+        }
+        ob.presence_dirty = true;
+        if let Ok(update) = ob.awareness.update_with_clients(ids) {
+            let msg = Message::Awareness(update).encode_v1();
+            self.broadcast(ed.brief, Some(link), msg);
+        }
+        tracing::info!(brief = %ed.brief, editor = link, "editor detached");
+    }
+
+    /// A y-sync message from an attached editor, handled like a peer's (validated, never
+    /// trusted). Returns the editor's brief, whose changes (if any) now wait to be stored.
+    pub fn receive_editor(
+        &mut self,
+        link: LinkId,
+        message: &[u8],
+    ) -> Result<Arc<Brief>, FrontendError> {
+        let Some(Link::Editor(ed)) = self.links.get(&link) else {
+            return Err(FrontendError::NotAttached(link));
+        };
+        let b = ed.brief;
+        let brief = self
+            .briefs
+            .get(&b)
+            .map(|ob| ob.brief.clone())
+            .ok_or_else(|| FrontendError::NoSuchBrief(b.to_string()))?;
+        self.on_message(link, b, message)
+            .map_err(|e| FrontendError::Rejected(e.to_string()))?;
+        Ok(brief)
+    }
+
+    /// Local v1 updates for a brief (from an editor that is not attached, a benchmark):
+    /// validated one by one, applied, and relayed — several as one update, the document's
+    /// diff against its state vector before them. (yrs's `merge_updates` is no option here:
+    /// about 0.5 s for 10,000 one-character updates, and it can leave holes.)
+    pub fn local_updates(&mut self, brief: Uuid, updates: Vec<Vec<u8>>) {
+        let Some(ob) = self.briefs.get(&brief) else {
+            tracing::warn!(%brief, "update for a brief that is not open");
+            return;
+        };
+        // what was queued for peers before this batch goes out as it is
+        let earlier = ob.brief.take_relay();
+        let before = ob.brief.state_vector();
+        let mut applied = 0usize;
+        for u in &updates {
+            let r = crate::validate::update_v1(u)
+                .map_err(|e| e.to_string())
+                .and_then(|_| ob.brief.apply_update_v1(u).map_err(|e| e.to_string()));
+            match r {
+                Ok(()) => applied += 1,
+                Err(e) => tracing::warn!(%brief, error = %e, "local update rejected"),
+            }
+        }
+        let relay = ob.brief.take_relay();
+        let merged = (applied > 1 && !ob.brief.has_missing_dependencies())
+            .then(|| ob.brief.encode_diff_v1(&before));
+        let pending = ob.brief.has_pending();
+        for u in earlier {
+            self.broadcast(brief, None, sync::update_message(u));
+        }
+        match merged {
+            Some(diff) => self.broadcast(brief, None, sync::update_message(diff)),
+            None => {
+                for u in relay {
+                    self.broadcast(brief, None, sync::update_message(u));
+                }
+            }
+        }
+        if pending {
+            self.out.push(Output::Store(brief));
+        }
+    }
+
+    /// Relays what changed in briefs other than through a link (CLI rows picked up from the
+    /// database, edits through the engine's API) to every link.
+    pub fn relay_local(&mut self) {
+        let mut out = Vec::new();
+        for (id, ob) in &self.briefs {
+            for u in ob.brief.take_relay() {
+                out.push((*id, sync::update_message(u)));
+            }
+            if ob.brief.has_pending() {
+                self.out.push(Output::Store(*id));
+            }
+        }
+        for (id, m) in out {
+            self.broadcast(id, None, m);
+        }
+    }
+
+    /// The person using this device changed name or role: the briefs' member entry, the
+    /// presence and the Hello all follow.
+    pub fn set_profile(&mut self, name: &str, role: crate::Role) {
+        self.me.name = name.to_string();
+        self.me.role = role.as_str().to_string();
+        let state = self.presence_state();
+        let mut out = Vec::new();
+        for (id, ob) in self.briefs.iter_mut() {
+            let mut member = ob.brief.local();
+            member.name = name.to_string();
+            member.role = role;
+            ob.brief.set_local(member);
+            if ob.awareness.set_local_state(state.clone()).is_ok() {
+                let cid = ob.awareness.client_id();
+                if let Ok(update) = ob.awareness.update_with_clients([cid]) {
+                    out.push((*id, Message::Awareness(update).encode_v1()));
+                }
+            }
+        }
+        for (id, m) in out {
+            self.broadcast(id, None, m);
+        }
+        self.hello_all();
+    }
+
+    /// The briefs this device shares changed (an invite or a join made elsewhere): every
+    /// peer hears a new Hello; briefs not open yet are asked for.
+    pub fn set_shared(&mut self, shared: Vec<(Uuid, [u8; 32])>) {
+        if shared == self.shared {
+            return;
+        }
+        self.shared = shared;
+        for (id, _) in &self.shared {
+            if !self.briefs.contains_key(id) {
+                self.out.push(Output::Open(*id));
+            }
+        }
+        self.hello_all();
+    }
+
+    fn hello_all(&mut self) {
+        for (&link, l) in &self.links {
+            if let Link::Peer(p) = l {
+                let hello = p.session.hello(&self.me.name, &self.me.role, &self.shared);
+                self.out.push(Output::Send {
+                    link,
+                    bytes: hello.encode(),
+                });
+            }
+        }
+    }
+
+    /// Time passes: local changes are relayed; every `resync_ms` each peer gets a sync step 1
+    /// per shared brief and a ping, and silent peers are closed; this device's presence is
+    /// renewed, stale presence expires, and changed presence is recorded.
+    pub fn tick(&mut self, now: u64) {
+        self.set_time(now);
+        self.relay_local();
+        if now.saturating_sub(self.last_resync) >= self.config.resync_ms {
+            self.last_resync = now;
+            self.resync();
+            self.drop_idle(now);
+        }
+        if now.saturating_sub(self.last_renew) >= self.config.presence_renew_ms {
+            self.last_renew = now;
+            self.renew_presence();
+        }
+        self.expire_presence(now);
+        self.record_presence();
+    }
+
+    /// Anti-entropy: a sync step 1 for every brief every peer shares.
+    pub fn resync(&mut self) {
+        let mut sends = Vec::new();
+        for (&link, l) in &self.links {
+            if let Link::Peer(p) = l {
+                for b in p.session.shared() {
+                    if let Some(ob) = self.briefs.get(&b) {
+                        sends.push((link, b, sync::step1(&ob.brief)));
+                    }
+                }
+            }
+        }
+        for (link, b, m) in sends {
+            self.send_to(link, b, m);
+        }
+    }
+
+    fn drop_idle(&mut self, now: u64) {
+        let limit = self.config.idle_timeout_ms;
+        let idle: Vec<LinkId> = self
+            .links
+            .iter()
+            .filter_map(|(&id, l)| match l {
+                Link::Peer(p) if now.saturating_sub(p.last_recv) > limit => Some(id),
+                _ => None,
+            })
+            .collect();
+        for link in idle {
+            if let Some(Link::Peer(p)) = self.links.remove(&link) {
+                tracing::info!(device = %p.device, "peer silent; connection closed");
+                self.out.push(Output::Close {
+                    link,
+                    reason: "silent".into(),
+                });
+                self.peer_gone(*p.session.remote_key());
+            }
+        }
+        for (&link, l) in &self.links {
+            if let Link::Peer(_) = l {
+                self.out.push(Output::Send {
+                    link,
+                    bytes: Frame::Ping.encode(),
+                });
+            }
+        }
+    }
+
+    /// Shutting down: this device's presence is withdrawn from every brief, and what is
+    /// waiting is relayed one last time.
+    pub fn shutdown(&mut self) {
+        self.relay_local();
+        let mut out = Vec::new();
+        for (id, ob) in self.briefs.iter_mut() {
+            ob.awareness.clean_local_state();
+            let me = ob.awareness.client_id();
+            if let Ok(update) = ob.awareness.update_with_clients([me]) {
+                out.push((*id, Message::Awareness(update).encode_v1()));
+            }
+            self.out.push(Output::Record(Record::Presence {
+                brief: *id,
+                states: Vec::new(),
+            }));
+        }
+        for (id, m) in out {
+            self.broadcast(id, None, m);
+        }
+    }
+
+    /// Sends a y-sync message about `brief` on one link: framed under the brief's topic to a
+    /// peer that shares it, as it is to an editor of that brief.
+    fn send_to(&mut self, link: LinkId, brief: Uuid, message: Vec<u8>) {
+        let bytes = match self.links.get(&link) {
+            Some(Link::Peer(p)) => match p.session.topic_for(brief) {
+                Some(topic) => Frame::Brief { topic, message }.encode(),
+                None => return,
+            },
+            Some(Link::Editor(ed)) if ed.brief == brief => message,
+            _ => return,
+        };
+        self.out.push(Output::Send { link, bytes });
+    }
+
+    /// Sends a y-sync message about `brief` on every link that has it, except `except`.
+    fn broadcast(&mut self, brief: Uuid, except: Option<LinkId>, message: Vec<u8>) {
+        for (&link, l) in &self.links {
+            if Some(link) == except {
+                continue;
+            }
+            let bytes = match l {
+                Link::Peer(p) => match p.session.topic_for(brief) {
+                    Some(topic) => Frame::Brief {
+                        topic,
+                        message: message.clone(),
+                    }
+                    .encode(),
+                    None => continue,
+                },
+                Link::Editor(ed) if ed.brief == brief => message.clone(),
+                Link::Editor(_) => continue,
+            };
+            self.out.push(Output::Send { link, bytes });
+        }
+    }
+}
