@@ -47,7 +47,7 @@ pub enum BriefError {
 }
 
 /// A person on a device, as recorded in a brief for attribution.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Member {
     /// Hex of the device's public key.
     pub device: String,
@@ -56,7 +56,7 @@ pub struct Member {
 }
 
 /// A decision-log entry as read from the document.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Decision {
     pub id: String,
     pub date: String,
@@ -82,7 +82,7 @@ pub struct NewDecision {
     pub rests_on: Vec<Section>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Concern {
     pub id: String,
     pub role: Role,
@@ -93,7 +93,7 @@ pub struct Concern {
     pub created_at: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Question {
     pub id: String,
     pub text: String,
@@ -104,7 +104,7 @@ pub struct Question {
 }
 
 /// The sign-off of one role, with its staleness worked out against the current text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Signoff {
     pub role: Role,
     pub name: String,
@@ -115,7 +115,7 @@ pub struct Signoff {
 }
 
 /// Where the problem sign-off stands for every role.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct SignoffStatus {
     pub signoffs: Vec<Signoff>,
     /// Roles with no sign-off at all.
@@ -607,6 +607,16 @@ impl Brief {
         for para in paragraphs.into_iter().filter(|p| !p.trim().is_empty()) {
             frag.push_back(&mut txn, paragraph_prelim(para));
         }
+    }
+
+    /// Replaces a section's content with Markdown read as rich text (headings, lists, quotes,
+    /// code blocks, bold, italic, code and links; see [`crate::richtext`]).
+    pub fn set_markdown(&self, section: Section, markdown: &str) {
+        let frag = self.fragment(section);
+        let mut txn = self.txn();
+        let len = frag.len(&txn);
+        frag.remove_range(&mut txn, 0, len);
+        crate::richtext::append_markdown(&mut txn, frag, markdown);
     }
 
     /// Appends `text` to a section as new paragraph(s).

@@ -226,6 +226,7 @@ fn html_escape(s: &str) -> String {
 pub struct ParsedBrief {
     pub title: String,
     pub template: Option<Template>,
+    /// Each section's Markdown, as found in the file (read as rich text by [`fill_brief`]).
     pub sections: Vec<(Section, String)>,
     pub decisions: Vec<ParsedDecision>,
     pub concerns: Vec<(Role, ConcernKind, ConcernStatus, String)>,
@@ -284,7 +285,7 @@ pub fn parse_markdown(bytes: &[u8]) -> Result<ParsedBrief, ImportError> {
             let text = if text.trim() == EMPTY {
                 String::new()
             } else {
-                body_text(&text)
+                text.trim().to_string()
             };
             out.sections.push((s, text));
         }
@@ -392,43 +393,6 @@ pub fn parse_markdown(bytes: &[u8]) -> Result<ParsedBrief, ImportError> {
     Ok(out)
 }
 
-/// The text of a section's Markdown: one paragraph per block (paragraph, heading, list item,
-/// quote, code block), blank-line separated; escapes and references resolved, marks dropped.
-fn body_text(md: &str) -> String {
-    use pulldown_cmark::{Event, Parser, TagEnd};
-    let mut out = String::new();
-    let mut block = String::new();
-    let end_block = |block: &mut String, out: &mut String| {
-        let b = block.as_str();
-        if !b.trim().is_empty() {
-            if !out.is_empty() {
-                out.push_str("\n\n");
-            }
-            out.push_str(b);
-        }
-        block.clear();
-    };
-    for ev in Parser::new(md) {
-        match ev {
-            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
-                block.push_str(&t)
-            }
-            Event::SoftBreak | Event::HardBreak => block.push('\n'),
-            Event::Start(pulldown_cmark::Tag::Item) => end_block(&mut block, &mut out),
-            Event::End(
-                TagEnd::Paragraph
-                | TagEnd::Heading(_)
-                | TagEnd::Item
-                | TagEnd::CodeBlock
-                | TagEnd::BlockQuote(_),
-            ) => end_block(&mut block, &mut out),
-            _ => {}
-        }
-    }
-    end_block(&mut block, &mut out);
-    out
-}
-
 fn section_for_heading(h: &str, template: Option<Template>) -> Option<Section> {
     let h = h.trim();
     if let Some(t) = template {
@@ -488,8 +452,8 @@ fn parse_concern_line(line: &str) -> Option<(Role, ConcernKind, ConcernStatus, S
 /// Builds the content of a parsed brief into `brief` (title, sections, entries).
 pub fn fill_brief(brief: &Brief, parsed: &ParsedBrief) {
     brief.set_title(&parsed.title);
-    for (section, text) in &parsed.sections {
-        brief.set_paragraphs(*section, text.split("\n\n"));
+    for (section, markdown) in &parsed.sections {
+        brief.set_markdown(*section, markdown);
     }
     for d in &parsed.decisions {
         let _ = brief.add_decision(d.decision.clone());

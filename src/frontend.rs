@@ -146,7 +146,7 @@ fn rejected(e: impl std::fmt::Display) -> FrontendError {
 }
 
 /// An export format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum ExportFormat {
     Markdown,
@@ -235,7 +235,7 @@ impl From<DecisionInputFlat> for NewDecision {
 }
 
 /// One section as a template lays it out.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct LayoutSection {
     pub section: Section,
     pub heading: String,
@@ -244,7 +244,7 @@ pub struct LayoutSection {
 
 /// What the editor screen shows besides the text: [`BriefView`] without section text, plus
 /// the template's layout.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct EditorView {
     pub id: String,
     pub title: String,
@@ -406,14 +406,16 @@ pub fn file_stem(title: &str) -> String {
 }
 
 /// One brief in the library list.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct LibraryEntry {
     pub id: String,
     pub title: String,
     pub template: String,
     pub template_label: String,
     /// Unix milliseconds of the brief's creation and last stored change.
+    #[ts(type = "number")]
     pub created_at: i64,
+    #[ts(type = "number")]
     pub updated_at: i64,
     /// Non-stale sign-offs, out of the three roles.
     pub signed: usize,

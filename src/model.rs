@@ -20,8 +20,9 @@ pub struct ParseNameError {
 macro_rules! named_enum {
     ($(#[$m:meta])* $name:ident, $what:literal, { $($variant:ident => $s:literal, $label:literal;)+ }) => {
         $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name { $($variant),+ }
+        // serialised as its stable name: the TypeScript type is the union of those names
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ts_rs::TS)]
+        pub enum $name { $(#[ts(rename = $s)] $variant),+ }
 
         impl Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

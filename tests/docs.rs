@@ -59,11 +59,7 @@ fn migrated_tables() -> BTreeMap<String, BTreeSet<String>> {
             let Some(rest) = line.trim().strip_prefix("CREATE TABLE ") else {
                 continue;
             };
-            let name = rest
-                .split([' ', '('])
-                .next()
-                .unwrap()
-                .to_string();
+            let name = rest.split([' ', '(']).next().unwrap().to_string();
             let mut cols = BTreeSet::new();
             for col in lines.by_ref() {
                 let col = col.trim();

@@ -235,3 +235,94 @@ fn a_script_in_any_field_is_text_in_the_html() {
     assert!(!html.contains("<img"), "{html}");
     assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
 }
+
+/// The shape of a section as the editor holds it: element names with their attributes, and
+/// each text run with its marks.
+fn shape(b: &Brief, s: Section) -> String {
+    use yrs::types::text::Diff;
+    use yrs::types::xml::{XmlFragment, XmlOut};
+    use yrs::{Text, Transact, Xml};
+    fn walk<T: yrs::ReadTxn>(node: &XmlOut, txn: &T, out: &mut String) {
+        match node {
+            XmlOut::Element(el) => {
+                let mut attrs: Vec<String> = el
+                    .attributes(txn)
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect();
+                attrs.sort();
+                out.push_str(&format!("<{} {}>", el.tag(), attrs.join(" ")));
+                for c in el.children(txn) {
+                    walk(&c, txn, out);
+                }
+                out.push_str(&format!("</{}>", el.tag()));
+            }
+            XmlOut::Text(t) => {
+                let diff: Vec<Diff<()>> = t.diff(txn, |_| ());
+                for d in diff {
+                    let mut marks: Vec<String> = d
+                        .attributes
+                        .map(|a| a.iter().map(|(k, v)| format!("{k}:{v}")).collect())
+                        .unwrap_or_default();
+                    marks.sort();
+                    out.push_str(&format!(
+                        "[{}|{}]",
+                        d.insert.to_string(txn),
+                        marks.join(",")
+                    ));
+                }
+            }
+            XmlOut::Fragment(_) => {}
+        }
+    }
+    let doc = b.doc();
+    let frag = doc.get_or_insert_xml_fragment(s.root_name());
+    let txn = doc.transact();
+    let mut out = String::new();
+    for c in frag.children(&txn) {
+        walk(&c, &txn, &mut out);
+    }
+    out
+}
+
+#[test]
+fn markdown_imports_as_rich_text_and_round_trips() {
+    let md = "# Rich\n\n## Problem space\n\n### Problem\n\nNew **admins** quit at *step 3* of `setup`, see [the notes](https://example.com/n).\n\n#### Where it hurts\n\n- the invite step\n- the **SSO** step\n\n1. first\n2. second\n\n> a quote with *emphasis*\n\n```\nlet x = 1;\n```\n\n<b>not html</b> and [a script](javascript:alert(1))\n";
+    let parsed = parse_markdown(md.as_bytes()).unwrap();
+    let b = Brief::create("", Template::ProblemFirst, member());
+    fill_brief(&b, &parsed);
+    let got = shape(&b, Section::Problem);
+    for want in [
+        "[admins|bold:{}]",
+        "[step 3|italic:{}]",
+        "[setup|code:{}]",
+        "[the notes|link:{href: https://example.com/n}]",
+        "<heading level=1>",
+        "<bulletList >",
+        "<listItem >",
+        "[SSO|bold:{}]",
+        "<orderedList >",
+        "<blockquote >",
+        "[emphasis|italic:{}]",
+        "<codeBlock >[let x = 1;|]</codeBlock>",
+        // raw HTML is text; a javascript: link keeps its text, not its address
+        "[<b>not html</b> and a script|]",
+    ] {
+        assert!(got.contains(want), "missing {want} in {got}");
+    }
+    assert!(
+        !got.contains("**"),
+        "marks imported as literal asterisks: {got}"
+    );
+    assert!(
+        !got.contains("[- "),
+        "a list imported as literal dashes: {got}"
+    );
+    // exported and imported again: the same structure, the same Markdown
+    let md2 = to_markdown(&b);
+    let b2 = Brief::create("", Template::ProblemFirst, member());
+    fill_brief(&b2, &parse_markdown(md2.as_bytes()).unwrap());
+    assert_eq!(shape(&b2, Section::Problem), got, "markdown:\n{md2}");
+    let body = |md: &str| md.split_once("## Problem space").unwrap().1.to_string();
+    assert_eq!(body(&to_markdown(&b2)), body(&md2));
+    assert!(!to_html(&b2).contains("<b>"), "raw HTML must stay text");
+}

@@ -3,50 +3,14 @@
 
 use crate::AppState;
 use groundwork::frontend::{self, BriefOp, ExportFormat, LibraryEntry};
+use groundwork::ipc::{AppError, Exported, Profile, TemplateInfo};
 use groundwork::model::{Role, Template};
-use groundwork::net::FrontendError;
-use serde::Serialize;
 use tauri::ipc::{Channel, InvokeBody, InvokeResponseBody, Request};
 use tauri::State;
 use uuid::Uuid;
 
-/// An error as the UI receives it: a stable kind and a sentence for people.
-#[derive(Debug, Serialize)]
-pub struct AppError {
-    pub kind: &'static str,
-    pub message: String,
-}
-
-impl From<FrontendError> for AppError {
-    fn from(e: FrontendError) -> AppError {
-        let kind = match &e {
-            FrontendError::NoSuchBrief(_) => "no_such_brief",
-            FrontendError::NotAttached(_) => "not_attached",
-            FrontendError::Rejected(_) => "rejected",
-            FrontendError::Storage(_) => "storage",
-            FrontendError::Stopped => "stopped",
-        };
-        AppError {
-            kind,
-            message: e.to_string(),
-        }
-    }
-}
-
-impl From<groundwork::EngineError> for AppError {
-    fn from(e: groundwork::EngineError) -> AppError {
-        AppError {
-            kind: "storage",
-            message: e.to_string(),
-        }
-    }
-}
-
 fn bad(message: impl Into<String>) -> AppError {
-    AppError {
-        kind: "rejected",
-        message: message.into(),
-    }
+    AppError::rejected(message)
 }
 
 fn brief_id(s: &str) -> Result<Uuid, AppError> {
@@ -54,20 +18,6 @@ fn brief_id(s: &str) -> Result<Uuid, AppError> {
 }
 
 type Res<T> = Result<T, AppError>;
-
-#[derive(Serialize)]
-pub struct Profile {
-    name: String,
-    role: Role,
-    device: String,
-    /// False until the person confirmed name and role (the first-run screen).
-    confirmed: bool,
-    data_dir: String,
-    export_dir: String,
-    listen: Option<String>,
-    /// Benchmark mode (`GROUNDWORK_AUTOPILOT`), see `scripts/bench-app.sh`.
-    autopilot: Option<String>,
-}
 
 #[tauri::command]
 pub async fn profile(state: State<'_, AppState>) -> Res<Profile> {
@@ -134,24 +84,17 @@ pub async fn set_profile(state: State<'_, AppState>, name: String, role: String)
     Ok(state.handle.set_profile(&name, role).await?)
 }
 
-#[derive(Serialize)]
-pub struct TemplateInfo {
-    id: Template,
-    label: &'static str,
-    sections: Vec<(groundwork::Section, &'static str)>,
-}
-
 #[tauri::command]
 pub fn templates() -> Vec<TemplateInfo> {
     Template::ALL
         .iter()
         .map(|t| TemplateInfo {
             id: *t,
-            label: t.label(),
+            label: t.label().to_string(),
             sections: t
                 .sections()
                 .iter()
-                .map(|(s, _)| (*s, t.heading(*s)))
+                .map(|(s, _)| (*s, t.heading(*s).to_string()))
                 .collect(),
         })
         .collect()
@@ -293,12 +236,6 @@ pub async fn brief_op(
     let id = brief_id(&brief)?;
     let op = BriefOp::from_json(op)?;
     Ok(state.handle.apply(id, op).await?)
-}
-
-#[derive(Serialize)]
-pub struct Exported {
-    path: String,
-    bytes: usize,
 }
 
 /// Renders the brief from its live document and writes it to the export folder.

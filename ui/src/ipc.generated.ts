@@ -1,0 +1,96 @@
+// Generated from the Rust types by tests/ipc_types.rs (ts-rs): do not edit.
+// Regenerate with `GROUNDWORK_WRITE_TYPES=1 cargo test --test ipc_types`.
+
+export type Role = "pm" | "engineer" | "designer";
+
+export type ConcernKind = "evidence" | "feasibility" | "ux" | "scope" | "health";
+
+export type ConcernStatus = "open" | "addressed" | "accepted";
+
+export type Section = "problem" | "affected" | "evidence" | "workaround" | "metrics" | "appetite" | "nogos" | "options" | "approach" | "technical" | "feasibility" | "risks" | "tradeoffs";
+
+export type Template = "problem-first" | "pitch" | "prfaq" | "decision";
+
+export type ExportFormat = "markdown" | "html" | "json";
+
+export type Member = { 
+/**
+ * Hex of the device's public key.
+ */
+device: string, name: string, role: Role, };
+
+export type Decision = { id: string, date: string, decision: string, context: string, alternatives: string, tradeoffs: string, decided_by: Array<Role>, rests_on: Array<Section>, 
+/**
+ * Sections it rests on whose text changed after the decision was logged.
+ */
+changed_since: Array<Section>, author: string, };
+
+export type Concern = { id: string, role: Role, kind: ConcernKind, text: string, status: ConcernStatus, author: string, created_at: string, };
+
+export type Question = { id: string, text: string, author: string, created_at: string, 
+/**
+ * Answered or dropped; kept in the brief, shown apart from the open ones.
+ */
+resolved: boolean, };
+
+export type Signoff = { role: Role, name: string, signed_at: string, stale: boolean, 
+/**
+ * Problem-space sections whose text differs from what was signed.
+ */
+changed_sections: Array<Section>, };
+
+export type SignoffStatus = { signoffs: Array<Signoff>, 
+/**
+ * Roles with no sign-off at all.
+ */
+pending: Array<Role>, 
+/**
+ * True when every role has a sign-off that is not stale.
+ */
+complete: boolean, };
+
+export type LayoutSection = { section: Section, heading: string, problem_space: boolean, };
+
+export type EditorView = { id: string, title: string, template: Template, template_label: string, created_at: string, layout: Array<LayoutSection>, signoff: SignoffStatus, decisions: Array<Decision>, concerns: Array<Concern>, questions: Array<Question>, members: Array<Member>, 
+/**
+ * Changes from a peer were refused for this reason (a newer version's document schema):
+ * the app says so on the brief.
+ */
+refused: string | null, };
+
+export type LibraryEntry = { id: string, title: string, template: string, template_label: string, 
+/**
+ * Unix milliseconds of the brief's creation and last stored change.
+ */
+created_at: number, updated_at: number, 
+/**
+ * Non-stale sign-offs, out of the three roles.
+ */
+signed: number, stale: number, open_concerns: number, open_questions: number, 
+/**
+ * The start of the problem statement.
+ */
+excerpt: string, 
+/**
+ * Where a search matched: a short piece of text around the first hit (empty when no
+ * query, or when the title matched).
+ */
+matched: string, };
+
+export type ErrorKind = "no_such_brief" | "not_attached" | "rejected" | "storage" | "stopped";
+
+export type AppError = { kind: ErrorKind, message: string, };
+
+export type Profile = { name: string, role: Role, device: string, 
+/**
+ * False until the person confirmed name and role (the first-run screen).
+ */
+confirmed: boolean, data_dir: string, export_dir: string, listen: string | null, 
+/**
+ * Benchmark mode (`GROUNDWORK_AUTOPILOT`), see `scripts/bench-app.sh`.
+ */
+autopilot: string | null, };
+
+export type TemplateInfo = { id: Template, label: string, sections: Array<[Section, string]>, };
+
+export type Exported = { path: string, bytes: number, };

@@ -1,0 +1,26 @@
+// Who else is on the brief (awareness), shown in the header and per section.
+import { clear, h } from '../../dom';
+import { initials, personColour } from '../../logic';
+import { app } from '../../state';
+import { BriefSession, Present } from './session';
+
+export function renderPresence(bs: BriefSession) {
+  if (!bs.el) return;
+  const others = new Map<string, Present>();
+  for (const [cid, st] of bs.awareness.getStates()) {
+    if (cid === bs.doc.clientID) continue;
+    const p = st as Partial<Present>;
+    if (!p.name || !p.device || p.device === app.profile.device) continue;
+    const prev = others.get(p.device);
+    if (!prev || (!prev.section && p.section)) others.set(p.device, { name: p.name, role: p.role ?? '', device: p.device, section: p.section ?? null });
+  }
+  clear(bs.presenceEl);
+  for (const p of others.values()) {
+    bs.presenceEl.append(h('span', { class: 'avatar small', title: `${p.name} (${p.role})${p.section ? ' — in ' + bs.heading(p.section) : ''}`, style: `background:${personColour(p.device)}` }, initials(p.name)));
+  }
+  bs.el.querySelectorAll<HTMLElement>('[data-here]').forEach((el) => {
+    const here = [...others.values()].filter((p) => p.section === el.dataset.here);
+    el.textContent = here.map((p) => p.name).join(', ');
+    el.style.color = here[0] ? personColour(here[0].device) : '';
+  });
+}

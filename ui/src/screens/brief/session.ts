@@ -1,0 +1,487 @@
+// The brief editor screen: one BriefSession per open brief — its Yjs document and the engine peer
+// it syncs with, the section editors (mounted lazily), the save state, and the panels (./signoff,
+// ./concerns, ./questions, ./decisions, ./presence).
+import { api } from '../../api';
+import { fail, toast } from '../../dialogs/dialog';
+import { showExport } from '../../dialogs/export';
+import { showShare } from '../../dialogs/share';
+import { clear, h, idleSteps } from '../../dom';
+import { editorExtensions } from '../../extensions';
+import { firstScreen, isParkingLot, personColour, sectionHeight } from '../../logic';
+import { PLACEHOLDERS } from '../../placeholders';
+import { SectionView, pressInto, sectionSchema } from '../../sectionview';
+import { app, root } from '../../state';
+import { EnginePeer, type SaveState } from '../../sync';
+import { type EditorView } from '../../types';
+import { sampleUpdate, warmYjs } from '../../warmup';
+import { headerBar, renderList } from '../library';
+import { renderConcerns } from './concerns';
+import { renderDecisions } from './decisions';
+import { renderPresence } from './presence';
+import { renderQuestions } from './questions';
+import { renderSignoff, renderWeighedIn } from './signoff';
+import { Editor } from '@tiptap/core';
+import { Awareness } from 'y-protocols/awareness';
+import * as Y from 'yjs';
+
+// ---- the brief editor ----------------------------------------------------------------------
+
+export interface Present {
+  name: string;
+  role: string;
+  device: string;
+  section: string | null;
+}
+
+export const placeholder = (section: string): string => PLACEHOLDERS[section] ?? 'Write here…';
+
+/** The attributes of a section's editor element (and of its text before that). */
+export function editorAttributes(section: string): Record<string, string> {
+  return { 'aria-label': section, 'data-section-editor': section, spellcheck: 'true' };
+}
+
+/** Runs the code that opening a brief runs on a throwaway document while the app is idle
+ * (src/warmup.ts): the first real open then runs compiled code, not cold code. */
+export function warmUp(): Promise<void> {
+  let update: Uint8Array | null = null;
+  let doc: Y.Doc | null = null;
+  const decode = () => {
+    update ??= sampleUpdate();
+    doc?.destroy();
+    doc = warmYjs(update);
+  };
+  const bind = () => {
+    if (!doc) return;
+    const editor = new Editor({ element: document.createElement('div'), extensions: editorExtensions(doc.getXmlFragment('section:warm'), '') });
+    editor.destroy();
+  };
+  // a brief opened meanwhile warms the same code itself: the rest would only compete with it
+  return idleSteps([decode, decode, bind], () => app.session === null).then(() => {
+    doc?.destroy();
+    api.metric('warm', performance.now());
+  });
+}
+
+export class BriefSession {
+  readonly id: string;
+  readonly doc = new Y.Doc();
+  readonly awareness: Awareness;
+  peer!: EnginePeer;
+  editor = 0;
+  view!: EditorView;
+  editors = new Map<string, Editor>();
+  /** Sections below the first screen, shown as text until reached (src/sectionview.ts). */
+  texts = new Map<string, SectionView>();
+  el!: HTMLElement;
+  viewTimer: number | undefined;
+  viewKey = '';
+  /** Kept across re-renders so a half-typed question survives a change from elsewhere. */
+  questionInput = h('input', { id: 'question-input', type: 'text', placeholder: 'Ask a question… (Enter)', 'aria-label': 'New question' });
+  closed = false;
+  /** Resolves once the opened brief has been laid out and painted. */
+  readonly painted: Promise<void>;
+  resolvePainted!: () => void;
+  /** Resolves once every section is on screen (editors and text). */
+  readonly shown: Promise<void>;
+  resolveShown!: () => void;
+  /** Sections whose editors mount after the first paint, in page order. */
+  pending: string[] = [];
+  openedAt = 0;
+  saveEl = h('span', { class: 'save-state', id: 'save-state', 'data-state': 'saved' }, 'Saved');
+  presenceEl = h('div', { class: 'presence', id: 'presence' });
+
+  constructor(id: string) {
+    this.id = id;
+    this.awareness = new Awareness(this.doc);
+    this.painted = new Promise((done) => (this.resolvePainted = done));
+    this.shown = new Promise((done) => (this.resolveShown = done));
+  }
+
+  async open(): Promise<void> {
+    const started = performance.now();
+    this.openedAt = started;
+    let editor: number | null = null;
+    const early: Uint8Array[] = [];
+    const marks: Record<string, number> = {};
+    const mark = (k: string) => (marks[k] = Math.round(performance.now() - started));
+    this.peer = new EnginePeer(
+      this.doc,
+      this.awareness,
+      (m) => (editor === null ? Promise.reject(new Error('not attached')) : api.sync(editor, m)),
+      {
+        onSaveState: (s) => this.showSave(s),
+        onAck: (ms) => {
+          window.__gw.metrics.ack.push(ms);
+          if (window.__gw.metrics.ack.length > 10000) window.__gw.metrics.ack.shift();
+        },
+      },
+    );
+    const deliver = (bytes: Uint8Array) => {
+      if (marks.received === undefined) mark('received');
+      try {
+        this.peer.receive(bytes);
+      } catch (e) {
+        console.error('engine message', e);
+      }
+    };
+    // the view (sign-offs, decisions…) is read while the document state arrives
+    const view = api.op(this.id, { op: 'view' });
+    view.catch(() => undefined); // awaited below; a failure is reported there
+    const opened = await api.openBrief(this.id, this.doc.clientID, (bytes) => (editor === null ? early.push(bytes) : deliver(bytes)));
+    mark('attached');
+    editor = opened.editor;
+    this.editor = editor;
+    // what came with the reply was sent first; the channel carries only what followed
+    opened.messages.forEach(deliver);
+    early.splice(0).forEach(deliver);
+    await this.peer.synced;
+    mark('synced');
+    this.view = await view;
+    mark('view');
+    this.awareness.setLocalState({
+      name: app.profile.name,
+      role: app.profile.role,
+      device: app.profile.device,
+      section: null,
+      user: { name: app.profile.name, color: personColour(app.profile.device) },
+    });
+    this.render();
+    mark('rendered');
+    this.doc.on('update', () => this.scheduleView());
+    this.awareness.on('change', () => renderPresence(this));
+    // editable = on screen: measured after the next two frames (layout and paint included)
+    requestAnimationFrame(() => {
+      mark('frame');
+      requestAnimationFrame(() => {
+        const ms = performance.now() - started;
+        window.__gw.metrics.open.push({ brief: this.id, ms });
+        api.metric('brief_open', ms, JSON.stringify(marks));
+        if (!this.pending.length) this.allShown();
+        this.resolvePainted();
+      });
+    });
+  }
+
+  close() {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.viewTimer);
+    for (const e of this.editors.values()) e.destroy();
+    for (const t of this.texts.values()) t.release();
+    this.peer?.destroy();
+    if (this.editor) api.closeBrief(this.editor).catch(() => {});
+    this.awareness.destroy();
+  }
+
+  scheduleView() {
+    clearTimeout(this.viewTimer);
+    this.viewTimer = window.setTimeout(() => this.refreshView(), 250);
+  }
+
+  async refreshView() {
+    if (this.closed) return;
+    try {
+      this.setView(await api.op(this.id, { op: 'view' }));
+    } catch (e) {
+      fail(e);
+    }
+  }
+
+  /** Structured edits on their way to the engine (`storeEverything` waits for them). */
+  ops = new Set<Promise<boolean>>();
+
+  op(op: Record<string, unknown>): Promise<boolean> {
+    const done = api.op(this.id, op).then(
+      (v) => {
+        this.setView(v);
+        return true;
+      },
+      (e) => {
+        fail(e);
+        return false;
+      },
+    );
+    this.ops.add(done);
+    done.finally(() => this.ops.delete(done));
+    return done;
+  }
+
+  /** Before the window closes: commits what is being typed in a field (the title commits on
+   * `change`, which leaving the field fires), then waits until the engine has stored every
+   * structured edit and every text edit, for at most `ms`. True when nothing is left. */
+  async storeEverything(ms: number): Promise<boolean> {
+    const active = document.activeElement;
+    if (active instanceof HTMLElement && active.matches('input, textarea')) active.blur();
+    const opsStored = (await Promise.all([...this.ops])).every(Boolean);
+    return (this.peer ? await this.peer.whenStored(ms) : true) && opsStored;
+  }
+
+  /** Local text edits not stored yet. */
+  get unstored(): number {
+    return this.peer?.unstored ?? 0;
+  }
+
+  setView(v: EditorView) {
+    if (this.closed) return;
+    // re-render only what a change touched: most refreshes (after typing) change nothing
+    const key = JSON.stringify(v);
+    if (key === this.viewKey) return;
+    this.viewKey = key;
+    this.view = v;
+    this.renderStructured();
+  }
+
+  showSave(s: SaveState) {
+    this.saveEl.dataset.state = s.kind;
+    if (s.kind === 'saved') {
+      this.saveEl.textContent = 'Saved';
+      this.saveEl.title = `Stored on this device at ${new Date(s.at).toLocaleTimeString()}`;
+      this.scheduleView();
+    } else if (s.kind === 'saving') {
+      this.saveEl.textContent = 'Saving…';
+      this.saveEl.title = '';
+    } else {
+      this.saveEl.textContent = 'Not saved';
+      this.saveEl.title = s.message;
+      toast(`Could not save: ${s.message}`, 'error');
+    }
+  }
+
+  // -- layout --
+
+  render() {
+    clear(root);
+    const title = h('input', { class: 'title-input', id: 'brief-title', value: this.view.title, 'aria-label': 'Brief title', maxlength: 200 });
+    const commitTitle = () => {
+      if (title.value.trim() && title.value.trim() !== this.view.title) this.op({ op: 'set_title', title: title.value });
+      else title.value = this.view.title;
+    };
+    title.addEventListener('change', commitTitle);
+    title.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') {
+        e.preventDefault();
+        title.blur();
+      }
+    });
+    const problem = this.view.layout.filter((s) => s.problem_space);
+    const solution = this.view.layout.filter((s) => !s.problem_space);
+    const nav = h(
+      'nav',
+      { class: 'outline', 'aria-label': 'Sections' },
+      h('h3', { class: 'space-label problem' }, 'Problem space'),
+      ...problem.map((s) => this.navLink(s.section, s.heading)),
+      h('h3', { class: 'space-label solution', id: 'nav-solution-label' }, 'Solution space'),
+      ...solution.map((s) => this.navLink(s.section, s.heading)),
+      h('h3', { class: 'space-label' }, 'Record'),
+      this.navLink('decisions', 'Decision log'),
+      this.navLink('concerns', 'Concerns'),
+      this.navLink('questions', 'Open questions'),
+    );
+    const problemSpace = h(
+      'section',
+      { class: 'space problem-space', id: 'problem-space', 'aria-label': 'Problem space' },
+      h('div', { class: 'space-head' }, h('h2', {}, 'Problem space'), h('p', { class: 'muted' }, 'What is wrong, for whom, how we know, and what “better” means. Agree on this first.')),
+      h('div', { class: 'signoff-bar', id: 'signoff-bar' }),
+      ...problem.map((s) => this.sectionBlock(s.section, s.heading)),
+    );
+    const solutionSpace = h(
+      'section',
+      { class: 'space solution-space', id: 'solution-space', 'aria-label': 'Solution space' },
+      h('div', { class: 'space-head' }, h('h2', { id: 'solution-heading' }, 'Solution space'), h('p', { class: 'muted', id: 'solution-note' })),
+      ...solution.map((s) => this.sectionBlock(s.section, s.heading)),
+    );
+    const decisions = h('section', { class: 'record', id: 'decisions', 'aria-label': 'Decision log' });
+    const side = h(
+      'aside',
+      { class: 'side' },
+      h('section', { class: 'panel', id: 'weighed-in', 'aria-label': 'Who has weighed in' }),
+      h('section', { class: 'panel', id: 'concerns', 'aria-label': 'Concerns' }),
+      h('section', { class: 'panel', id: 'questions', 'aria-label': 'Open questions' }),
+    );
+    this.el = h(
+      'div',
+      { class: 'brief-screen' },
+      headerBar(
+        h('button', { class: 'back', id: 'back', title: 'All briefs (Esc)', onclick: () => renderList() }, '← Briefs'),
+        title,
+        h('span', { class: 'template-tag' }, this.view.template_label),
+        this.saveEl,
+        this.presenceEl,
+        h('button', { id: 'share-button', onclick: () => showShare(this), title: 'Invite teammates on this network' }, 'Share'),
+        h('button', { id: 'export-button', onclick: () => showExport(this), title: 'Export (Ctrl+E)' }, 'Export'),
+      ),
+      h('div', { class: 'refused-banner', id: 'refused-banner', role: 'alert', hidden: true }),
+      h('div', { class: 'brief-body' }, nav, h('main', { class: 'doc', id: 'doc' }, problemSpace, solutionSpace, decisions), side),
+    );
+    // Editors mount while the screen is out of layout: ProseMirror measures the page after
+    // building a document, and a measurement per editor would lay out a big brief many times.
+    // Sections below the first screen are drawn as text right after the first paint and
+    // become editors when reached (click, focus, jump): src/sectionview.ts.
+    this.el.style.display = 'none';
+    root.append(this.el);
+    const { now, later } = firstScreen(this.view.layout.map((s) => ({ section: s.section, size: this.sectionSize(s.section) })), app.firstScreenPx());
+    for (const s of now) this.mountEditor(s.section);
+    for (const s of later) this.deferEditor(s.section);
+    this.el.style.display = '';
+    this.renderStructured();
+    renderPresence(this);
+    window.__gw.screen = 'brief';
+  }
+
+  navLink(id: string, label: string): HTMLElement {
+    return h('a', { href: '#', 'data-target': id, onclick: (e: Event) => { e.preventDefault(); this.jumpTo(id); } }, label);
+  }
+
+  sectionBlock(section: string, heading: string): HTMLElement {
+    return h(
+      'div',
+      { class: 'section', id: `section-${section}`, 'data-section': section },
+      h('div', { class: 'section-head' }, h('h3', {}, heading), h('span', { class: 'here', 'data-here': section })),
+      h('div', { class: 'editor', 'data-editor': section }),
+    );
+  }
+
+  /** About how tall a section is drawn (logic.ts `sectionHeight`). */
+  sectionSize(section: string): number {
+    const lengths = this.doc.getXmlFragment(`section:${section}`).toArray().map((block) => {
+      const first = block instanceof Y.XmlElement ? block.get(0) : block;
+      return first instanceof Y.XmlText ? first.length : 0;
+    });
+    return sectionHeight(lengths);
+  }
+
+  /** The element a section's text or editor goes into. */
+  editorHost(section: string): HTMLElement | null {
+    return this.el.querySelector<HTMLElement>(`[data-editor="${section}"]`);
+  }
+
+  /** Shows a section as text once the browser is idle after the first paint; reaching it
+   * (click, focus, jump) makes it the editor. */
+  deferEditor(section: string) {
+    const host = this.editorHost(section);
+    if (!host) return;
+    // clicked before its text was drawn
+    const early = () => {
+      if (this.closed || this.editors.has(section) || this.texts.has(section)) return;
+      this.mountEditor(section);
+      this.editors.get(section)?.commands.focus('end');
+    };
+    host.addEventListener('pointerdown', early, { once: true });
+    this.pending.push(section);
+    if (this.pending.length === 1) this.painted.then(() => this.showPending());
+  }
+
+  /** Draws the deferred sections as text, one per idle slice, in page order. */
+  showPending() {
+    const steps = this.pending.splice(0).map((section) => () => this.showText(section));
+    idleSteps(steps, () => !this.closed, 200).then(() => {
+      if (!this.closed) this.allShown();
+    });
+  }
+
+  /** Every section is on screen: the first screen as editors, the rest as text that becomes
+   * an editor when reached. */
+  allShown() {
+    api.metric('brief_all_sections', performance.now() - this.openedAt);
+    this.resolveShown();
+  }
+
+  showText(section: string) {
+    const host = this.editorHost(section);
+    if (!host || this.editors.has(section) || this.texts.has(section)) return;
+    const text = new SectionView(this.doc.getXmlFragment(`section:${section}`), sectionSchema(), placeholder(section), editorAttributes(section));
+    // the press found the text's nodes, which the editor replaces as it takes over: the
+    // browser cannot place the caret in them, so the editor puts it where the press was and
+    // follows a drag from there (src/sectionview.ts `pressInto`)
+    text.el.addEventListener('pointerdown', (e) => {
+      if (this.editors.has(section) || e.button !== 0) return;
+      this.mountEditor(section);
+      const editor = this.editors.get(section);
+      if (!editor) return;
+      e.preventDefault();
+      pressInto(editor.view, e);
+    });
+    text.el.addEventListener('focus', () => {
+      if (this.editors.has(section)) return;
+      this.mountEditor(section);
+      this.editors.get(section)?.commands.focus('start');
+    });
+    // a long section changed from elsewhere: its editor applies changes one by one
+    text.onOutgrown = () => this.mountEditor(section);
+    host.append(text.el);
+    this.texts.set(section, text);
+  }
+
+  mountEditor(section: string) {
+    const host = this.editorHost(section);
+    if (!host || this.editors.has(section)) return;
+    const text = this.texts.get(section);
+    this.texts.delete(section);
+    // ProseMirror's `mount`: the shown text's element becomes the editor, in place
+    const element = text ? ({ mount: text.release() } as unknown as HTMLElement) : host;
+    const editor = new Editor({
+      element,
+      extensions: editorExtensions(this.doc.getXmlFragment(`section:${section}`), placeholder(section)),
+      editorProps: { attributes: editorAttributes(section) },
+      onFocus: () => this.awareness.setLocalStateField('section', section),
+    });
+    this.editors.set(section, editor);
+  }
+
+  jumpTo(target: string) {
+    const el = document.getElementById(`section-${target}`) ?? document.getElementById(target);
+    el?.scrollIntoView({ block: 'start', behavior: 'smooth' });
+    if (this.view.layout.some((s) => s.section === target)) this.mountEditor(target);
+    const ed = this.editors.get(target);
+    if (ed) ed.commands.focus('end');
+    else el?.querySelector<HTMLElement>('input, textarea, button')?.focus();
+  }
+
+  // -- structured parts --
+
+  renderStructured() {
+    if (!this.el) return;
+    const v = this.view;
+    const title = this.el.querySelector<HTMLInputElement>('#brief-title');
+    if (title && document.activeElement !== title) title.value = v.title;
+    renderSignoff(this);
+    // changes from a newer version's schema were refused: say so on the brief, in plain words
+    const refused = this.el.querySelector<HTMLElement>('#refused-banner')!;
+    refused.hidden = !v.refused;
+    refused.textContent = v.refused ?? '';
+    const parking = isParkingLot(v);
+    const sol = this.el.querySelector('#solution-space')!;
+    sol.classList.toggle('parking-lot', parking);
+    this.el.querySelector('#solution-heading')!.textContent = parking ? 'Parking lot — solution ideas' : 'Solution space';
+    this.el.querySelector('#nav-solution-label')!.textContent = parking ? 'Parking lot' : 'Solution space';
+    this.el.querySelector('#solution-note')!.textContent = parking
+      ? 'The problem is not signed off by every role yet. Park ideas here; shape them once PM, Engineering and Design agree on the problem.'
+      : 'The problem is agreed. Shape the solution: options, approach, risks and trade-offs.';
+    renderDecisions(this);
+    renderWeighedIn(this);
+    renderConcerns(this);
+    renderQuestions(this);
+  }
+
+  heading(section: string): string {
+    return this.view.layout.find((l) => l.section === section)?.heading ?? section;
+  }
+
+}
+
+export async function openBrief(id: string, focusFirst = false) {
+  if (app.session) app.session.close();
+  window.__gw.screen = 'opening';
+  const s = new BriefSession(id);
+  app.session = s;
+  window.__gw.session = s;
+  try {
+    await s.open();
+    if (focusFirst) s.jumpTo(s.view.layout[0]?.section ?? 'problem');
+  } catch (e) {
+    fail(e);
+    app.session = null;
+    renderList();
+  }
+}
+
