@@ -1,0 +1,171 @@
+//! What sync keeps about others: brief secrets, peers, their state vectors, presence.
+
+use super::*;
+
+/// A peer this device knows.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+pub struct PeerRow {
+    pub device: String,
+    pub name: String,
+    pub address: String,
+    pub source: String,
+    pub last_seen: i64,
+}
+
+/// What a peer is known to hold of a brief.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct PeerStateRow {
+    pub device: String,
+    pub name: String,
+    pub state_vector: Vec<u8>,
+    pub updated_at: i64,
+    pub last_seen: i64,
+}
+
+impl Store {
+    /// The secret that grants access to a brief, if it is shared.
+    pub async fn brief_secret(&self, brief: Uuid) -> Result<Option<[u8; 32]>, StoreError> {
+        let row: Option<Vec<u8>> =
+            sqlx::query_scalar("SELECT secret FROM brief_keys WHERE brief_id = ?")
+                .bind(brief.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.and_then(|s| s.try_into().ok()))
+    }
+
+    /// Stores a brief's secret unless it already has one; returns the one in force.
+    pub async fn set_brief_secret(
+        &self,
+        brief: Uuid,
+        secret: &[u8; 32],
+    ) -> Result<[u8; 32], StoreError> {
+        sqlx::query("INSERT INTO brief_keys (brief_id, secret, created_at) VALUES (?, ?, ?) ON CONFLICT(brief_id) DO NOTHING")
+            .bind(brief.to_string())
+            .bind(secret.as_slice())
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await?;
+        self.brief_secret(brief)
+            .await?
+            .ok_or_else(|| StoreError::Db("brief secret vanished".into()))
+    }
+
+    /// Every shared brief with its secret.
+    pub async fn shared_briefs(&self) -> Result<Vec<(Uuid, [u8; 32])>, StoreError> {
+        let rows = sqlx::query("SELECT brief_id, secret FROM brief_keys ORDER BY brief_id")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out = Vec::new();
+        for r in rows {
+            let id: String = r.try_get("brief_id")?;
+            let secret: Vec<u8> = r.try_get("secret")?;
+            if let (Ok(id), Ok(secret)) = (Uuid::parse_str(&id), <[u8; 32]>::try_from(secret)) {
+                out.push((id, secret));
+            }
+        }
+        Ok(out)
+    }
+
+    pub async fn upsert_peer(
+        &self,
+        device: &str,
+        name: &str,
+        address: &str,
+        source: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO peers (device, name, address, source, last_seen) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT(device) DO UPDATE SET
+               name = CASE WHEN excluded.name = '' THEN peers.name ELSE excluded.name END,
+               address = CASE WHEN excluded.address = '' THEN peers.address ELSE excluded.address END,
+               source = CASE WHEN excluded.source = '' THEN peers.source ELSE excluded.source END,
+               last_seen = excluded.last_seen",
+        )
+        .bind(device)
+        .bind(name)
+        .bind(address)
+        .bind(source)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn peers(&self) -> Result<Vec<PeerRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT device, name, address, source, last_seen FROM peers ORDER BY last_seen DESC",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok(PeerRow::from_row(r)?)).collect()
+    }
+
+    pub async fn set_peer_state(
+        &self,
+        device: &str,
+        brief: Uuid,
+        state_vector: &[u8],
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO peer_state (device, brief_id, state_vector, updated_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT(device, brief_id) DO UPDATE SET state_vector = excluded.state_vector, updated_at = excluded.updated_at",
+        )
+        .bind(device)
+        .bind(brief.to_string())
+        .bind(state_vector)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn peer_states(&self, brief: Uuid) -> Result<Vec<PeerStateRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT s.device, COALESCE(p.name, '') AS name, s.state_vector, s.updated_at, COALESCE(p.last_seen, s.updated_at) AS last_seen
+             FROM peer_state s LEFT JOIN peers p ON p.device = s.device WHERE s.brief_id = ? ORDER BY name, s.device",
+        )
+        .bind(brief.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok(PeerStateRow::from_row(r)?))
+            .collect()
+    }
+
+    /// Replaces the presence rows of a brief (what the running peer currently sees).
+    pub async fn set_presence(
+        &self,
+        brief: Uuid,
+        states: &[(u64, String)],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM presence WHERE brief_id = ?")
+            .bind(brief.to_string())
+            .execute(&mut *tx)
+            .await?;
+        for (client, state) in states {
+            sqlx::query(
+                "INSERT INTO presence (brief_id, client_id, state, updated_at) VALUES (?, ?, ?, ?)",
+            )
+            .bind(brief.to_string())
+            .bind(*client as i64)
+            .bind(state)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Presence rows of a brief written within the last `max_age_ms`.
+    pub async fn presence(&self, brief: Uuid, max_age_ms: i64) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT state FROM presence WHERE brief_id = ? AND updated_at >= ? ORDER BY client_id",
+        )
+        .bind(brief.to_string())
+        .bind(now_ms() - max_age_ms)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
