@@ -13,6 +13,7 @@
 //! | `stored_blob` | a stored row, and a row payload under a valid header | `store::check_row` |
 //! | `invite` | an invite code | `invite::Invite::decode` |
 //! | `markdown` | a Markdown file | `export::parse_markdown`, then `fill_brief` |
+//! | `peer` | a session of frames and editor messages | the peer state machine ([`crate::peer::Peer`]) with a linked peer (that sent a real Hello) and an attached editor |
 
 use crate::brief::{Brief, Member};
 use crate::model::{Role, Section, Template};
@@ -125,6 +126,77 @@ pub fn markdown(data: &[u8]) {
     }
 }
 
+/// A session with the peer state machine. The input is a sequence of chunks, each a tag byte,
+/// a u16 LE length and that many bytes: tag 0 is a whole frame from the peer; tag 1 a y-sync
+/// message it sends about the shared brief (framed under the right topic here, which the
+/// fuzzer could not forge); tag 2 a message from the attached editor; tag 3 time passing (the
+/// bytes as milliseconds); anything else closes and reopens the peer's link.
+pub fn peer(data: &[u8]) {
+    use crate::peer::{Me, Peer, PeerConfig};
+    use crate::sync::{Frame, Session};
+    let brief = std::sync::Arc::new(seed_brief());
+    let secret = [5u8; 32];
+    let shared = vec![(brief.id(), secret)];
+    let (ours, theirs) = ([1u8; 32], [2u8; 32]);
+    let me = Me {
+        public: ours,
+        name: "Ana".into(),
+        role: "pm".into(),
+    };
+    let mut p = Peer::new(me, shared.clone(), PeerConfig::default());
+    p.open(brief.clone(), None);
+    let hash = [3u8; 32];
+    let connect = |p: &mut Peer, link: u64, now: u64| {
+        p.connected(link, &hash, theirs, false, "fuzz", now);
+        let remote = Session::new(&hash, theirs, ours);
+        p.receive_frame(
+            link,
+            &remote.hello("Ben", "engineer", &shared).encode(),
+            now,
+        );
+    };
+    let mut link = 1u64;
+    let mut now = 1u64;
+    connect(&mut p, link, now);
+    let editor = 1000u64;
+    let _ = p.attach(editor, brief.id(), None);
+    let topic = crate::sync::brief_topic(&secret, &hash);
+    let mut rest = data;
+    while rest.len() >= 3 {
+        let tag = rest[0];
+        let len = usize::from(u16::from_le_bytes([rest[1], rest[2]]));
+        let body = &rest[3..(3 + len).min(rest.len())];
+        rest = &rest[3 + body.len()..];
+        match tag {
+            0 => p.receive_frame(link, body, now),
+            1 => {
+                let frame = Frame::Brief {
+                    topic,
+                    message: body.to_vec(),
+                };
+                p.receive_frame(link, &frame.encode(), now);
+            }
+            2 => {
+                let _ = p.receive_editor(editor, body);
+            }
+            3 => {
+                let ms = body
+                    .iter()
+                    .take(4)
+                    .fold(0u64, |a, b| a * 256 + u64::from(*b));
+                now += ms;
+                p.tick(now);
+            }
+            _ => {
+                p.closed(link, "fuzz");
+                link += 1;
+                connect(&mut p, link, now);
+            }
+        }
+        let _ = p.take_outputs();
+    }
+}
+
 /// A fuzz target: any bytes in, nothing out.
 pub type Target = fn(&[u8]);
 
@@ -138,4 +210,5 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("stored_blob", stored_blob),
     ("invite", invite),
     ("markdown", markdown),
+    ("peer", peer),
 ];

@@ -126,7 +126,7 @@ fn write_seed_corpus() {
         ));
         seeds.push(("sync_message", vec![3]));
         let topic = [7u8; 16];
-        for message in [step1, updates[0].clone()] {
+        for message in [step1.clone(), updates[0].clone()] {
             seeds.push(("frame", Frame::Brief { topic, message }.encode()));
         }
         seeds.push((
@@ -152,6 +152,25 @@ fn write_seed_corpus() {
             ),
         ));
         seeds.push(("markdown", groundwork::export::to_markdown(&a).into_bytes()));
+        // a peer session: its step 1, the step 2 it would answer, live updates, a tick, the
+        // editor's own update, a redial
+        let mut session = Vec::new();
+        let mut chunk = |tag: u8, body: &[u8]| {
+            session.push(tag);
+            session.extend_from_slice(&(body.len() as u16).to_le_bytes());
+            session.extend_from_slice(body);
+        };
+        chunk(1, &step1);
+        chunk(1, &step2);
+        for u in &updates {
+            chunk(1, &sync::update_message(u.clone()));
+        }
+        chunk(3, &[0, 0, 8, 0]);
+        chunk(2, &sync::update_message(updates[0].clone()));
+        chunk(0, &Frame::Ping.encode());
+        chunk(4, &[]);
+        chunk(1, &[3]);
+        seeds.push(("peer", session));
         let invite = groundwork::invite::Invite {
             brief: a.id(),
             secret: [9; 32],
