@@ -19,6 +19,7 @@ mod persist;
 pub use accept::{MAX_HANDSHAKES, MAX_HANDSHAKES_PER_ADDRESS};
 pub use command::{Command, EditOp, Frontend, FrontendError, Notice};
 pub(crate) use connection::Event;
+pub use persist::write_record;
 
 use crate::discovery::Discovery;
 use crate::engine::{Engine, EngineError};

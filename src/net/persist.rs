@@ -8,6 +8,7 @@ use crate::brief::Brief;
 use crate::engine::{Engine, EngineError};
 use crate::peer::Record;
 use crate::retry::{Log as RetryLog, StoreRetry};
+use crate::store::{Store, StoreError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -59,6 +60,21 @@ pub(super) async fn persist(
     }
 }
 
+/// Writes one bookkeeping row the peer machine recorded.
+pub async fn write_record(store: &Store, record: Record) -> Result<(), StoreError> {
+    match record {
+        Record::PeerState { device, brief, sv } => store.set_peer_state(&device, brief, &sv).await,
+        Record::Presence { brief, states } => store.set_presence(brief, &states).await,
+        Record::Peer {
+            device,
+            name,
+            addr,
+            source,
+        } => store.upsert_peer(&device, &name, &addr, &source).await,
+        Record::Refused { brief, reason } => store.set_refusal(brief, &reason).await,
+    }
+}
+
 async fn run_job(engine: &Engine, job: DbJob, retry: &mut StoreRetry) {
     let store = engine.store();
     let record = match job {
@@ -70,17 +86,7 @@ async fn run_job(engine: &Engine, job: DbJob, retry: &mut StoreRetry) {
         }
         DbJob::Record(record) => record,
     };
-    let r = match record {
-        Record::PeerState { device, brief, sv } => store.set_peer_state(&device, brief, &sv).await,
-        Record::Presence { brief, states } => store.set_presence(brief, &states).await,
-        Record::Peer {
-            device,
-            name,
-            addr,
-            source,
-        } => store.upsert_peer(&device, &name, &addr, &source).await,
-        Record::Refused { brief, reason } => store.set_refusal(brief, &reason).await,
-    };
+    let r = write_record(store, record).await;
     if let Err(e) = r {
         tracing::warn!(error = %e, "bookkeeping write failed");
     }

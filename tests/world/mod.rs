@@ -514,23 +514,13 @@ impl World {
                 self.close(link);
             }
             Output::Record(record) => {
-                let store = self.replicas[i].engine.store();
-                let r = match record {
-                    Record::PeerState { device, brief, sv } => {
-                        store.set_peer_state(&device, brief, &sv).await
-                    }
-                    Record::Presence { brief, states } => store.set_presence(brief, &states).await,
-                    Record::Peer {
-                        device,
-                        name,
-                        addr,
-                        source,
-                    } => store.upsert_peer(&device, &name, &addr, &source).await,
-                    Record::Refused { reason, .. } => {
-                        panic!("seed {}: replica {i} refused: {reason}", self.seed)
-                    }
-                };
-                r.unwrap();
+                if let Record::Refused { reason, .. } = &record {
+                    panic!("seed {}: replica {i} refused: {reason}", self.seed);
+                }
+                // written as the service's persistence task writes it
+                groundwork::net::write_record(self.replicas[i].engine.store(), record)
+                    .await
+                    .unwrap();
             }
             Output::Open(b) => panic!("seed {}: replica {i} asked to open {b}", self.seed),
             Output::Store(_) | Output::Changed { .. } | Output::PeerUp(_) | Output::PeerDown(_) => {
