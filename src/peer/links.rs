@@ -1,0 +1,260 @@
+//! Peer links over time: a channel coming up (Hello, duplicate connections), frames from the
+//! peer, refusing a newer schema, anti-entropy, pings and silent links, and links going away.
+
+use super::*;
+
+impl Peer {
+    /// A peer's encrypted channel is up: `hash` is the handshake hash, `remote` its key,
+    /// `initiated` whether this device dialed. Sends our Hello. Of two links to one device,
+    /// both sides keep the one whose initiator has the smaller key.
+    pub fn connected(
+        &mut self,
+        link: LinkId,
+        hash: &[u8],
+        remote: [u8; 32],
+        initiated: bool,
+        addr: &str,
+        now: u64,
+    ) {
+        self.set_time(now);
+        let device = hex(&remote);
+        let initiator_key = if initiated { self.me.public } else { remote };
+        let existing = self.links.iter().find_map(|(&id, l)| match l {
+            Link::Peer(p) if p.device == device => Some((id, p.initiator_key)),
+            _ => None,
+        });
+        if let Some((old, old_initiator)) = existing {
+            if old_initiator < initiator_key {
+                tracing::debug!(%device, "duplicate connection dropped");
+                self.out.push(Output::Close {
+                    link,
+                    reason: "duplicate connection".into(),
+                });
+                return;
+            }
+            self.links.remove(&old);
+            self.out.push(Output::Close {
+                link: old,
+                reason: "duplicate connection".into(),
+            });
+        } else {
+            self.out.push(Output::PeerUp(remote));
+        }
+        tracing::info!(%device, %addr, "peer connected");
+        let source = if initiated { "dialed" } else { "incoming" };
+        self.out.push(Output::Record(Record::Peer {
+            device: device.clone(),
+            name: String::new(),
+            addr: addr.to_string(),
+            source: source.to_string(),
+        }));
+        let session = Session::new(hash, self.me.public, remote);
+        let hello = session.hello(&self.me.name, &self.me.role, &self.shared);
+        self.out.push(Output::Send {
+            link,
+            bytes: hello.encode(),
+        });
+        self.links.insert(
+            link,
+            Link::Peer(Box::new(PeerLink {
+                session,
+                device,
+                initiator_key,
+                last_recv: now,
+                name: String::new(),
+                refused: HashSet::new(),
+            })),
+        );
+    }
+
+    /// A link went away (the peer closed it, a read failed, the editor detached). An
+    /// editor's presence is withdrawn.
+    pub fn closed(&mut self, link: LinkId, reason: &str) {
+        match self.links.remove(&link) {
+            Some(Link::Peer(p)) => {
+                tracing::info!(device = %p.device, %reason, "peer disconnected");
+                self.peer_gone(*p.session.remote_key());
+            }
+            Some(Link::Editor(ed)) => self.editor_gone(link, ed),
+            None => {}
+        }
+    }
+
+    pub(super) fn peer_gone(&mut self, key: [u8; 32]) {
+        let still = self.links.values().any(|l| match l {
+            Link::Peer(p) => p.session.remote_key() == &key,
+            Link::Editor(_) => false,
+        });
+        if !still {
+            self.out.push(Output::PeerDown(key));
+        }
+    }
+
+    /// Drops a misbehaving peer link.
+    pub(super) fn drop_peer(&mut self, link: LinkId, reason: String) {
+        if let Some(Link::Peer(p)) = self.links.remove(&link) {
+            tracing::warn!(device = %p.device, %reason, "misbehaving peer disconnected");
+            self.out.push(Output::Close { link, reason });
+            self.peer_gone(*p.session.remote_key());
+        }
+    }
+
+    /// A frame arrived from a peer link. A frame that breaks the protocol closes the link.
+    pub fn receive_frame(&mut self, link: LinkId, bytes: &[u8], now: u64) {
+        self.set_time(now);
+        if let Err(reason) = self.on_frame(link, bytes, now) {
+            self.drop_peer(link, reason);
+        }
+    }
+
+    pub(super) fn on_frame(&mut self, link: LinkId, bytes: &[u8], now: u64) -> Result<(), String> {
+        let frame = Frame::decode(bytes).map_err(|e| e.to_string())?;
+        let Some(Link::Peer(conn)) = self.links.get_mut(&link) else {
+            return Ok(());
+        };
+        conn.last_recv = now;
+        match frame {
+            Frame::Ping => self.out.push(Output::Send {
+                link,
+                bytes: Frame::Pong.encode(),
+            }),
+            Frame::Pong => {}
+            Frame::Hello {
+                version,
+                name,
+                role,
+                tags,
+            } => {
+                if version != sync::PROTOCOL_VERSION {
+                    return Err(format!("protocol version {version}"));
+                }
+                let new = conn.session.accept_tags(&tags, &self.shared);
+                conn.name = format!("{name} ({role})");
+                let device = conn.device.clone();
+                self.out.push(Output::Record(Record::Peer {
+                    device: device.clone(),
+                    name: conn.name.clone(),
+                    addr: String::new(),
+                    source: String::new(),
+                }));
+                if !new.is_empty() {
+                    // Tell the peer about our briefs again: it may have matched nothing of
+                    // ours yet if it learned of a brief after its last Hello.
+                    let hello = conn
+                        .session
+                        .hello(&self.me.name, &self.me.role, &self.shared);
+                    self.out.push(Output::Send {
+                        link,
+                        bytes: hello.encode(),
+                    });
+                }
+                for b in new {
+                    if self.briefs.contains_key(&b) {
+                        tracing::info!(brief = %b, %device, "syncing brief with peer");
+                        self.greet(link, b);
+                    } else {
+                        self.out.push(Output::Open(b));
+                    }
+                }
+            }
+            Frame::Brief { topic, message } => {
+                let Some(b) = conn.session.brief_for(&topic) else {
+                    tracing::debug!("frame for an unknown topic ignored");
+                    return Ok(());
+                };
+                if conn.refused.contains(&b) {
+                    // this peer's copy is a newer schema: nothing of it is applied (and
+                    // answering would only make it send the same again)
+                    return Ok(());
+                }
+                match self.on_message(link, b, &message) {
+                    Ok(()) => {}
+                    Err(SyncError::NewerSchema { found }) => self.refuse(link, b, found),
+                    Err(e) => return Err(e.to_string()),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses a peer's changes to a brief from now on: its copy is a newer document schema.
+    pub(super) fn refuse(&mut self, link: LinkId, brief: Uuid, found: f64) {
+        let Some(Link::Peer(conn)) = self.links.get_mut(&link) else {
+            return;
+        };
+        conn.refused.insert(brief);
+        let peer = if conn.name.is_empty() {
+            conn.device.chars().take(16).collect()
+        } else {
+            conn.name.clone()
+        };
+        let reason = format!(
+            "{peer} has this brief from a newer version of Groundwork (document schema {found}); its changes are not merged here. Update Groundwork to keep syncing this brief."
+        );
+        tracing::warn!(%brief, device = %conn.device, found, "changes from a newer document schema refused");
+        if let Some(ob) = self.briefs.get(&brief) {
+            ob.brief.set_refused(&reason);
+        }
+        self.out
+            .push(Output::Record(Record::Refused { brief, reason }));
+    }
+
+    pub(super) fn hello_all(&mut self) {
+        for (&link, l) in &self.links {
+            if let Link::Peer(p) = l {
+                let hello = p.session.hello(&self.me.name, &self.me.role, &self.shared);
+                self.out.push(Output::Send {
+                    link,
+                    bytes: hello.encode(),
+                });
+            }
+        }
+    }
+
+    /// Anti-entropy: a sync step 1 for every brief every peer shares.
+    pub fn resync(&mut self) {
+        let mut sends = Vec::new();
+        for (&link, l) in &self.links {
+            if let Link::Peer(p) = l {
+                for b in p.session.shared() {
+                    if let Some(ob) = self.briefs.get(&b) {
+                        sends.push((link, b, sync::step1(&ob.brief)));
+                    }
+                }
+            }
+        }
+        for (link, b, m) in sends {
+            self.send_to(link, b, m);
+        }
+    }
+
+    pub(super) fn drop_idle(&mut self, now: u64) {
+        let limit = self.config.idle_timeout_ms;
+        let idle: Vec<LinkId> = self
+            .links
+            .iter()
+            .filter_map(|(&id, l)| match l {
+                Link::Peer(p) if now.saturating_sub(p.last_recv) > limit => Some(id),
+                _ => None,
+            })
+            .collect();
+        for link in idle {
+            if let Some(Link::Peer(p)) = self.links.remove(&link) {
+                tracing::info!(device = %p.device, "peer silent; connection closed");
+                self.out.push(Output::Close {
+                    link,
+                    reason: "silent".into(),
+                });
+                self.peer_gone(*p.session.remote_key());
+            }
+        }
+        for (&link, l) in &self.links {
+            if let Link::Peer(_) = l {
+                self.out.push(Output::Send {
+                    link,
+                    bytes: Frame::Ping.encode(),
+                });
+            }
+        }
+    }
+}
