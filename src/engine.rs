@@ -141,6 +141,14 @@ impl Engine {
         let brief = Brief::empty(id, self.identity.member(None));
         brief.apply_decoded(loaded.updates)?;
         let brief = brief.ensure_unique_client();
+        // a schema-1 brief is migrated as it opens (deterministically: see body::migrate);
+        // stored now if it can be, else with the next flush (it is in the outbox)
+        if brief.migrate()? {
+            tracing::info!(brief = %id, "migrated to document schema 2");
+            if let Err(e) = self.flush(&brief).await {
+                tracing::warn!(brief = %id, error = %e, "migration not stored yet");
+            }
+        }
         for q in &loaded.quarantined {
             tracing::warn!(brief = %id, seq = q.seq, reason = %q.reason, "row quarantined");
         }

@@ -4,6 +4,7 @@
 //! schema and the storage format.
 
 pub mod blob;
+pub mod body;
 pub mod brief;
 pub mod cli;
 pub mod discovery;

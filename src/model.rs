@@ -154,9 +154,15 @@ impl Section {
         Section::PROBLEM.contains(&self)
     }
 
-    /// Name of the yrs root type that holds this section's rich text.
+    /// Name of the yrs root type that holds this section's rich text (its body, a Y.Text;
+    /// see [`crate::body`]).
     pub fn root_name(self) -> String {
-        format!("section:{}", self.as_str())
+        crate::body::root_name(self.as_str())
+    }
+
+    /// Name of the schema-1 root (a y-prosemirror XmlFragment) that a migration reads.
+    pub fn legacy_root_name(self) -> String {
+        crate::body::migrate::legacy_root(self.as_str())
     }
 }
 

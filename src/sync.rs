@@ -44,6 +44,8 @@ pub enum SyncError {
     Panicked,
     #[error("the brief was written by a newer version of Groundwork (document schema {found}, this version knows {SCHEMA_VERSION}); its changes were not applied — update Groundwork to keep syncing it")]
     NewerSchema { found: f64 },
+    #[error("the brief was migrated to document schema {SCHEMA_VERSION} separately from a different state (migration {theirs:08x}, ours {ours:08x}); its changes were not applied, so no text is doubled")]
+    DivergedMigration { ours: u32, theirs: u32 },
     #[error("unknown message type {kind}/{sub}")]
     UnknownType { kind: u64, sub: u64 },
 }
@@ -400,6 +402,12 @@ fn refuse_newer_schema(
     update: &[u8],
 ) -> Result<(), SyncError> {
     let newer = |v: f64| v > SCHEMA_VERSION as f64;
+    if let (Some(theirs), Some(ours)) = (shape.migration, brief.migration()) {
+        let ours = u32::from_str_radix(&ours, 16).unwrap_or(0);
+        if ours != theirs {
+            return Err(SyncError::DivergedMigration { ours, theirs });
+        }
+    }
     if let Some(found) = shape.schema.filter(|v| newer(*v)) {
         return Err(SyncError::NewerSchema { found });
     }
@@ -704,7 +712,7 @@ mod tests {
         let a = Brief::create("t", Template::ProblemFirst, member("a"));
         let b = Brief::empty(a.id(), member("b"));
         handle(&b, &handle(&a, &step1(&b)).unwrap().replies[0]).unwrap();
-        let upgrade = bump_schema(&a, 2.0, "future ");
+        let upgrade = bump_schema(&a, 3.0, "future ");
         let shape = validate::update_v1(&upgrade).unwrap();
         assert!(
             shape.overwrites_a_number && shape.schema.is_none(),
@@ -712,13 +720,13 @@ mod tests {
         );
         assert!(matches!(
             handle(&b, &update_message(upgrade)),
-            Err(SyncError::NewerSchema { found }) if found == 2.0
+            Err(SyncError::NewerSchema { found }) if found == 3.0
         ));
         assert_eq!(b.title(), "t", "nothing of the refused update is merged");
-        assert_eq!(b.schema(), Some(1.0));
+        assert_eq!(b.schema(), Some(2.0));
         // a brief a future version made from scratch: the whole state says schema 2
         let c = Brief::empty(Uuid::new_v4(), member("c"));
-        bump_schema(&c, 2.0, "made by the future");
+        bump_schema(&c, 3.0, "made by the future");
         let fresh = Brief::empty(c.id(), member("d"));
         let state = handle(&c, &step1(&fresh)).unwrap().replies.remove(0);
         assert!(matches!(
@@ -730,7 +738,7 @@ mod tests {
         let f = Brief::create("t", Template::ProblemFirst, member("f"));
         let g = Brief::empty(f.id(), member("g"));
         handle(&g, &handle(&f, &step1(&g)).unwrap().replies[0]).unwrap();
-        let same = bump_schema(&f, 1.0, "same ");
+        let same = bump_schema(&f, 2.0, "same ");
         assert!(handle(&g, &update_message(same)).unwrap().changed);
         assert_eq!(g.title(), "same t");
     }

@@ -58,6 +58,9 @@ pub struct Shape {
     /// `meta.schema`. Rare in a brief (a
     /// heading's level changing); the sync layer then checks the schema on a trial copy.
     pub overwrites_a_number: bool,
+    /// The schema migration the update records (`meta.migration` as a new key, a hex id;
+    /// see `body::migrate`).
+    pub migration: Option<u32>,
 }
 
 type R<T> = Result<T, ValidateError>;
@@ -278,6 +281,19 @@ impl<'a> Cursor<'a> {
                     Some(v) if i == 0 && !keyed_overwrite => self.shape.schema = Some(v),
                     Some(_) if i == 0 => self.shape.overwrites_a_number = true,
                     _ => {}
+                }
+            }
+            return Ok(n as u64);
+        }
+        if info & 0x0f == 8 && root_key == Some(("meta", "migration")) {
+            let n = self.count(1)?;
+            for i in 0..n {
+                if i == 0 && self.buf.get(self.at) == Some(&119) {
+                    self.at += 1;
+                    let s = self.string()?;
+                    self.shape.migration = u32::from_str_radix(s, 16).ok();
+                } else {
+                    self.any(0)?;
                 }
             }
             return Ok(n as u64);

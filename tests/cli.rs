@@ -320,7 +320,7 @@ fn bad_input_gets_one_clear_sentence() {
 #[test]
 fn replaying_a_real_trace_reproduces_its_final_text() {
     use yrs::updates::decoder::Decode;
-    use yrs::{ReadTxn, Text, Transact, XmlFragment, XmlOut};
+    use yrs::{ReadTxn, Transact};
     let trace =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/seph-blog1.json.gz");
     if !trace.exists() {
@@ -351,28 +351,20 @@ fn replaying_a_real_trace_reproduces_its_final_text() {
     let update = yrs::Update::decode_v1(&std::fs::read(&file).unwrap()).unwrap();
     doc.transact_mut().apply_update(update).unwrap();
     let txn = doc.transact();
-    let frag = txn.get_xml_fragment("section:evidence").unwrap();
-    let lines: Vec<String> = frag
-        .children(&txn)
-        .map(|block| match block {
-            XmlOut::Element(p) => {
-                assert_eq!(p.tag().as_ref(), "paragraph");
-                match p.get(&txn, 0) {
-                    None => String::new(),
-                    Some(XmlOut::Text(t)) => t
-                        .diff(&txn, |_| ())
-                        .into_iter()
-                        .map(|d| match d.insert {
-                            yrs::Out::Any(yrs::Any::String(s)) => s.to_string(),
-                            other => panic!("not text: {other:?}"),
-                        })
-                        .collect(),
-                    Some(other) => panic!("a paragraph holding {other:?}"),
-                }
-            }
-            other => panic!("a top-level block that is not a paragraph: {other:?}"),
+    let body = txn.get_text("body:evidence").unwrap();
+    // one paragraph per line, each starting with its marker: nothing but paragraphs
+    let lines: Vec<String> = groundwork::body::blocks(&body, &txn)
+        .into_iter()
+        .map(|b| {
+            assert_eq!(b.attrs, groundwork::body::BlockAttrs::paragraph());
+            b.text()
         })
         .collect();
+    assert_eq!(
+        groundwork::body::spans(&body, &txn).len(),
+        lines.len(),
+        "every block has its marker"
+    );
     assert_eq!(lines.len(), expected.split('\n').count());
     assert_eq!(lines.join("\n"), expected);
 

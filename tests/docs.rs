@@ -7,7 +7,7 @@ use groundwork::brief::NewDecision;
 use groundwork::{Brief, ConcernKind, Member, Role, Section, Template};
 use std::collections::{BTreeMap, BTreeSet};
 use yrs::types::ToJson;
-use yrs::{Any, ReadTxn, Transact};
+use yrs::{Any, ReadTxn, Text, Transact};
 
 fn read(path: &str) -> String {
     std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR")))
@@ -102,6 +102,10 @@ fn full_brief() -> Brief {
     };
     let b = Brief::create("Docs", Template::ProblemFirst, member);
     b.set_section(Section::Problem, "New admins quit at step 3.");
+    b.set_markdown(
+        Section::Evidence,
+        "#### Interviews\n\n- five admins\n\n  all on day one\n\n> a quote\n",
+    );
     let d = b
         .add_decision(NewDecision {
             decision: "Ship the checklist".into(),
@@ -134,10 +138,10 @@ fn documented_document_roots_and_keys_are_what_a_brief_holds() {
     let mut documented = BTreeMap::new();
     for row in &rows {
         let root = ticked(&row[0]).remove(0);
-        let roots: Vec<String> = if root == "section:<name>" {
+        let roots: Vec<String> = if root == "body:<name>" {
             Section::ALL
                 .iter()
-                .map(|s| format!("section:{}", s.as_str()))
+                .map(|s| format!("body:{}", s.as_str()))
                 .collect()
         } else {
             vec![root]
@@ -189,6 +193,16 @@ fn documented_document_roots_and_keys_are_what_a_brief_holds() {
     };
     for entry in signoffs.values() {
         check("signoffs", map_keys(entry));
+    }
+    // every key of a block marker is documented in the body row
+    for s in Section::ALL {
+        let body = txn.get_text(s.root_name().as_str()).unwrap();
+        let diff: Vec<yrs::types::text::Diff<()>> = body.diff(&txn, |_| ());
+        for d in diff {
+            if let yrs::Out::YMap(m) = d.insert {
+                check(&s.root_name(), map_keys(&m.to_json(&txn)));
+            }
+        }
     }
     let Any::Map(members) = json("members") else {
         panic!("members is not a map")

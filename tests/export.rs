@@ -236,50 +236,45 @@ fn a_script_in_any_field_is_text_in_the_html() {
     assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
 }
 
-/// The shape of a section as the editor holds it: element names with their attributes, and
-/// each text run with its marks.
+/// The shape of a section as the editor holds it: each block marker as `<kind key=value>`,
+/// and each text run with its marks.
 fn shape(b: &Brief, s: Section) -> String {
     use yrs::types::text::Diff;
-    use yrs::types::xml::{XmlFragment, XmlOut};
-    use yrs::{Text, Transact, Xml};
-    fn walk<T: yrs::ReadTxn>(node: &XmlOut, txn: &T, out: &mut String) {
-        match node {
-            XmlOut::Element(el) => {
-                let mut attrs: Vec<String> = el
-                    .attributes(txn)
-                    .map(|(k, v)| format!("{k}={v}"))
+    use yrs::{Text, Transact};
+    let doc = b.doc();
+    let body = doc.get_or_insert_text(s.root_name());
+    let txn = doc.transact();
+    let diff: Vec<Diff<()>> = body.diff(&txn, |_| ());
+    let mut out = String::new();
+    for d in diff {
+        match d.insert {
+            yrs::Out::YMap(m) => {
+                use yrs::types::ToJson;
+                let yrs::Any::Map(keys) = m.to_json(&txn) else {
+                    panic!("a marker that is not a map")
+                };
+                let mut attrs: Vec<String> = keys
+                    .iter()
+                    .filter(|(k, _)| k.as_str() != "block")
+                    .map(|(k, v)| format!(" {k}={v}"))
                     .collect();
                 attrs.sort();
-                out.push_str(&format!("<{} {}>", el.tag(), attrs.join(" ")));
-                for c in el.children(txn) {
-                    walk(&c, txn, out);
-                }
-                out.push_str(&format!("</{}>", el.tag()));
+                out.push_str(&format!("<{}{}>", keys["block"], attrs.concat()));
             }
-            XmlOut::Text(t) => {
-                let diff: Vec<Diff<()>> = t.diff(txn, |_| ());
-                for d in diff {
-                    let mut marks: Vec<String> = d
-                        .attributes
-                        .map(|a| a.iter().map(|(k, v)| format!("{k}:{v}")).collect())
-                        .unwrap_or_default();
-                    marks.sort();
-                    out.push_str(&format!(
-                        "[{}|{}]",
-                        d.insert.to_string(txn),
-                        marks.join(",")
-                    ));
-                }
+            other => {
+                let mut marks: Vec<String> = d
+                    .attributes
+                    .map(|a| {
+                        a.iter()
+                            .filter(|(_, v)| !matches!(v, yrs::Any::Null))
+                            .map(|(k, v)| format!("{k}:{v}"))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                marks.sort();
+                out.push_str(&format!("[{}|{}]", other.to_string(&txn), marks.join(",")));
             }
-            XmlOut::Fragment(_) => {}
         }
-    }
-    let doc = b.doc();
-    let frag = doc.get_or_insert_xml_fragment(s.root_name());
-    let txn = doc.transact();
-    let mut out = String::new();
-    for c in frag.children(&txn) {
-        walk(&c, &txn, &mut out);
     }
     out
 }
@@ -297,13 +292,12 @@ fn markdown_imports_as_rich_text_and_round_trips() {
         "[setup|code:{}]",
         "[the notes|link:{href: https://example.com/n}]",
         "<heading level=1>",
-        "<bulletList >",
-        "<listItem >",
+        "<paragraph wrap=bullet>[the invite step|]<paragraph wrap=bullet>",
         "[SSO|bold:{}]",
-        "<orderedList >",
-        "<blockquote >",
+        "<paragraph wrap=ordered>[first|]<paragraph wrap=ordered>[second|]",
+        "<paragraph wrap=quote>",
         "[emphasis|italic:{}]",
-        "<codeBlock >[let x = 1;|]</codeBlock>",
+        "<code>[let x = 1;|]",
         // raw HTML is text; a javascript: link keeps its text, not its address
         "[<b>not html</b> and a script|]",
     ] {

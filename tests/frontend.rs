@@ -12,10 +12,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use yrs::sync::{Message, SyncMessage};
 use yrs::updates::decoder::Decode;
-use yrs::{
-    Doc, GetString, Map, ReadTxn, StateVector, Transact, Update, XmlElementPrelim, XmlFragment,
-    XmlTextPrelim,
-};
+use yrs::{Doc, Map, ReadTxn, StateVector, Transact, Update};
 
 struct Peer {
     handle: Handle,
@@ -124,6 +121,19 @@ async fn attach_ui(
 }
 
 /// Reads the stored brief from the database with a fresh engine (what a restart sees).
+/// What an editor does for a new paragraph at the end of a body: a marker, then the text.
+fn push_paragraph(txn: &mut yrs::TransactionMut, body: &yrs::TextRef, text: &str) {
+    groundwork::body::append_blocks(txn, body, &groundwork::body::paragraph_blocks([text]));
+}
+
+/// A body's paragraphs' text.
+fn paragraphs(doc: &Doc, body: &yrs::TextRef) -> Vec<String> {
+    groundwork::body::blocks(body, &doc.transact())
+        .iter()
+        .map(|b| b.text())
+        .collect()
+}
+
 async fn stored_text(dir: &std::path::Path, id: uuid::Uuid, section: Section) -> String {
     let e = Engine::open(dir).await.expect("open");
     let ob = e.open_brief(id).await.expect("open brief");
@@ -155,18 +165,14 @@ async fn an_editor_is_one_more_peer_and_acks_mean_stored() {
         next(&mut rx).await,
         Message::Sync(SyncMessage::SyncStep1(_))
     ));
-    let frag = ui.get_or_insert_xml_fragment("section:problem");
-    assert_eq!(
-        frag.get_string(&ui.transact()),
-        "<paragraph>Engine text.</paragraph>"
-    );
+    let frag = ui.get_or_insert_text("body:problem");
+    assert_eq!(paragraphs(&ui, &frag), vec!["Engine text."]);
 
     // an edit in the editor: acknowledged only once it is in the database
     let before = ui.transact().state_vector();
     {
         let mut txn = ui.transact_mut();
-        let p = frag.push_back(&mut txn, XmlElementPrelim::empty("paragraph"));
-        p.push_back(&mut txn, XmlTextPrelim::new("Typed in the UI."));
+        push_paragraph(&mut txn, &frag, "Typed in the UI.");
     }
     let diff = ui.transact().encode_state_as_update_v1(&before);
     h.message(editor, sync::update_message(diff))
@@ -234,8 +240,7 @@ async fn an_editor_is_one_more_peer_and_acks_mean_stored() {
     let before = ui.transact().state_vector();
     {
         let mut txn = ui.transact_mut();
-        let p = frag.push_back(&mut txn, XmlElementPrelim::empty("paragraph"));
-        p.push_back(&mut txn, XmlTextPrelim::new("Still editing."));
+        push_paragraph(&mut txn, &frag, "Still editing.");
     }
     let diff = ui.transact().encode_state_as_update_v1(&before);
     h.message(editor, sync::update_message(diff))
@@ -281,10 +286,9 @@ async fn two_editors_on_one_brief_see_each_other() {
     let (a, ed_a, _) = &docs[0];
     let before = a.transact().state_vector();
     {
-        let frag = a.get_or_insert_xml_fragment("section:approach");
+        let frag = a.get_or_insert_text("body:approach");
         let mut txn = a.transact_mut();
-        let p = frag.push_back(&mut txn, XmlElementPrelim::empty("paragraph"));
-        p.push_back(&mut txn, XmlTextPrelim::new("From editor A"));
+        push_paragraph(&mut txn, &frag, "From editor A");
     }
     let diff = a.transact().encode_state_as_update_v1(&before);
     h.message(*ed_a, sync::update_message(diff))
@@ -292,11 +296,8 @@ async fn two_editors_on_one_brief_see_each_other() {
         .expect("ack");
     let (b, _, rx_b) = &mut docs[1];
     apply(b, &next_update(rx_b).await);
-    let frag = b.get_or_insert_xml_fragment("section:approach");
-    assert_eq!(
-        frag.get_string(&b.transact()),
-        "<paragraph>From editor A</paragraph>"
-    );
+    let frag = b.get_or_insert_text("body:approach");
+    assert_eq!(paragraphs(b, &frag), vec!["From editor A"]);
     // the editor's own client id is refused if it collides with the engine's
     let (out, _rx) = mpsc::unbounded_channel();
     assert!(matches!(
@@ -341,22 +342,17 @@ async fn a_burst_of_local_updates_reaches_the_other_peer_whole() {
         apply(&ed, &u);
     }
     a.handle.detach(ed_id);
-    let frag = ed.get_or_insert_xml_fragment("section:problem");
+    let frag = ed.get_or_insert_text("body:problem");
     let mut updates = Vec::new();
     for i in 0..3000u32 {
         let before = ed.transact().state_vector();
         {
             let mut txn = ed.transact_mut();
-            let Some(yrs::XmlOut::Element(p)) = frag.get(&txn, 0) else {
-                panic!("a paragraph")
-            };
-            let Some(yrs::XmlOut::Text(t)) = p.get(&txn, 0) else {
-                panic!("text")
-            };
+            // into the first paragraph, after its marker
             yrs::Text::insert(
-                &t,
+                &frag,
                 &mut txn,
-                5 + (i % 7),
+                1 + 5 + (i % 7),
                 if i % 2 == 0 { "x" } else { "y" },
             );
         }
@@ -377,14 +373,11 @@ async fn a_burst_of_local_updates_reaches_the_other_peer_whole() {
             other => panic!("B did not get the whole burst: {other:?}"),
         }
     }
-    let expected = {
-        let txn = ed.transact();
-        frag.get_string(&txn)
-    };
+    let expected = paragraphs(&ed, &frag).join("\n\n");
     a.shutdown().await;
     b.shutdown().await;
     let text = stored_text(db.path(), id, Section::Problem).await;
-    assert_eq!(format!("<paragraph>{text}</paragraph>"), expected);
+    assert_eq!(text, expected);
     assert_eq!(text.len(), 5 + 3000);
 }
 
@@ -427,14 +420,10 @@ async fn a_resent_edit_is_not_acknowledged_until_it_is_stored() {
     };
     let before = ui.transact().state_vector();
     {
-        let frag = ui.get_or_insert_xml_fragment("section:evidence");
+        let frag = ui.get_or_insert_text("body:evidence");
         let mut txn = ui.transact_mut();
         for i in 0..100 {
-            let p = frag.push_back(&mut txn, XmlElementPrelim::empty("paragraph"));
-            p.push_back(
-                &mut txn,
-                XmlTextPrelim::new(format!("pasted-{i} {}", letters(4000))),
-            );
+            push_paragraph(&mut txn, &frag, &format!("pasted-{i} {}", letters(4000)));
         }
     }
     let paste = sync::update_message(ui.transact().encode_state_as_update_v1(&before));

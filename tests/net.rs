@@ -513,7 +513,7 @@ fn a_thousand_idle_unauthenticated_connections_cost_little() {
     pa.stop();
 }
 
-/// A device running a future version upgrades the brief (document schema 2) and sends it:
+/// A device running a future version upgrades the brief (a newer document schema) and sends it:
 /// this version refuses to merge it, keeps the connection, and `status` says why.
 #[test]
 fn a_newer_document_schema_is_refused_and_status_says_so() {
@@ -544,7 +544,7 @@ fn a_newer_document_schema_is_refused_and_status_says_so() {
             let meta = future.doc().get_or_insert_map("meta");
             let title = future.doc().get_or_insert_text("title");
             let mut txn = future.doc().transact_mut();
-            meta.insert(&mut txn, "schema", 2);
+            meta.insert(&mut txn, "schema", groundwork::brief::SCHEMA_VERSION + 1);
             title.insert(&mut txn, 0, "FROM THE FUTURE ");
         }
         let upgrade = yrs::merge_updates_v1(future.take_outbox()).unwrap();

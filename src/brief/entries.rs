@@ -12,7 +12,7 @@ impl Brief {
         sections
             .iter()
             .map(|s| {
-                let text = render_fragment(self.fragment(*s), txn, false);
+                let text = crate::body::render_plain(self.body(*s), txn);
                 (s.as_str().to_string(), Any::from(digest(&text)))
             })
             .collect()
@@ -28,7 +28,7 @@ impl Brief {
             let Ok(section) = name.parse::<Section>() else {
                 continue;
             };
-            let now = digest(&render_fragment(self.fragment(section), txn, false));
+            let now = digest(&crate::body::render_plain(self.body(section), txn));
             if !matches!(value, Any::String(d) if **d == *now) {
                 changed.push(section);
             }

@@ -5,20 +5,17 @@
 //! member), problem sign-off and its staleness, and the outbox of local updates that the store
 //! persists and sync sends. No I/O happens here.
 //!
-//! - `sections`: section text — reading it, and the engine's own edits in the editor's shape;
+//! - `sections`: section text — reading it, the engine's own edits, and the migration of a
+//!   schema-1 brief (the body model itself is [`crate::body`]);
 //! - `entries`: sign-off and staleness, decisions, concerns, questions, members;
-//! - `render`: a section as plain text or escaped Markdown;
 //! - `ids`: client ids and the document options every brief uses.
 
 mod entries;
 mod ids;
-mod render;
 mod sections;
 
 pub use ids::{new_doc, random_client_id, seed_client_ids};
-use render::render_fragment;
 
-use crate::mdescape;
 use crate::model::{ConcernKind, ConcernStatus, Role, Section, Template};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -26,17 +23,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 use yrs::types::text::Diff;
-use yrs::types::xml::{XmlElementPrelim, XmlTextPrelim};
-use yrs::types::Attrs;
 use yrs::updates::decoder::Decode;
 use yrs::{
     Any, Array, ArrayRef, Doc, GetString, Map, MapPrelim, MapRef, OffsetKind, Options, Origin, Out,
-    ReadTxn, StateVector, Text, TextRef, Transact, TransactionMut, Update, Xml, XmlElementRef,
-    XmlFragment, XmlFragmentRef, XmlOut, XmlTextRef,
+    ReadTxn, StateVector, Text, TextRef, Transact, TransactionMut, Update,
 };
 
 /// Version of the document schema described in ARCHITECTURE.md.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 /// Origin of transactions that replay this device's own storage. Their updates are not put in
 /// the outbox: they are stored already.
 pub const LOAD_ORIGIN: &str = "groundwork:load";
@@ -158,7 +152,7 @@ pub struct Brief {
     doc: Doc,
     meta: MapRef,
     title: TextRef,
-    sections: Vec<(Section, XmlFragmentRef)>,
+    sections: Vec<(Section, TextRef)>,
     decisions: ArrayRef,
     concerns: ArrayRef,
     questions: ArrayRef,
@@ -220,7 +214,7 @@ impl Brief {
         let title = doc.get_or_insert_text("title");
         let sections = Section::ALL
             .iter()
-            .map(|s| (*s, doc.get_or_insert_xml_fragment(s.root_name())))
+            .map(|s| (*s, doc.get_or_insert_text(s.root_name())))
             .collect();
         let decisions = doc.get_or_insert_array("decisions");
         let concerns = doc.get_or_insert_array("concerns");

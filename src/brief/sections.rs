@@ -1,10 +1,11 @@
-//! A brief's sections: reading them as text or Markdown, and the engine's own edits
-//! (setting, appending, inserting and deleting text in the editor's shape).
+//! A brief's sections: reading them as text or Markdown, and the engine's own edits, in the
+//! body model of [`crate::body`] (one Y.Text per section, blocks as markers).
 
 use super::*;
+use crate::body::{self, Block, BlockAttrs};
 
 impl Brief {
-    pub(crate) fn fragment(&self, section: Section) -> &XmlFragmentRef {
+    pub(crate) fn body(&self, section: Section) -> &TextRef {
         // `sections` holds every Section, in Section::ALL order.
         &self.sections[Section::ALL.iter().position(|s| *s == section).unwrap_or(0)].1
     }
@@ -12,13 +13,19 @@ impl Brief {
     /// The plain text of a section: blocks separated by blank lines, formatting dropped.
     pub fn section_text(&self, section: Section) -> String {
         let txn = self.doc.transact();
-        render_fragment(self.fragment(section), &txn, false)
+        body::render_plain(self.body(section), &txn)
     }
 
     /// The section as Markdown (marks such as bold and links, lists and headings kept).
     pub fn section_markdown(&self, section: Section) -> String {
         let txn = self.doc.transact();
-        render_fragment(self.fragment(section), &txn, true)
+        body::render_markdown(self.body(section), &txn)
+    }
+
+    /// The section's blocks (marker and text runs), in order.
+    pub fn section_blocks(&self, section: Section) -> Vec<Block> {
+        let txn = self.doc.transact();
+        body::blocks(self.body(section), &txn)
     }
 
     /// Replaces a section's content with `text`, one paragraph per blank-line separated block.
@@ -33,44 +40,41 @@ impl Brief {
         section: Section,
         paragraphs: impl IntoIterator<Item = &'t str>,
     ) {
-        let frag = self.fragment(section);
+        let blocks =
+            body::paragraph_blocks(paragraphs.into_iter().filter(|p| !p.trim().is_empty()));
         let mut txn = self.txn();
-        let len = frag.len(&txn);
-        frag.remove_range(&mut txn, 0, len);
-        for para in paragraphs.into_iter().filter(|p| !p.trim().is_empty()) {
-            frag.push_back(&mut txn, paragraph_prelim(para));
-        }
+        body::set_blocks(&mut txn, self.body(section), &blocks);
     }
 
     /// Replaces a section's content with Markdown read as rich text (headings, lists, quotes,
     /// code blocks, bold, italic, code and links; see [`crate::richtext`]).
     pub fn set_markdown(&self, section: Section, markdown: &str) {
-        let frag = self.fragment(section);
+        let blocks = crate::richtext::markdown_blocks(markdown);
         let mut txn = self.txn();
-        let len = frag.len(&txn);
-        frag.remove_range(&mut txn, 0, len);
-        crate::richtext::append_markdown(&mut txn, frag, markdown);
+        body::set_blocks(&mut txn, self.body(section), &blocks);
     }
 
     /// Appends `text` to a section as new paragraph(s).
     pub fn append_paragraph(&self, section: Section, text: &str) {
-        let frag = self.fragment(section);
+        let paras = paragraphs(text);
+        let blocks = body::paragraph_blocks(paras.iter().map(String::as_str));
         let mut txn = self.txn();
-        for para in paragraphs(text) {
-            frag.push_back(&mut txn, paragraph_prelim(&para));
-        }
+        body::append_blocks(&mut txn, self.body(section), &blocks);
     }
 
-    pub(super) fn first_text(&self, txn: &mut TransactionMut, section: Section) -> XmlTextRef {
-        let frag = self.fragment(section);
-        if let Some(XmlOut::Element(p)) = frag.get(txn, 0) {
-            if let Some(XmlOut::Text(t)) = p.get(txn, 0) {
-                return t;
+    /// The span of the section's first block's text (Y index of its first character and its
+    /// length), making a first paragraph if the section has no block yet.
+    pub(crate) fn first_block(&self, txn: &mut TransactionMut, section: Section) -> (u32, u32) {
+        let t = self.body(section);
+        let spans = body::spans(t, txn);
+        match spans.first() {
+            Some(s) if s.marker => (s.start + 1, s.len),
+            Some(s) => (s.start, s.len),
+            None => {
+                body::insert_marker(txn, t, 0, &BlockAttrs::paragraph());
+                (1, 0)
             }
-            return p.insert(txn, 0, XmlTextPrelim::new(""));
         }
-        let p = frag.insert(txn, 0, XmlElementPrelim::empty("paragraph"));
-        p.insert(txn, 0, XmlTextPrelim::new(""))
     }
 
     /// Marks the document as possibly holding astral characters if `bytes` (an update) has a
@@ -81,9 +85,9 @@ impl Brief {
         }
     }
 
-    /// Moves a UTF-16 offset of `t` back to a character boundary (never inside a surrogate
+    /// Moves a UTF-16 index of `t` back to a character boundary (never inside a surrogate
     /// pair: yrs replaces half pairs by U+FFFD differently on different peers).
-    pub(crate) fn boundary(&self, txn: &TransactionMut, t: &XmlTextRef, index: u32) -> u32 {
+    pub(crate) fn boundary(&self, txn: &TransactionMut, t: &TextRef, index: u32) -> u32 {
         if !self.astral.load(Ordering::Relaxed) {
             return index;
         }
@@ -112,33 +116,57 @@ impl Brief {
     }
 
     /// Inserts `text` at UTF-16 offset `index` of the first paragraph of a section (the
-    /// character-level editing path; the UI's editor edits the fragment directly). An offset
+    /// character-level editing path; the UI's editor edits the body directly). An offset
     /// inside a surrogate pair moves to the start of that character.
     pub fn insert_text(&self, section: Section, index: u32, text: &str) {
         if text.chars().any(|c| c.len_utf16() == 2) {
             self.astral.store(true, Ordering::Relaxed);
         }
         let mut txn = self.txn();
-        let t = self.first_text(&mut txn, section);
-        let index = self.boundary(&txn, &t, index.min(t.len(&txn)));
-        t.insert(&mut txn, index, text);
+        let (start, len) = self.first_block(&mut txn, section);
+        let t = self.body(section);
+        let at = self.boundary(&txn, t, start + index.min(len));
+        t.insert(&mut txn, at, text);
     }
 
     /// Deletes `len` UTF-16 units at `index` of the first paragraph of a section, widened to
     /// whole characters.
     pub fn delete_text(&self, section: Section, index: u32, len: u32) {
         let mut txn = self.txn();
-        let t = self.first_text(&mut txn, section);
-        let total = t.len(&txn);
-        let start = self.boundary(&txn, &t, index.min(total));
-        let end_raw = index.min(total).saturating_add(len).min(total);
+        let (base, total) = self.first_block(&mut txn, section);
+        let t = self.body(section);
+        let start = self.boundary(&txn, t, base + index.min(total));
+        let end_raw = base + index.min(total).saturating_add(len).min(total);
         // an end inside a surrogate pair takes the whole character (2 units)
-        let end = match self.boundary(&txn, &t, end_raw) {
-            b if b < end_raw => (b + 2).min(total),
+        let end = match self.boundary(&txn, t, end_raw) {
+            b if b < end_raw => (b + 2).min(base + total),
             b => b,
         };
         if end > start {
             t.remove_range(&mut txn, start, end - start);
+        }
+    }
+
+    /// Migrates a schema-1 brief to schema 2 (see [`crate::body::migrate`]); the change
+    /// enters the outbox. Returns whether there was anything to migrate.
+    pub fn migrate(&self) -> Result<bool, BriefError> {
+        let names: Vec<&str> = Section::ALL.iter().map(|s| s.as_str()).collect();
+        let Some(update) = body::migrate::migration_update(&self.doc, self.id, &names) else {
+            return Ok(false);
+        };
+        let decoded = Update::decode_v1(&update).map_err(|e| BriefError::Decode(e.to_string()))?;
+        let mut txn = self.doc.transact_mut();
+        txn.apply_update(decoded)
+            .map_err(|e| BriefError::Apply(e.to_string()))?;
+        Ok(true)
+    }
+
+    /// The id of the migration that brought this brief to schema 2 (`meta.migration`), if
+    /// it was migrated rather than made in schema 2.
+    pub fn migration(&self) -> Option<String> {
+        match self.meta.get(&self.doc.transact(), "migration") {
+            Some(Out::Any(Any::String(s))) => Some(s.to_string()),
+            _ => None,
         }
     }
 }
@@ -150,11 +178,4 @@ pub(super) fn paragraphs(text: &str) -> Vec<String> {
         .map(|p| p.trim_matches('\n').to_string())
         .filter(|p| !p.trim().is_empty())
         .collect()
-}
-
-pub(super) fn paragraph_prelim(text: &str) -> XmlElementPrelim {
-    XmlElementPrelim::new(
-        "paragraph",
-        [yrs::types::xml::XmlIn::from(XmlTextPrelim::new(text))],
-    )
 }

@@ -169,7 +169,9 @@ impl Peer {
                 }
                 match self.on_message(link, b, &message) {
                     Ok(()) => {}
-                    Err(SyncError::NewerSchema { found }) => self.refuse(link, b, found),
+                    Err(
+                        e @ (SyncError::NewerSchema { .. } | SyncError::DivergedMigration { .. }),
+                    ) => self.refuse(link, b, &e),
                     Err(e) => return Err(e.to_string()),
                 }
             }
@@ -177,8 +179,9 @@ impl Peer {
         Ok(())
     }
 
-    /// Refuses a peer's changes to a brief from now on: its copy is a newer document schema.
-    pub(super) fn refuse(&mut self, link: LinkId, brief: Uuid, found: f64) {
+    /// Refuses a peer's changes to a brief from now on: its copy is a newer document schema,
+    /// or a schema migration of a different state (merging would double the text).
+    pub(super) fn refuse(&mut self, link: LinkId, brief: Uuid, why: &SyncError) {
         let Some(Link::Peer(conn)) = self.links.get_mut(&link) else {
             return;
         };
@@ -188,10 +191,16 @@ impl Peer {
         } else {
             conn.name.clone()
         };
-        let reason = format!(
-            "{peer} has this brief from a newer version of Groundwork (document schema {found}); its changes are not merged here. Update Groundwork to keep syncing this brief."
-        );
-        tracing::warn!(%brief, device = %conn.device, found, "changes from a newer document schema refused");
+        let reason = match why {
+            SyncError::DivergedMigration { .. } => format!(
+                "{peer} upgraded this brief separately, from a copy with edits this device never saw; its changes are not merged here, so no text is doubled. Export the brief on one of the two devices and import it on the other."
+            ),
+            SyncError::NewerSchema { found } => format!(
+                "{peer} has this brief from a newer version of Groundwork (document schema {found}); its changes are not merged here. Update Groundwork to keep syncing this brief."
+            ),
+            other => format!("{peer}: {other}"),
+        };
+        tracing::warn!(%brief, device = %conn.device, error = %why, "changes refused");
         if let Some(ob) = self.briefs.get(&brief) {
             ob.brief.set_refused(&reason);
         }

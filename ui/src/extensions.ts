@@ -1,16 +1,22 @@
 // What a section's editor is made of: one list, used by the editors, by the text a section
 // shows until it is reached (its schema, src/sectionview.ts) and, unattached, by the warm-up.
+// The body binding (src/body/binding.ts) replaces TipTap's Collaboration extension; list items
+// may hold any block (`block+`), so every sequence of block markers has a document.
 import StarterKit from '@tiptap/starter-kit';
-import Collaboration from '@tiptap/extension-collaboration';
+import { ListItem } from '@tiptap/extension-list';
 import { Placeholder } from '@tiptap/extensions';
 import type * as Y from 'yjs';
+import { BodySync } from './body/binding';
 import { FastParagraph } from './paragraph';
 
-export function editorExtensions(fragment: Y.XmlFragment, placeholder: string) {
+const BodyListItem = ListItem.extend({ content: 'block+' });
+
+export function editorExtensions(text: Y.Text | null, placeholder: string) {
   return [
-    StarterKit.configure({ undoRedo: false, trailingNode: false, paragraph: false, link: { openOnClick: false } }),
+    StarterKit.configure({ undoRedo: false, trailingNode: false, paragraph: false, listItem: false, link: { openOnClick: false } }),
     FastParagraph,
-    Collaboration.configure({ fragment }),
+    BodyListItem,
+    BodySync.configure({ text }),
     Placeholder.configure({ placeholder }),
   ];
 }

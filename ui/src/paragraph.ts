@@ -49,6 +49,14 @@ export function editedParagraphs(state: EditorState): { from: number; to: number
 const editing = new PluginKey('ws-edit');
 
 export const FastParagraph = Paragraph.extend({
+  // A paragraph drawn for text that has no block marker of its own (src/body/model.ts): the
+  // block it is read as (`attrsKey`). Flattening it writes no marker while it still is that
+  // block. Never parsed from HTML or kept on a split.
+  addAttributes() {
+    return {
+      implicit: { default: null, keepOnSplit: false, parseHTML: () => null, renderHTML: () => ({}) },
+    };
+  },
   addProseMirrorPlugins() {
     return [
       new Plugin({

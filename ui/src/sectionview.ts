@@ -1,15 +1,15 @@
 // A section shown as text until someone reaches it. An editor costs about a megabyte of the
 // web process (schema, plugins, key maps, observers) before it holds any text, and most
 // sessions touch a few of a brief's eleven sections. So sections below the first screen are
-// drawn from their Yjs fragment with the editor's own schema and classes — they look the same
+// drawn from their Yjs body with the editor's own schema and classes — they look the same
 // and lay out the same — kept current as the document changes, and their element becomes the
 // editor (ProseMirror's `mount`) the moment it is clicked, focused or jumped to.
 import { getSchema } from '@tiptap/core';
 import { DOMSerializer, type Node as PMNode, type Schema } from '@tiptap/pm/model';
 import { TextSelection } from '@tiptap/pm/state';
 import type { EditorView } from '@tiptap/pm/view';
-import { yXmlFragmentToProseMirrorRootNode } from '@tiptap/y-tiptap';
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
+import { docFromBlocks, readBlocks } from './body/model';
 import { editorExtensions } from './extensions';
 import { plainParagraph } from './paragraph';
 
@@ -21,17 +21,17 @@ let cached: { schema: Schema; serializer: DOMSerializer } | null = null;
 /** The editor's schema, built once from its extensions (src/extensions.ts). */
 export function sectionSchema(): { schema: Schema; serializer: DOMSerializer } {
   if (!cached) {
-    const schema = getSchema(editorExtensions(new Y.Doc().getXmlFragment('schema'), ''));
+    const schema = getSchema(editorExtensions(null, ''));
     cached = { schema, serializer: DOMSerializer.fromSchema(schema) };
   }
   return cached;
 }
 
-/** Draws `fragment` into `el` (replacing what it held) as the editor would: the same
+/** Draws `body` into `el` (replacing what it held) as the editor would: the same
  * elements, `ws-plain` where the paragraph node view would set it, ProseMirror's trailing
  * break in empty text blocks, and the placeholder when the section is empty. */
-export function drawSection(el: HTMLElement, fragment: Y.XmlFragment, schema: Schema, serializer: DOMSerializer, placeholder: string): void {
-  const doc = yXmlFragmentToProseMirrorRootNode(fragment, schema);
+export function drawSection(el: HTMLElement, body: Y.Text, schema: Schema, serializer: DOMSerializer, placeholder: string): void {
+  const doc = docFromBlocks(readBlocks(body), schema);
   const out = el.ownerDocument.createDocumentFragment();
   if (isEmpty(doc)) {
     const p = el.ownerDocument.createElement('p');
@@ -73,7 +73,7 @@ function trailingBreak(d: Document): HTMLElement {
  * otherwise cost a full redraw per frame). */
 export const REDRAW_LIMIT = 20_000;
 
-/** A section drawn as text, redrawn (once per frame at most) when its fragment changes. */
+/** A section drawn as text, redrawn (once per frame at most) when its body changes. */
 export class SectionView {
   readonly el: HTMLElement;
   /** Called instead of a redraw once the section holds more than REDRAW_LIMIT characters. */
@@ -92,7 +92,7 @@ export class SectionView {
   private live = true;
 
   constructor(
-    private readonly fragment: Y.XmlFragment,
+    private readonly body: Y.Text,
     private readonly schema: { schema: Schema; serializer: DOMSerializer },
     private readonly placeholder: string,
     attributes: Record<string, string>,
@@ -103,17 +103,17 @@ export class SectionView {
     // reachable by Tab like an editor; focusing it mounts the editor
     this.el.tabIndex = 0;
     this.draw();
-    fragment.observeDeep(this.redraw);
+    body.observeDeep(this.redraw);
   }
 
   draw() {
-    drawSection(this.el, this.fragment, this.schema.schema, this.schema.serializer, this.placeholder);
+    drawSection(this.el, this.body, this.schema.schema, this.schema.serializer, this.placeholder);
   }
 
-  /** Stops following the fragment and hands the element over (to become the editor). */
+  /** Stops following the body and hands the element over (to become the editor). */
   release(): HTMLElement {
     this.live = false;
-    this.fragment.unobserveDeep(this.redraw);
+    this.body.unobserveDeep(this.redraw);
     this.el.removeAttribute('tabindex');
     this.el.classList.remove('section-text');
     return this.el;

@@ -7,23 +7,27 @@
 // with a typed history is encoded, decoded into a fresh doc, and bound to an editor that is
 // never attached to the page, then everything is dropped. No brief is read or written.
 import * as Y from 'yjs';
+import { newMarker } from './body/model';
 
 /** A small document shaped like a typed brief section: paragraphs, inserts, deletions. */
 export function sampleUpdate(paragraphs = 150, seed = 7): Uint8Array {
   const doc = new Y.Doc();
-  const frag = doc.getXmlFragment('section:warm');
+  const body = doc.getText('body:warm');
   let s = seed;
   const rnd = (n: number) => ((s = (s * 1103515245 + 12345) & 0x7fffffff), s % n);
   for (let i = 0; i < paragraphs; i++) {
-    const p = new Y.XmlElement('paragraph');
-    const t = new Y.XmlText();
-    p.insert(0, [t]);
-    frag.insert(frag.length, [p]);
+    const start = body.length + 1;
+    body.insertEmbed(body.length, newMarker({ kind: 'paragraph', level: 1, wrap: [], cont: false }));
     // typed in bursts with corrections, like a person: many small items and a delete set
+    let len = 0;
     for (let k = 0; k < 12; k++) {
-      const at = rnd(t.length + 1);
-      t.insert(at, 'word ' + k);
-      if (k % 3 === 2 && t.length > 4) t.delete(rnd(t.length - 2), 2);
+      const word = 'word ' + k;
+      body.insert(start + rnd(len + 1), word);
+      len += word.length;
+      if (k % 3 === 2 && len > 4) {
+        body.delete(start + rnd(len - 2), 2);
+        len -= 2;
+      }
     }
   }
   return Y.encodeStateAsUpdate(doc);

@@ -9,10 +9,10 @@ import { editorExtensions } from '../src/extensions';
 
 const schema = sectionSchema();
 
-/** Fills a fragment the way the editor would: through an editor bound to it. */
-function written(html: string): { doc: Y.Doc; fragment: Y.XmlFragment } {
+/** Fills a body the way the editor would: through an editor bound to it. */
+function written(html: string): { doc: Y.Doc; fragment: Y.Text } {
   const doc = new Y.Doc();
-  const fragment = doc.getXmlFragment('section:problem');
+  const fragment = doc.getText('body:problem');
   const editor = new Editor({ element: document.createElement('div'), extensions: editorExtensions(fragment, '') });
   editor.commands.setContent(html, { parseOptions: { preserveWhitespace: true } });
   editor.destroy();
@@ -53,7 +53,7 @@ describe('drawSection', () => {
 
   it('shows the placeholder when the section is empty', () => {
     const text = document.createElement('div');
-    drawSection(text, new Y.Doc().getXmlFragment('section:risks'), schema.schema, schema.serializer, 'What could go wrong?');
+    drawSection(text, new Y.Doc().getText('body:risks'), schema.schema, schema.serializer, 'What could go wrong?');
     const p = text.querySelector('p.is-editor-empty');
     expect(p?.getAttribute('data-placeholder')).toBe('What could go wrong?');
     expect(p?.querySelector('br.ProseMirror-trailingBreak')).not.toBeNull();
@@ -61,7 +61,7 @@ describe('drawSection', () => {
 });
 
 describe('SectionView', () => {
-  it('follows changes to its fragment, then becomes the editor in place', async () => {
+  it('follows changes to its body, then becomes the editor in place', async () => {
     const { doc, fragment } = written('<p>first</p>');
     const view = new SectionView(fragment, schema, 'Write here…', { 'data-section-editor': 'problem', 'aria-label': 'problem' });
     expect(view.el.textContent).toBe('first');
@@ -70,7 +70,7 @@ describe('SectionView', () => {
     // a change from elsewhere (another peer) is drawn on the next frame
     const remote = new Y.Doc();
     Y.applyUpdate(remote, Y.encodeStateAsUpdate(doc));
-    const editor2 = new Editor({ element: document.createElement('div'), extensions: editorExtensions(remote.getXmlFragment('section:problem'), '') });
+    const editor2 = new Editor({ element: document.createElement('div'), extensions: editorExtensions(remote.getText('body:problem'), '') });
     editor2.commands.insertContentAt(editor2.state.doc.content.size, '<p>second</p>');
     editor2.destroy();
     Y.applyUpdate(doc, Y.encodeStateAsUpdate(remote));
@@ -87,7 +87,7 @@ describe('SectionView', () => {
     editor.commands.insertContentAt(editor.state.doc.content.size, '<p>third</p>');
     await new Promise((r) => requestAnimationFrame(r));
     expect([...el.querySelectorAll('p')].map((p) => p.textContent)).toEqual(['first', 'second', 'third']);
-    expect(fragment.length).toBe(3);
+    expect(fragment.toDelta().filter((op: { insert: unknown }) => op.insert instanceof Y.Map).length).toBe(3);
     editor.destroy();
   });
 });
@@ -100,7 +100,7 @@ describe('SectionView of a long section', () => {
     let outgrown = 0;
     view.onOutgrown = () => outgrown++;
     const before = view.el.querySelectorAll('p').length;
-    doc.transact(() => fragment.insert(0, [new Y.XmlElement('paragraph')]));
+    doc.transact(() => fragment.insertEmbed(0, new Y.Map([['block', 'paragraph']])));
     await new Promise((r) => requestAnimationFrame(r));
     expect(outgrown).toBe(1);
     expect(view.el.querySelectorAll('p').length).toBe(before);

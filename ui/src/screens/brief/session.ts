@@ -2,6 +2,7 @@
 // it syncs with, the section editors (mounted lazily), the save state, and the panels (./signoff,
 // ./concerns, ./questions, ./decisions, ./presence).
 import { api } from '../../api';
+import { blockLengths } from '../../body/model';
 import { fail, toast } from '../../dialogs/dialog';
 import { showExport } from '../../dialogs/export';
 import { showShare } from '../../dialogs/share';
@@ -52,7 +53,7 @@ export function warmUp(): Promise<void> {
   };
   const bind = () => {
     if (!doc) return;
-    const editor = new Editor({ element: document.createElement('div'), extensions: editorExtensions(doc.getXmlFragment('section:warm'), '') });
+    const editor = new Editor({ element: document.createElement('div'), extensions: editorExtensions(doc.getText('body:warm'), '') });
     editor.destroy();
   };
   // a brief opened meanwhile warms the same code itself: the rest would only compete with it
@@ -343,11 +344,7 @@ export class BriefSession {
 
   /** About how tall a section is drawn (logic.ts `sectionHeight`). */
   sectionSize(section: string): number {
-    const lengths = this.doc.getXmlFragment(`section:${section}`).toArray().map((block) => {
-      const first = block instanceof Y.XmlElement ? block.get(0) : block;
-      return first instanceof Y.XmlText ? first.length : 0;
-    });
-    return sectionHeight(lengths);
+    return sectionHeight(blockLengths(this.doc.getText(`body:${section}`)));
   }
 
   /** The element a section's text or editor goes into. */
@@ -389,7 +386,7 @@ export class BriefSession {
   showText(section: string) {
     const host = this.editorHost(section);
     if (!host || this.editors.has(section) || this.texts.has(section)) return;
-    const text = new SectionView(this.doc.getXmlFragment(`section:${section}`), sectionSchema(), placeholder(section), editorAttributes(section));
+    const text = new SectionView(this.doc.getText(`body:${section}`), sectionSchema(), placeholder(section), editorAttributes(section));
     // the press found the text's nodes, which the editor replaces as it takes over: the
     // browser cannot place the caret in them, so the editor puts it where the press was and
     // follows a drag from there (src/sectionview.ts `pressInto`)
@@ -421,7 +418,7 @@ export class BriefSession {
     const element = text ? ({ mount: text.release() } as unknown as HTMLElement) : host;
     const editor = new Editor({
       element,
-      extensions: editorExtensions(this.doc.getXmlFragment(`section:${section}`), placeholder(section)),
+      extensions: editorExtensions(this.doc.getText(`body:${section}`), placeholder(section)),
       editorProps: { attributes: editorAttributes(section) },
       onFocus: () => this.awareness.setLocalStateField('section', section),
     });

@@ -1,0 +1,310 @@
+// Binds a ProseMirror editor to a section's body (a Y.Text in the block-marker model of
+// ./model.ts). It replaces TipTap's Collaboration extension (y-prosemirror), whose XmlFragment
+// shape copied a paragraph's text whenever its type changed or it was split.
+//
+// - Local edits: after each editor transaction, the top-level nodes that changed (by identity:
+//   ProseMirror keeps unchanged nodes) are flattened before and after, the common prefix and
+//   suffix are trimmed, markers whose block only changed type are edited in place (one key),
+//   and what remains becomes one delete and the inserts of text runs (every mark named, absent
+//   ones null) and markers. Enter is one marker inserted, Backspace at a block's start one
+//   marker deleted, Ctrl+Alt+1 one key of one marker.
+// - Remote edits (and undo): the body is drawn again as a document and only the range where it
+//   differs from the editor's is replaced, so the selection and unchanged DOM stay.
+// - Undo: a Y.UndoManager over this editor's own changes (Mod-z, Shift-Mod-z, Mod-y), so undo
+//   never takes back a teammate's typing.
+// - Positions: `pmToY` / `yToPm` map editor positions to body indices; relative positions
+//   (carets, comment anchors) are Y.RelativePosition on the body, and follow their characters
+//   across splits, joins and type changes because those never move characters.
+import { Extension } from '@tiptap/core';
+import type { Node as PMNode } from '@tiptap/pm/model';
+import { Plugin, PluginKey, type EditorState } from '@tiptap/pm/state';
+import type { EditorView } from '@tiptap/pm/view';
+import * as Y from 'yjs';
+import { docFromBlocks, flattened, linearize, MARKS, newMarker, readBlocks, writeMarker, ySize, type MarkSet, type Unit } from './model';
+
+const key = new PluginKey('groundwork-body');
+const bindings = new WeakMap<EditorView, BodyBinding>();
+
+/** The binding of an editor view, if it has one. */
+export function bindingOf(view: EditorView): BodyBinding | undefined {
+  return bindings.get(view);
+}
+
+function attrsFor(marks: MarkSet): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of MARKS) out[k] = marks[k] ?? null;
+  return out;
+}
+
+/** The Y.Map marker at body index `index`, walking the body's items. */
+function markerAt(text: Y.Text, index: number): Y.Map<unknown> | null {
+  let at = 0;
+  for (let item = text._start; item; item = item.right) {
+    if (item.deleted || !item.countable) continue;
+    if (at === index) {
+      const c = item.content;
+      return c instanceof Y.ContentType && c.type instanceof Y.Map ? (c.type as Y.Map<unknown>) : null;
+    }
+    at += item.length;
+    if (at > index) return null;
+  }
+  return null;
+}
+
+/** What a unit holds, regardless of marks and block type: its character, or "a marker". */
+const content = (u: Unit) => ('marker' in u ? '\u0001' : u.text);
+
+/** Restyles in place where `a` and `b` hold the same content: marker keys that differ are
+ * written, text whose marks differ is formatted (absent marks as null, which removes them).
+ * Nothing is deleted or inserted, so concurrent typing around it is untouched. */
+function restyle(text: Y.Text, start: number, a: Unit[], b: Unit[]): void {
+  let at = start;
+  let i = 0;
+  while (i < a.length) {
+    const ua = a[i];
+    const ub = b[i];
+    if (ua.key === ub.key) {
+      at += ua.len;
+      i++;
+      continue;
+    }
+    if ('marker' in ub) {
+      const m = markerAt(text, at);
+      if (m) writeMarker(m, ub.marker);
+      at += 1;
+      i++;
+      continue;
+    }
+    // a run of text taking the same new marks
+    const marks = ub.marks;
+    const mk = ub.key.slice(ub.key.indexOf('\u0000'));
+    let len = 0;
+    while (i < a.length && !('marker' in b[i]) && a[i].key !== b[i].key && b[i].key.slice(b[i].key.indexOf('\u0000')) === mk) len += a[i++].len;
+    text.format(at, len, attrsFor(marks));
+    at += len;
+  }
+}
+
+/** Applies the difference between two flattened ranges to the body, from index `base`:
+ * the common prefix and suffix of content stay (restyled in place where only marks or block
+ * types differ); what differs between them is deleted and inserted. */
+export function applyDiff(text: Y.Text, base: number, a: Unit[], b: Unit[]): void {
+  let p = 0;
+  while (p < a.length && p < b.length && content(a[p]) === content(b[p])) p++;
+  let s = 0;
+  while (s < a.length - p && s < b.length - p && content(a[a.length - 1 - s]) === content(b[b.length - 1 - s])) s++;
+  restyle(text, base, a.slice(0, p), b.slice(0, p));
+  let offset = base;
+  for (let i = 0; i < p; i++) offset += a[i].len;
+  let removed = 0;
+  for (let i = p; i < a.length - s; i++) removed += a[i].len;
+  if (removed) text.delete(offset, removed);
+  let at = offset;
+  let i = p;
+  const end = b.length - s;
+  while (i < end) {
+    const u = b[i];
+    if ('marker' in u) {
+      text.insertEmbed(at, newMarker(u.marker));
+      at += 1;
+      i++;
+      continue;
+    }
+    const mk = u.key.slice(u.key.indexOf('\u0000'));
+    let run = '';
+    while (i < end && !('marker' in b[i]) && b[i].key.slice(b[i].key.indexOf('\u0000')) === mk) run += (b[i++] as { text: string }).text;
+    text.insert(at, run, attrsFor(u.marks));
+    at += run.length;
+  }
+  restyle(text, at, a.slice(a.length - s), b.slice(b.length - s));
+}
+
+/** Writes what changed from document `a` to document `b` into the body. */
+export function writeChange(text: Y.Text, a: PMNode, b: PMNode): void {
+  const na = a.childCount;
+  const nb = b.childCount;
+  let i = 0;
+  while (i < na && i < nb && a.child(i) === b.child(i)) i++;
+  let ea = na;
+  let eb = nb;
+  while (ea > i && eb > i && a.child(ea - 1) === b.child(eb - 1)) {
+    ea--;
+    eb--;
+  }
+  let base = 0;
+  for (let k = 0; k < i; k++) base += ySize(a.child(k));
+  applyDiff(text, base, linearize(a, i, ea), linearize(b, i, eb));
+}
+
+/** Whether a text block has a marker in the body (an implicit paragraph that is still the
+ * block it is read as has none). Positions are mapped in a document drawn from the body, where
+ * that holds exactly for paragraphs marked implicit. */
+function hasMarker(node: PMNode): boolean {
+  return !(node.type.name === 'paragraph' && node.attrs.implicit);
+}
+
+/** Body index of editor position `pos` (inside a text block: its character; elsewhere: the
+ * start of the next block's text). */
+export function pmToY(doc: PMNode, pos: number): number {
+  let y = 0;
+  let found = -1;
+  doc.descendants((node, at) => {
+    if (found >= 0) return false;
+    if (node.isTextblock || node.type.name === 'horizontalRule') {
+      const marker = hasMarker(node) ? 1 : 0;
+      const start = at + 1;
+      if (pos <= at + node.nodeSize - 1 && pos >= start - 1) {
+        found = y + marker + Math.max(0, Math.min(pos - start, node.content.size));
+        return false;
+      }
+      y += marker + node.content.size;
+      return false;
+    }
+    return true;
+  });
+  return found >= 0 ? found : y;
+}
+
+/** Editor position of body index `index`. An index at a marker maps to the end of the
+ * block before it (the caret after the last character stays in its block), the first marker
+ * to the start of the first block. */
+export function yToPm(doc: PMNode, index: number): number {
+  let y = 0;
+  let found = -1;
+  doc.descendants((node, at) => {
+    if (found >= 0) return false;
+    if (node.isTextblock || node.type.name === 'horizontalRule') {
+      const marker = hasMarker(node) ? 1 : 0;
+      const len = marker + node.content.size;
+      if (index >= y && index <= y + len) {
+        found = at + 1 + Math.max(0, Math.min(index - y - marker, node.content.size));
+        return false;
+      }
+      y += len;
+      return false;
+    }
+    return true;
+  });
+  return found >= 0 ? found : doc.content.size;
+}
+
+export class BodyBinding {
+  readonly undo: Y.UndoManager;
+  private applying = false;
+  private readonly observer = (_events: Y.YEvent<Y.AbstractType<unknown>>[], tr: Y.Transaction) => {
+    if (tr.origin !== this) this.draw();
+  };
+
+  constructor(
+    private readonly view: EditorView,
+    readonly text: Y.Text,
+  ) {
+    this.undo = new Y.UndoManager(text, { trackedOrigins: new Set([this]), captureTimeout: 500 });
+    text.observeDeep(this.observer);
+    bindings.set(view, this);
+    this.draw();
+  }
+
+  /** Redraws the editor from the body, replacing only where they differ. */
+  draw(): void {
+    const state = this.view.state;
+    const next = docFromBlocks(readBlocks(this.text), state.schema);
+    const cur = state.doc;
+    const start = cur.content.findDiffStart(next.content);
+    if (start === null) return;
+    let { a: endA, b: endB } = cur.content.findDiffEnd(next.content)!;
+    const overlap = start - Math.min(endA, endB);
+    if (overlap > 0) {
+      endA += overlap;
+      endB += overlap;
+    }
+    const tr = state.tr.replace(start, endA, next.slice(start, endB)).setMeta(key, 'body').setMeta('addToHistory', false);
+    this.applying = true;
+    try {
+      this.view.dispatch(tr);
+    } finally {
+      this.applying = false;
+    }
+  }
+
+  /** After an editor transaction: writes a local change into the body. */
+  update(prev: EditorState): void {
+    if (this.applying) return;
+    const a = prev.doc;
+    const b = this.view.state.doc;
+    if (a === b) return;
+    flattened.gaveMarker = false;
+    this.text.doc!.transact(() => writeChange(this.text, a, b), this);
+    if (flattened.gaveMarker) this.clearImplicit();
+  }
+
+  /** Paragraphs that were drawn without a marker and now have one: no longer implicit. */
+  private clearImplicit(): void {
+    const state = this.view.state;
+    const want = docFromBlocks(readBlocks(this.text), state.schema);
+    if (want.content.size !== state.doc.content.size) return;
+    const tr = state.tr;
+    state.doc.descendants((node, pos) => {
+      if (node.type.name !== 'paragraph' || !node.attrs.implicit) return !node.isTextblock;
+      const there = want.nodeAt(pos);
+      if (there && there.type === node.type && there.attrs.implicit !== node.attrs.implicit) tr.setNodeMarkup(pos, null, { ...node.attrs, implicit: there.attrs.implicit });
+      return false;
+    });
+    if (!tr.docChanged) return;
+    this.applying = true;
+    try {
+      this.view.dispatch(tr.setMeta(key, 'body').setMeta('addToHistory', false));
+    } finally {
+      this.applying = false;
+    }
+  }
+
+  /** A relative position for editor position `pos` (follows its character). */
+  relative(pos: number): Y.RelativePosition {
+    return Y.createRelativePositionFromTypeIndex(this.text, pmToY(this.view.state.doc, pos));
+  }
+
+  /** The editor position a relative position points at now, if its character survives. */
+  absolute(rel: Y.RelativePosition): number | null {
+    const abs = Y.createAbsolutePositionFromRelativePosition(rel, this.text.doc!);
+    if (!abs || abs.type !== this.text) return null;
+    return yToPm(this.view.state.doc, abs.index);
+  }
+
+  destroy(): void {
+    this.text.unobserveDeep(this.observer);
+    this.undo.destroy();
+    bindings.delete(this.view);
+  }
+}
+
+/** The editor extension: binds to `text` (none: the schema only, as for drawing text). */
+export const BodySync = Extension.create<{ text: Y.Text | null }>({
+  name: 'groundworkBody',
+  addOptions() {
+    return { text: null };
+  },
+  addProseMirrorPlugins() {
+    const text = this.options.text;
+    if (!text) return [];
+    return [
+      new Plugin({
+        key,
+        view: (view) => {
+          const binding = new BodyBinding(view, text);
+          return { update: (_v, prev) => binding.update(prev), destroy: () => binding.destroy() };
+        },
+      }),
+    ];
+  },
+  addKeyboardShortcuts() {
+    const run = (what: 'undo' | 'redo') => () => {
+      const b = bindings.get(this.editor.view);
+      if (!b) return false;
+      if (what === 'undo') b.undo.undo();
+      else b.undo.redo();
+      return true;
+    };
+    return { 'Mod-z': run('undo'), 'Shift-Mod-z': run('redo'), 'Mod-y': run('redo') };
+  },
+});

@@ -1,0 +1,314 @@
+// A section's body as the editor sees it (document schema 2; ARCHITECTURE.md, and src/body/ in
+// the engine, which reads and writes the very same shape).
+//
+// A section is one Y.Text. Each block starts with a block marker — an embedded Y.Map whose keys
+// say what the block is: `block` (paragraph, heading, code, rule), `level` (headings), `wrap`
+// (the quotes and list items around it, outermost first, "/"-separated) and `cont` (it continues
+// the list item of the block before instead of starting a new one). The characters after a
+// marker, up to the next, are the block's text; marks are the text's formatting attributes; a
+// "\n" in a paragraph is a hard break. Enter inserts one marker, Backspace at a block's start
+// deletes one, a type change edits one marker's keys: text is never copied, so a teammate's
+// concurrent typing keeps its place and its block.
+//
+// This file converts between that sequence and ProseMirror: `readBlocks` + `docFromBlocks` draw
+// a body, `linearize` flattens a ProseMirror document into the same sequence (the binding diffs
+// two of those to know what a local edit changed). Reading is total: text before the first
+// marker, or after a rule, is a paragraph marked `implicit` (it has no marker of its own, so
+// flattening it writes none); an embed that is not a marker is one placeholder character.
+import * as Y from 'yjs';
+import type { Mark, Node as PMNode, Schema } from '@tiptap/pm/model';
+
+export type Kind = 'paragraph' | 'heading' | 'code' | 'rule';
+export type Wrap = 'quote' | 'bullet' | 'ordered';
+export interface BlockAttrs {
+  kind: Kind;
+  level: number;
+  wrap: Wrap[];
+  cont: boolean;
+}
+/** The marks a body's text can carry (the editor schema's names). */
+export const MARKS = ['bold', 'italic', 'code', 'link', 'strike', 'underline'] as const;
+/** Deepest `wrap` path read. */
+export const MAX_WRAP = 16;
+/** What an embed that is not a block marker shows as (it keeps its one position). */
+export const OBJECT = '\uFFFC';
+
+const KINDS = new Set<string>(['paragraph', 'heading', 'code', 'rule']);
+const WRAPS = new Set<string>(['quote', 'bullet', 'ordered']);
+
+export type MarkSet = Record<string, Record<string, unknown>>;
+export interface Run {
+  text: string;
+  marks: MarkSet;
+}
+export interface Block {
+  attrs: BlockAttrs;
+  runs: Run[];
+  /** No marker of its own (text before the first marker, or after a rule): it reads as a
+   * paragraph in the rule's containers. */
+  implicit: boolean;
+}
+
+export function readMarker(m: Y.Map<unknown>): BlockAttrs {
+  const block = m.get('block');
+  const kind = (typeof block === 'string' && KINDS.has(block) ? block : 'paragraph') as Kind;
+  const lv = m.get('level');
+  const level = typeof lv === 'number' && Number.isFinite(lv) ? Math.min(6, Math.max(1, Math.trunc(lv))) : 1;
+  const w = m.get('wrap');
+  const wrap = (typeof w === 'string' ? w.split('/').filter((x) => WRAPS.has(x)).slice(0, MAX_WRAP) : []) as Wrap[];
+  return { kind, level, wrap, cont: m.get('cont') === true };
+}
+
+/** A marker's keys, in the engine's order (`BlockAttrs::entries`). */
+export function markerEntries(a: BlockAttrs): [string, unknown][] {
+  const out: [string, unknown][] = [['block', a.kind]];
+  if (a.kind === 'heading') out.push(['level', Math.min(6, Math.max(1, a.level))]);
+  if (a.wrap.length) out.push(['wrap', a.wrap.join('/')]);
+  if (a.cont) out.push(['cont', true]);
+  return out;
+}
+
+/** Makes marker `m` say `a`, writing only the keys that differ (concurrent changes to the
+ * other keys survive). */
+export function writeMarker(m: Y.Map<unknown>, a: BlockAttrs): void {
+  const want = new Map(markerEntries(a));
+  for (const key of ['block', 'level', 'wrap', 'cont']) {
+    const w = want.get(key);
+    const h = m.get(key);
+    if (w === undefined) {
+      if (h !== undefined) m.delete(key);
+    } else if (h !== w) m.set(key, w);
+  }
+}
+
+export function newMarker(a: BlockAttrs): Y.Map<unknown> {
+  return new Y.Map(markerEntries(a));
+}
+
+export function attrsKey(a: BlockAttrs): string {
+  return `${a.kind}|${a.kind === 'heading' ? a.level : 1}|${a.wrap.join('/')}|${a.cont ? 1 : 0}`;
+}
+
+function marksFrom(attributes: Record<string, unknown> | undefined): MarkSet {
+  const out: MarkSet = {};
+  if (!attributes) return out;
+  for (const k of MARKS) {
+    const v = attributes[k];
+    if (v === null || v === undefined) continue;
+    out[k] = typeof v === 'object' ? (v as Record<string, unknown>) : {};
+  }
+  return out;
+}
+
+export function marksKey(marks: MarkSet): string {
+  const names = Object.keys(marks).sort();
+  return names.length ? JSON.stringify(names.map((n) => [n, marks[n]])) : '';
+}
+
+/** The blocks of a body, in order. */
+export function readBlocks(text: Y.Text): Block[] {
+  const out: Block[] = [];
+  for (const op of text.toDelta() as { insert: unknown; attributes?: Record<string, unknown> }[]) {
+    if (op.insert instanceof Y.Map) {
+      out.push({ attrs: readMarker(op.insert), runs: [], implicit: false });
+      continue;
+    }
+    const s = typeof op.insert === 'string' ? op.insert : OBJECT;
+    const last = out[out.length - 1];
+    if (!last || last.attrs.kind === 'rule') {
+      const wrap = last ? last.attrs.wrap : [];
+      out.push({ attrs: { kind: 'paragraph', level: 1, wrap, cont: wrap.some((x) => x !== 'quote') }, runs: [], implicit: true });
+    }
+    const block = out[out.length - 1];
+    const marks = marksFrom(op.attributes);
+    const prev = block.runs[block.runs.length - 1];
+    if (prev && marksKey(prev.marks) === marksKey(marks)) prev.text += s;
+    else block.runs.push({ text: s, marks });
+  }
+  return out;
+}
+
+function markList(schema: Schema, marks: MarkSet): readonly Mark[] {
+  let set: readonly Mark[] = [];
+  for (const [name, attrs] of Object.entries(marks)) {
+    const type = schema.marks[name];
+    if (type) set = type.create(attrs).addToSet(set);
+  }
+  return set;
+}
+
+function inline(schema: Schema, runs: Run[], breaks: boolean): PMNode[] {
+  const out: PMNode[] = [];
+  for (const r of runs) {
+    const marks = markList(schema, r.marks);
+    const parts = breaks ? r.text.split('\n') : [r.text];
+    parts.forEach((part, i) => {
+      if (i > 0) out.push(schema.nodes.hardBreak.create());
+      if (part) out.push(schema.text(part, marks));
+    });
+  }
+  return out;
+}
+
+function textblock(schema: Schema, b: Block): PMNode {
+  const n = schema.nodes;
+  switch (b.attrs.kind) {
+    case 'heading':
+      return n.heading.create({ level: b.attrs.level }, inline(schema, b.runs, true));
+    case 'code': {
+      const code = b.runs.map((r) => r.text).join('');
+      return n.codeBlock.create(null, code ? schema.text(code) : null);
+    }
+    case 'rule':
+      return n.horizontalRule.create();
+    default:
+      return n.paragraph.create({ implicit: b.implicit ? attrsKey(b.attrs) : null }, inline(schema, b.runs, true));
+  }
+}
+
+interface Frame {
+  wrap: Wrap;
+  items: PMNode[][];
+}
+
+function container(schema: Schema, f: Frame): PMNode {
+  const n = schema.nodes;
+  if (f.wrap === 'quote') return n.blockquote.create(null, f.items.flat());
+  const list = f.wrap === 'ordered' ? n.orderedList : n.bulletList;
+  return list.create(
+    null,
+    f.items.filter((i) => i.length).map((i) => n.listItem.create(null, i)),
+  );
+}
+
+/** Blocks as a ProseMirror document: consecutive blocks share a container while their `wrap`
+ * paths share it; a block under a list starts the next item of its innermost list unless it
+ * is `cont` (the same grouping as the engine's `body::outline`). */
+export function docFromBlocks(blocks: Block[], schema: Schema): PMNode {
+  const root: PMNode[] = [];
+  const stack: Frame[] = [];
+  const push = (node: PMNode) => {
+    const f = stack[stack.length - 1];
+    if (!f) root.push(node);
+    else f.items[f.items.length - 1].push(node);
+  };
+  const close = () => {
+    const f = stack.pop()!;
+    push(container(schema, f));
+  };
+  for (const b of blocks) {
+    const path = b.attrs.wrap;
+    let keep = 0;
+    while (keep < stack.length && keep < path.length && stack[keep].wrap === path[keep]) keep++;
+    let list = -1;
+    for (let i = path.length - 1; i >= 0; i--) if (path[i] !== 'quote') { list = i; break; }
+    const newItem = list >= 0 && !b.attrs.cont;
+    if (newItem) keep = Math.min(keep, list + 1);
+    while (stack.length > keep) close();
+    if (newItem && keep === list + 1) stack[list].items.push([]);
+    while (keep < path.length) stack.push({ wrap: path[keep++], items: [[]] });
+    push(textblock(schema, b));
+  }
+  while (stack.length) close();
+  if (!root.length) root.push(schema.nodes.paragraph.create({ implicit: attrsKey({ kind: 'paragraph', level: 1, wrap: [], cont: false }) }));
+  return schema.nodes.doc.create(null, root);
+}
+
+/** One element of a body's sequence: a block marker, or one character (a code point) of text
+ * with its marks. `len` is its length in the Y.Text (UTF-16 units). */
+export type Unit = { marker: BlockAttrs; key: string; len: 1 } | { text: string; marks: MarkSet; key: string; len: number };
+
+const KIND_OF: Record<string, Kind> = { paragraph: 'paragraph', heading: 'heading', codeBlock: 'code', horizontalRule: 'rule' };
+
+function markSetOf(marks: readonly Mark[]): MarkSet {
+  const out: MarkSet = {};
+  for (const m of marks) if ((MARKS as readonly string[]).includes(m.type.name)) out[m.type.name] = { ...m.attrs };
+  return out;
+}
+
+/** Set when flattening gave a marker-less paragraph its marker (the binding then clears the
+ * paragraph's `implicit` mark). */
+export const flattened = { gaveMarker: false };
+
+interface Level {
+  wrap: Wrap;
+  started: boolean;
+}
+
+function flatten(node: PMNode, path: Level[], out: Unit[]): void {
+  const name = node.type.name;
+  const kind = KIND_OF[name];
+  if (kind) {
+    let cont = false;
+    for (let i = path.length - 1; i >= 0; i--) {
+      if (path[i].wrap !== 'quote') {
+        cont = path[i].started;
+        path[i].started = true;
+        break;
+      }
+    }
+    const marker: BlockAttrs = { kind, level: kind === 'heading' ? Number(node.attrs.level) || 1 : 1, wrap: path.map((l) => l.wrap), cont };
+    const key = attrsKey(marker);
+    // a paragraph without a marker still being the block it is read as writes none; one
+    // that became another block (wrapped in a list, say) gets its marker now
+    if (name === 'paragraph' && node.attrs.implicit) {
+      if (node.attrs.implicit !== key) {
+        flattened.gaveMarker = true;
+        out.push({ marker, key: '\u0001' + key, len: 1 });
+      }
+    } else out.push({ marker, key: '\u0001' + key, len: 1 });
+    node.forEach((child) => {
+      if (child.isText) {
+        const marks = kind === 'code' ? {} : markSetOf(child.marks);
+        const mk = marksKey(marks);
+        for (const c of child.text!) out.push({ text: c, marks, key: c + '\u0000' + mk, len: c.length });
+      } else if (child.type.name === 'hardBreak') out.push({ text: '\n', marks: {}, key: '\n\u0000', len: 1 });
+      else out.push({ text: OBJECT, marks: {}, key: OBJECT + '\u0000', len: 1 });
+    });
+    return;
+  }
+  if (name === 'blockquote') {
+    path.push({ wrap: 'quote', started: false });
+    node.forEach((c) => flatten(c, path, out));
+    path.pop();
+    return;
+  }
+  if (name === 'bulletList' || name === 'orderedList') {
+    const level: Level = { wrap: name === 'orderedList' ? 'ordered' : 'bullet', started: false };
+    path.push(level);
+    node.forEach((item) => {
+      level.started = false;
+      item.forEach((c) => flatten(c, path, out));
+    });
+    path.pop();
+    return;
+  }
+  node.forEach((c) => flatten(c, path, out));
+}
+
+/** Top-level nodes `from`..`to` of `doc` as the body's sequence. */
+export function linearize(doc: PMNode, from = 0, to = doc.childCount): Unit[] {
+  const out: Unit[] = [];
+  for (let i = from; i < to; i++) flatten(doc.child(i), [], out);
+  return out;
+}
+
+const sizes = new WeakMap<PMNode, number>();
+
+/** Length in the Y.Text of one top-level node (cached: nodes are immutable). */
+export function ySize(node: PMNode): number {
+  let n = sizes.get(node);
+  if (n === undefined) {
+    n = 0;
+    const units: Unit[] = [];
+    flatten(node, [], units);
+    for (const u of units) n += u.len;
+    sizes.set(node, n);
+  }
+  return n;
+}
+
+/** The length of each block's text, in order (how tall a section is drawn, logic.ts). */
+export function blockLengths(text: Y.Text): number[] {
+  return readBlocks(text).map((b) => b.runs.reduce((n, r) => n + r.text.length, 0));
+}
