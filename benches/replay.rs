@@ -12,8 +12,7 @@ use groundwork::trace::Trace;
 use groundwork::{Engine, Section, Template};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
-use yrs::types::xml::{XmlElementPrelim, XmlTextPrelim};
-use yrs::{GetString, Text, Transact, XmlFragment, XmlOut};
+use yrs::{GetString, Text, Transact};
 
 fn trace_path() -> PathBuf {
     std::env::var_os("GROUNDWORK_TRACE")
@@ -23,34 +22,36 @@ fn trace_path() -> PathBuf {
         })
 }
 
-/// The ceiling: the same edits into the same yrs type shape, one transaction per edit.
+/// The ceiling: the same edits into the same yrs type shape (a section's body: one Y.Text
+/// whose first block marker precedes the text), one transaction per edit, no persistence.
 fn bare_yrs(trace: &Trace) -> (Duration, String) {
     let doc = new_doc(uuid::Uuid::new_v4(), 7);
-    let frag = doc.get_or_insert_xml_fragment("section:problem");
-    let text = {
+    let text = doc.get_or_insert_text("body:problem");
+    {
         let mut txn = doc.transact_mut();
-        let p = frag.insert(&mut txn, 0, XmlElementPrelim::empty("paragraph"));
-        p.insert(&mut txn, 0, XmlTextPrelim::new(""))
-    };
+        groundwork::body::insert_marker(
+            &mut txn,
+            &text,
+            0,
+            &groundwork::body::BlockAttrs::paragraph(),
+        );
+    }
     let start = Instant::now();
     for p in &trace.patches {
         let mut txn = doc.transact_mut();
         if p.delete > 0 {
-            text.remove_range(&mut txn, p.pos, p.delete);
+            text.remove_range(&mut txn, p.pos + 1, p.delete);
         }
         if !p.insert.is_empty() {
-            text.insert(&mut txn, p.pos, &p.insert);
+            text.insert(&mut txn, p.pos + 1, &p.insert);
         }
     }
     let elapsed = start.elapsed();
     let txn = doc.transact();
-    let out = match frag.get(&txn, 0) {
-        Some(XmlOut::Element(p)) => match p.get(&txn, 0) {
-            Some(XmlOut::Text(t)) => t.get_string(&txn),
-            _ => String::new(),
-        },
-        _ => String::new(),
-    };
+    let out = groundwork::body::blocks(&text, &txn)
+        .first()
+        .map(|b| b.text())
+        .unwrap_or_default();
     (elapsed, out)
 }
 
@@ -249,7 +250,7 @@ fn main() {
     );
     println!(
         "{:<52} {:>12.2} s {:>14.0}",
-        "bare yrs, same XmlText + UTF-16 (ceiling)",
+        "bare yrs, same body Y.Text + UTF-16 (ceiling)",
         bare.as_secs_f64(),
         eps(bare)
     );

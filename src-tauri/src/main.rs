@@ -87,6 +87,16 @@ async fn start() -> Result<AppState, String> {
     let cfg = ServeConfig {
         listen: listen_addr(),
         mdns: std::env::var_os("GROUNDWORK_NO_MDNS").is_none(),
+        // peers to dial besides those mDNS finds (comma-separated addresses), as `serve --peer`
+        peers: std::env::var("GROUNDWORK_PEERS")
+            .map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|a| !a.is_empty())
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default(),
         ..ServeConfig::default()
     };
     let (addr_tx, addr_rx) = oneshot::channel();

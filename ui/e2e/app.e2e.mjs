@@ -7,7 +7,8 @@
 // not fit shows "Not saved", closing is held and says why, and with space back "Try again"
 // stores it and closes. First, the app started with no display must say so and exit.
 // Screenshots of the main screens go to $E2E_OUT (default ui/e2e/screenshots).
-import { Builder, By, Key, until } from 'selenium-webdriver';
+import { By, Key, until } from 'selenium-webdriver';
+import { app, attr, cli, clickOn, count, drivers, keys, screen, session, startDriver, text, waitSaved, waitScreen } from './harness.mjs';
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,8 +17,6 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const app = resolve(process.env.GROUNDWORK_APP ?? 'missing-GROUNDWORK_APP');
-const cli = resolve(process.env.GROUNDWORK_CLI ?? 'missing-GROUNDWORK_CLI');
 const out = resolve(process.env.E2E_OUT ?? join(here, 'screenshots'));
 mkdirSync(out, { recursive: true });
 const tmp = mkdtempSync(join(tmpdir(), 'gw-e2e-'));
@@ -38,44 +37,6 @@ let step = 'start';
 const log = (m) => console.log(`[e2e] ${m}`);
 function check(cond, what) {
   if (!cond) throw new Error(`check failed at "${step}": ${what}`);
-}
-
-async function freePort() {
-  return new Promise((res, rej) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-    s.on('error', rej);
-  });
-}
-
-async function waitForPort(port, ms = 15000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const ok = await new Promise((res) => {
-      const c = net.connect(port, '127.0.0.1', () => {
-        c.end();
-        res(true);
-      });
-      c.on('error', () => res(false));
-    });
-    if (ok) return;
-    if (Date.now() > end) throw new Error(`tauri-driver did not listen on ${port}`);
-    await new Promise((r) => setTimeout(r, 50)); // polling a port, not synchronising on time
-  }
-}
-
-const drivers = [];
-/** A tauri-driver; the apps it starts inherit its environment (`env` on top of ours). */
-async function startDriver(env = {}) {
-  const port = await freePort();
-  const nativePort = await freePort();
-  const proc = spawn('tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...env } });
-  drivers.push(proc);
-  await waitForPort(port);
-  return { proc, port };
 }
 
 function appRunning() {
@@ -102,33 +63,12 @@ function fill(dir, leave) {
   return filler;
 }
 
-async function session(port) {
-  const driver = await new Builder()
-    .usingServer(`http://127.0.0.1:${port}/`)
-    .withCapabilities({ browserName: 'wry', 'tauri:options': { application: app } })
-    .build();
-  await driver.wait(async () => (await driver.executeScript('return window.__gw && window.__gw.screen')) !== 'loading', 20000, 'app did not start');
-  return driver;
-}
-
-const screen = (d) => d.executeScript('return window.__gw.screen');
-const waitScreen = (d, s) => d.wait(async () => (await screen(d)) === s, 15000, `screen ${s}`);
-
 async function shot(d, name) {
   // two animation frames first: the first frame can be stale
   await d.executeAsyncScript('const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));');
   // the screen as Xvfb shows it (ui/e2e/grab.py): Debian's python3 with python3-gi
   execFileSync('/usr/bin/python3', [join(here, 'grab.py'), join(out, `${name}.png`)]);
   log(`screenshot ${name}.png`);
-}
-
-async function keys(d, ...seq) {
-  const a = d.actions({ async: true });
-  const mods = seq.filter((k) => k === Key.CONTROL || k === Key.SHIFT);
-  for (const m of mods) a.keyDown(m);
-  a.sendKeys(...seq.filter((k) => !mods.includes(k)));
-  for (const m of mods.reverse()) a.keyUp(m);
-  await a.perform();
 }
 
 async function typeInSection(d, section, text) {
@@ -170,26 +110,6 @@ function webProcessEnvironments() {
   return out;
 }
 
-async function waitSaved(d) {
-  await d.wait(async () => (await attr(d, '#save-state', 'data-state')) === 'saved', 10000, 'edit acknowledged');
-}
-
-// Parts of the screen re-render on every change: read them in one script call, never through
-// element handles that may go stale between two WebDriver calls.
-const attr = (d, css, name) => d.executeScript('const e = document.querySelector(arguments[0]); return e ? e.getAttribute(arguments[1]) : null;', css, name);
-const text = (d, css) => d.executeScript('const e = document.querySelector(arguments[0]); return e ? e.innerText : null;', css);
-const count = (d, css) => d.executeScript('return document.querySelectorAll(arguments[0]).length;', css);
-/** A real click on what `css` finds now, found again if a re-render replaced it meanwhile. */
-async function clickOn(d, css) {
-  for (let i = 0; ; i++) {
-    try {
-      await d.findElement(By.css(css)).click();
-      return;
-    } catch (e) {
-      if (i >= 4 || e.name !== 'StaleElementReferenceError') throw e;
-    }
-  }
-}
 const chipState = (d, role) => attr(d, `.chip[data-role="${role}"]`, 'data-state');
 
 function cliShow(id) {

@@ -1,0 +1,91 @@
+// What the real-window tests share: tauri-driver sessions on the built app, keys, reading the
+// screen in one script call, and waiting for an edit to be acknowledged.
+import { Builder, By, Key } from 'selenium-webdriver';
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import { resolve } from 'node:path';
+
+export const app = resolve(process.env.GROUNDWORK_APP ?? 'missing-GROUNDWORK_APP');
+export const cli = resolve(process.env.GROUNDWORK_CLI ?? 'missing-GROUNDWORK_CLI');
+
+export async function freePort() {
+  return new Promise((res, rej) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+    s.on('error', rej);
+  });
+}
+
+export async function waitForPort(port, ms = 15000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const ok = await new Promise((res) => {
+      const c = net.connect(port, '127.0.0.1', () => {
+        c.end();
+        res(true);
+      });
+      c.on('error', () => res(false));
+    });
+    if (ok) return;
+    if (Date.now() > end) throw new Error(`nothing listened on ${port}`);
+    await new Promise((r) => setTimeout(r, 50)); // polling a port, not synchronising on time
+  }
+}
+
+export const drivers = [];
+/** A tauri-driver; the apps it starts inherit its environment (`env` on top of ours). */
+export async function startDriver(env = {}) {
+  const port = await freePort();
+  const nativePort = await freePort();
+  const proc = spawn('tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...env } });
+  drivers.push(proc);
+  await waitForPort(port);
+  return { proc, port };
+}
+
+export async function session(port) {
+  const driver = await new Builder()
+    .usingServer(`http://127.0.0.1:${port}/`)
+    .withCapabilities({ browserName: 'wry', 'tauri:options': { application: app } })
+    .build();
+  await driver.wait(async () => (await driver.executeScript('return window.__gw && window.__gw.screen')) !== 'loading', 20000, 'app did not start');
+  return driver;
+}
+
+export const screen = (d) => d.executeScript('return window.__gw.screen');
+export const waitScreen = (d, s) => d.wait(async () => (await screen(d)) === s, 15000, `screen ${s}`);
+
+/** Presses keys, holding the modifiers among them (Ctrl, Shift, Alt) around the others. */
+export async function keys(d, ...seq) {
+  const a = d.actions({ async: true });
+  const mods = seq.filter((k) => k === Key.CONTROL || k === Key.SHIFT || k === Key.ALT);
+  for (const m of mods) a.keyDown(m);
+  a.sendKeys(...seq.filter((k) => !mods.includes(k)));
+  for (const m of mods.reverse()) a.keyUp(m);
+  await a.perform();
+}
+
+// Parts of the screen re-render on every change: read them in one script call, never through
+// element handles that may go stale between two WebDriver calls.
+export const attr = (d, css, name) => d.executeScript('const e = document.querySelector(arguments[0]); return e ? e.getAttribute(arguments[1]) : null;', css, name);
+export const text = (d, css) => d.executeScript('const e = document.querySelector(arguments[0]); return e ? e.innerText : null;', css);
+export const count = (d, css) => d.executeScript('return document.querySelectorAll(arguments[0]).length;', css);
+
+/** A real click on what `css` finds now, found again if a re-render replaced it meanwhile. */
+export async function clickOn(d, css) {
+  for (let i = 0; ; i++) {
+    try {
+      await d.findElement(By.css(css)).click();
+      return;
+    } catch (e) {
+      if (i >= 4 || e.name !== 'StaleElementReferenceError') throw e;
+    }
+  }
+}
+
+export async function waitSaved(d) {
+  await d.wait(async () => (await attr(d, '#save-state', 'data-state')) === 'saved', 10000, 'edit acknowledged');
+}

@@ -1,0 +1,207 @@
+// Issue 12 end to end: two app windows (Ana and Ben, each with its own data directory) on one
+// brief, their link through a TCP relay this test owns, so it can cut the link as a flaky
+// network would. In each case, with the link down, Ana types at the end of a paragraph while
+// Ben restyles or splits it — a heading (Ctrl+Alt+1), a bullet list (Ctrl+Shift+8), Enter in
+// the middle, Backspace at its start (a join) — then the link comes back. Ana's words must be
+// on both screens, once, in the paragraph her intent implies, and in both databases.
+// The caret is placed by script (the editor's own selection command); every key is a real key.
+import { By, Key } from 'selenium-webdriver';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { app, cli, clickOn, drivers, freePort, keys, session, startDriver, waitSaved, waitScreen } from './harness.mjs';
+
+const tmp = mkdtempSync(join(tmpdir(), 'gw-merge-e2e-'));
+for (const v of ['XDG_DATA_HOME', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME']) {
+  process.env[v] = join(tmp, v.toLowerCase());
+  mkdirSync(process.env[v], { recursive: true });
+}
+let step = 'start';
+const log = (m) => console.log(`[merge-e2e] ${m}`);
+function check(cond, what) {
+  if (!cond) throw new Error(`check failed at "${step}": ${what}`);
+}
+
+/** A TCP relay to `target` that can be cut (every connection dropped, new ones refused) and
+ * restored: the network between the two laptops. */
+function relay(target) {
+  const sockets = new Set();
+  let server = null;
+  const listen = (port) =>
+    new Promise((res) => {
+      server = net.createServer((c) => {
+        const up = net.connect(target, '127.0.0.1');
+        for (const s of [c, up]) {
+          sockets.add(s);
+          s.on('close', () => sockets.delete(s));
+          s.on('error', () => s.destroy());
+        }
+        c.pipe(up);
+        up.pipe(c);
+        c.on('close', () => up.destroy());
+        up.on('close', () => c.destroy());
+      });
+      server.listen(port, '127.0.0.1', res);
+    });
+  return {
+    listen,
+    cut: () =>
+      new Promise((res) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => res());
+      }),
+    links: () => sockets.size,
+  };
+}
+
+const dirA = join(tmp, 'ana');
+const dirB = join(tmp, 'ben');
+const portA = await freePort();
+const portRelay = await freePort();
+const env = (dir, listen, peers) => ({ GROUNDWORK_DATA_DIR: dir, GROUNDWORK_LISTEN: `127.0.0.1:${listen}`, GROUNDWORK_NO_MDNS: '1', GROUNDWORK_EXPORT_DIR: join(dir, 'exports'), ...(peers ? { GROUNDWORK_PEERS: peers } : {}) });
+const envA = env(dirA, portA);
+const envB = env(dirB, await freePort(), `127.0.0.1:${portRelay}`);
+const show = (dir, id) => JSON.parse(execFileSync(cli, ['show', id, '--format', 'json'], { env: { ...process.env, GROUNDWORK_DATA_DIR: dir } }).toString());
+
+/** The problem section's blocks as the screen shows them: tag and text. */
+const blocks = (d) =>
+  d.executeScript(
+    `return [...document.querySelectorAll('[data-section-editor="problem"] :is(p, h1, h2, h3, li > p)')].filter((e) => !e.closest('li') || e.matches('li > p')).map((e) => (e.closest('li') ? 'li' : e.nodeName.toLowerCase()) + ':' + e.textContent);`,
+  );
+
+/** Puts the caret `offset` characters after the start of `needle` in the problem section. */
+const caret = (d, needle, offset) =>
+  d.executeScript(
+    `const ed = window.__gw.session.editors.get('problem'); let at = -1;
+     ed.state.doc.descendants((n, p) => { if (at < 0 && n.isText) { const i = n.text.indexOf(arguments[0]); if (i >= 0) at = p + i + arguments[1]; } });
+     if (at < 0) return false; ed.commands.focus(); ed.commands.setTextSelection(at); return true;`,
+    needle,
+    offset,
+  );
+
+const waitFor = (d, what, pred, ms = 30000) => d.wait(async () => pred(await blocks(d)), ms, what);
+
+let a = null;
+let b = null;
+const link = relay(portA);
+try {
+  step = 'Ana starts and writes the problem';
+  const drvA = await startDriver(envA);
+  a = await session(drvA.port);
+  await waitScreen(a, 'first-run');
+  await a.findElement(By.id('profile-name')).sendKeys('Ana Lima');
+  await clickOn(a, '#profile-save');
+  await waitScreen(a, 'list');
+  await keys(a, Key.CONTROL, 'n');
+  await a.wait(async () => (await a.findElements(By.id('new-title'))).length === 1, 5000);
+  await a.findElement(By.id('new-title')).sendKeys('Admin onboarding');
+  await clickOn(a, '#create-brief');
+  await waitScreen(a, 'brief');
+  const id = await a.executeScript('return window.__gw.session.id');
+  const cases = ['Heading', 'List', 'Enter', 'Join'];
+  const sentence = (c) => (c === 'Join' ? `${c}: New admins quit.` : `${c}: New admins quit at step 3.`);
+  const ed = await a.findElement(By.css('[data-section-editor="problem"]'));
+  await ed.click();
+  const lines = cases.flatMap((c) => (c === 'Join' ? [sentence(c), 'At step 3.'] : [sentence(c)]));
+  for (const [i, l] of lines.entries()) {
+    if (i > 0) await keys(a, Key.ENTER);
+    await ed.sendKeys(l);
+  }
+  await waitSaved(a);
+
+  step = 'Ben joins over the relay';
+  await clickOn(a, '#share-button');
+  await a.wait(async () => (await a.findElements(By.id('invite-code'))).length === 1, 5000);
+  const code = await a.executeScript("return document.getElementById('invite-code').value");
+  await keys(a, Key.ESCAPE);
+  const benEnv = { ...process.env, GROUNDWORK_DATA_DIR: dirB };
+  execFileSync(cli, ['identity', '--name', 'Ben Okafor', '--role', 'engineer'], { env: benEnv });
+  execFileSync(cli, ['join', code], { env: benEnv });
+  await link.listen(portRelay);
+  const drvB = await startDriver(envB);
+  b = await session(drvB.port);
+  await waitScreen(b, 'list');
+  await b.wait(async () => (await b.findElements(By.css(`.brief-row[data-id="${id}"]`))).length === 1, 30000, 'the brief reached Ben');
+  await clickOn(b, `.brief-row[data-id="${id}"]`);
+  await waitScreen(b, 'brief');
+  await waitFor(b, 'Ben sees every line', (bl) => bl.length === lines.length && bl.every((x, i) => x === 'p:' + lines[i]));
+
+  for (const c of cases) {
+    step = `${c}: the link is cut`;
+    await link.cut();
+    step = `${c}: Ana types at the end of the paragraph, Ben changes it meanwhile`;
+    const target = c === 'Join' ? 'At step 3.' : sentence(c);
+    check(await caret(a, target, target.length), 'caret at the end');
+    await keys(a, ` TYPED-BY-ANA-${c}`);
+    await waitSaved(a);
+    if (c === 'Heading') {
+      check(await caret(b, target, 3), 'caret in the paragraph');
+      await keys(b, Key.CONTROL, Key.ALT, '1');
+    } else if (c === 'List') {
+      check(await caret(b, target, 3), 'caret in the paragraph');
+      await keys(b, Key.CONTROL, Key.SHIFT, '8');
+    } else if (c === 'Enter') {
+      check(await caret(b, target, `${c}: New admins `.length), 'caret after "New admins "');
+      await keys(b, Key.ENTER);
+    } else {
+      check(await caret(b, 'At step 3.', 0), 'caret at the start of the second paragraph');
+      await keys(b, Key.BACK_SPACE);
+    }
+    await waitSaved(b);
+    step = `${c}: the link comes back`;
+    await link.listen(portRelay);
+    const typed = `TYPED-BY-ANA-${c}`;
+    const want = {
+      Heading: (bl) => bl.includes(`h1:${sentence(c)} ${typed}`),
+      List: (bl) => bl.includes(`li:${sentence(c)} ${typed}`),
+      Enter: (bl) => bl.includes(`p:${c}: New admins `) && bl.includes(`p:quit at step 3. ${typed}`),
+      Join: (bl) => bl.includes(`p:${sentence(c)}At step 3. ${typed}`),
+    }[c];
+    for (const [who, d] of [
+      ['Ana', a],
+      ['Ben', b],
+    ]) {
+      await waitFor(d, `${who}'s screen has Ana's words where she typed them`, want);
+      const bl = await blocks(d);
+      check(bl.join('\n').split(typed).length === 2, `${who}: once: ${JSON.stringify(bl)}`);
+    }
+    for (const [who, dir] of [
+      ['Ana', dirA],
+      ['Ben', dirB],
+    ]) {
+      const stored = show(dir, id).sections.problem;
+      check(stored.split(typed).length === 2, `${who}'s database holds Ana's words once: ${JSON.stringify(stored)}`);
+      if (c === 'Enter') check(stored.includes(`quit at step 3. ${typed}`), `${who}'s database: in the second half: ${JSON.stringify(stored)}`);
+    }
+    log(`${c}: Ana's words kept, in place, on both screens and in both databases`);
+  }
+  log('all checks passed');
+} catch (e) {
+  console.error(`[merge-e2e] FAILED at "${step}": ${e && e.stack ? e.stack : e}`);
+  for (const [who, d] of [
+    ['Ana', a],
+    ['Ben', b],
+  ])
+    try {
+      if (d) console.error(`[merge-e2e] ${who} shows: ${JSON.stringify(await blocks(d))}`);
+    } catch {
+      /* the window may be gone */
+    }
+  process.exitCode = 1;
+} finally {
+  for (const d of [a, b])
+    try {
+      await d?.quit();
+    } catch {
+      /* already gone */
+    }
+  for (const p of drivers) p.kill('SIGTERM');
+  try {
+    execFileSync('pkill', ['-9', '-f', app]);
+  } catch {
+    /* none left */
+  }
+  process.exit(process.exitCode ?? 0);
+}
