@@ -8,7 +8,7 @@
 // stores it and closes. First, the app started with no display must say so and exit.
 // Screenshots of the main screens go to $E2E_OUT (default ui/e2e/screenshots).
 import { By, Key, until } from 'selenium-webdriver';
-import { app, attr, cli, clickOn, count, drivers, keys, screen, session, startDriver, text, waitSaved, waitScreen } from './harness.mjs';
+import { app, attr, cli, clickOn, count, finish, keys, screen, session, startDriver, text, waitSaved, waitScreen } from './harness.mjs';
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -483,16 +483,5 @@ try {
   }
   process.exitCode = 1;
 } finally {
-  try {
-    await current?.quit();
-  } catch {
-    /* already gone */
-  }
-  for (const p of drivers) p.kill('SIGTERM');
-  try {
-    execFileSync('pkill', ['-9', '-f', app]);
-  } catch {
-    /* none left */
-  }
-  process.exit(process.exitCode ?? 0);
+  await finish([current]);
 }

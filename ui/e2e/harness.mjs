@@ -1,7 +1,7 @@
 // What the real-window tests share: tauri-driver sessions on the built app, keys, reading the
 // screen in one script call, and waiting for an edit to be acknowledged.
 import { Builder, By, Key } from 'selenium-webdriver';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import net from 'node:net';
 import { resolve } from 'node:path';
 
@@ -88,4 +88,21 @@ export async function clickOn(d, css) {
 
 export async function waitSaved(d) {
   await d.wait(async () => (await attr(d, '#save-state', 'data-state')) === 'saved', 10000, 'edit acknowledged');
+}
+
+/** Ends a test run: quits the sessions, stops the drivers, kills any app left, exits. */
+export async function finish(sessions) {
+  for (const d of sessions)
+    try {
+      await d?.quit();
+    } catch {
+      /* already gone */
+    }
+  for (const p of drivers) p.kill('SIGTERM');
+  try {
+    execFileSync('pkill', ['-9', '-f', app]);
+  } catch {
+    /* none left */
+  }
+  process.exit(process.exitCode ?? 0);
 }

@@ -11,7 +11,7 @@ import { mkdtempSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { app, cli, clickOn, drivers, freePort, keys, session, startDriver, waitSaved, waitScreen } from './harness.mjs';
+import { cli, clickOn, finish, freePort, keys, session, startDriver, waitSaved, waitScreen } from './harness.mjs';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gw-merge-e2e-'));
 for (const v of ['XDG_DATA_HOME', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME']) {
@@ -191,17 +191,5 @@ try {
     }
   process.exitCode = 1;
 } finally {
-  for (const d of [a, b])
-    try {
-      await d?.quit();
-    } catch {
-      /* already gone */
-    }
-  for (const p of drivers) p.kill('SIGTERM');
-  try {
-    execFileSync('pkill', ['-9', '-f', app]);
-  } catch {
-    /* none left */
-  }
-  process.exit(process.exitCode ?? 0);
+  await finish([a, b]);
 }

@@ -325,7 +325,10 @@ function runSeed(seed: number) {
         }
     }
   }
-  for (const x of w.replicas) x.editor.destroy();
+  for (const x of w.replicas) {
+    x.editor.destroy();
+    x.doc.destroy();
+  }
   return { problems, final };
 }
 

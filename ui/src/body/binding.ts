@@ -143,46 +143,43 @@ function hasMarker(node: PMNode): boolean {
   return !(node.type.name === 'paragraph' && node.attrs.implicit);
 }
 
+/** Walks the text blocks (and rules) of a document drawn from the body, in order, with each
+ * one's position, its body index and its length in the body (marker included); stops when
+ * `visit` returns true. */
+function eachBlock(doc: PMNode, visit: (node: PMNode, at: number, y: number, marker: number) => boolean): number {
+  let y = 0;
+  let done = false;
+  doc.descendants((node, at) => {
+    if (done) return false;
+    if (!node.isTextblock && node.type.name !== 'horizontalRule') return true;
+    const marker = hasMarker(node) ? 1 : 0;
+    if (visit(node, at, y, marker)) done = true;
+    else y += marker + node.content.size;
+    return false;
+  });
+  return y;
+}
+
 /** Body index of editor position `pos` (inside a text block: its character; elsewhere: the
  * start of the next block's text). */
 export function pmToY(doc: PMNode, pos: number): number {
-  let y = 0;
   let found = -1;
-  doc.descendants((node, at) => {
-    if (found >= 0) return false;
-    if (node.isTextblock || node.type.name === 'horizontalRule') {
-      const marker = hasMarker(node) ? 1 : 0;
-      const start = at + 1;
-      if (pos <= at + node.nodeSize - 1 && pos >= start - 1) {
-        found = y + marker + Math.max(0, Math.min(pos - start, node.content.size));
-        return false;
-      }
-      y += marker + node.content.size;
-      return false;
-    }
+  const end = eachBlock(doc, (node, at, y, marker) => {
+    if (pos < at || pos > at + node.nodeSize - 1) return false;
+    found = y + marker + Math.max(0, Math.min(pos - at - 1, node.content.size));
     return true;
   });
-  return found >= 0 ? found : y;
+  return found >= 0 ? found : end;
 }
 
 /** Editor position of body index `index`. An index at a marker maps to the end of the
  * block before it (the caret after the last character stays in its block), the first marker
  * to the start of the first block. */
 export function yToPm(doc: PMNode, index: number): number {
-  let y = 0;
   let found = -1;
-  doc.descendants((node, at) => {
-    if (found >= 0) return false;
-    if (node.isTextblock || node.type.name === 'horizontalRule') {
-      const marker = hasMarker(node) ? 1 : 0;
-      const len = marker + node.content.size;
-      if (index >= y && index <= y + len) {
-        found = at + 1 + Math.max(0, Math.min(index - y - marker, node.content.size));
-        return false;
-      }
-      y += len;
-      return false;
-    }
+  eachBlock(doc, (node, at, y, marker) => {
+    if (index < y || index > y + marker + node.content.size) return false;
+    found = at + 1 + Math.max(0, Math.min(index - y - marker, node.content.size));
     return true;
   });
   return found >= 0 ? found : doc.content.size;
