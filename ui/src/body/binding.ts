@@ -20,7 +20,7 @@ import type { Node as PMNode } from '@tiptap/pm/model';
 import { Plugin, PluginKey, type EditorState } from '@tiptap/pm/state';
 import type { EditorView } from '@tiptap/pm/view';
 import * as Y from 'yjs';
-import { docFromBlocks, flattened, linearize, MARKS, newMarker, readBlocks, writeMarker, ySize, type MarkSet, type Unit } from './model';
+import { docFromBlocks, flattened, linearize, MARKS, newMarker, NodeCache, readBlocks, writeMarker, ySize, type MarkSet, type Unit } from './model';
 
 const key = new PluginKey('groundwork-body');
 const bindings = new WeakMap<EditorView, BodyBinding>();
@@ -188,6 +188,7 @@ export function yToPm(doc: PMNode, index: number): number {
 export class BodyBinding {
   readonly undo: Y.UndoManager;
   private applying = false;
+  private readonly nodes = new NodeCache();
   private readonly observer = (_events: Y.YEvent<Y.AbstractType<unknown>>[], tr: Y.Transaction) => {
     if (tr.origin !== this) this.draw();
   };
@@ -205,7 +206,7 @@ export class BodyBinding {
   /** Redraws the editor from the body, replacing only where they differ. */
   draw(): void {
     const state = this.view.state;
-    const next = docFromBlocks(readBlocks(this.text), state.schema);
+    const next = docFromBlocks(readBlocks(this.text), state.schema, this.nodes);
     const cur = state.doc;
     const start = cur.content.findDiffStart(next.content);
     if (start === null) return;

@@ -184,7 +184,27 @@ function container(schema: Schema, f: Frame): PMNode {
 /** Blocks as a ProseMirror document: consecutive blocks share a container while their `wrap`
  * paths share it; a block under a list starts the next item of its innermost list unless it
  * is `cont` (the same grouping as the engine's `body::outline`). */
-export function docFromBlocks(blocks: Block[], schema: Schema): PMNode {
+/** Text block nodes of an earlier drawing, by what they hold: drawing the body again after a
+ * change reuses the nodes of the blocks it did not touch, so ProseMirror compares them by
+ * identity (`findDiffStart`) and keeps their DOM. */
+export class NodeCache {
+  private prev = new Map<string, PMNode>();
+  private next = new Map<string, PMNode>();
+  get(schema: Schema, b: Block): PMNode {
+    let sig = `${b.implicit ? 1 : 0}\u0002${attrsKey(b.attrs)}`;
+    for (const r of b.runs) sig += `\u0002${marksKey(r.marks)}\u0003${r.text}`;
+    const node = this.next.get(sig) ?? this.prev.get(sig) ?? textblock(schema, b);
+    this.next.set(sig, node);
+    return node;
+  }
+  /** Ends a drawing: only what it used is kept for the next. */
+  done(): void {
+    this.prev = this.next;
+    this.next = new Map();
+  }
+}
+
+export function docFromBlocks(blocks: Block[], schema: Schema, cache?: NodeCache): PMNode {
   const root: PMNode[] = [];
   const stack: Frame[] = [];
   const push = (node: PMNode) => {
@@ -207,10 +227,11 @@ export function docFromBlocks(blocks: Block[], schema: Schema): PMNode {
     while (stack.length > keep) close();
     if (newItem && keep === list + 1) stack[list].items.push([]);
     while (keep < path.length) stack.push({ wrap: path[keep++], items: [[]] });
-    push(textblock(schema, b));
+    push(cache ? cache.get(schema, b) : textblock(schema, b));
   }
   while (stack.length) close();
   if (!root.length) root.push(schema.nodes.paragraph.create({ implicit: attrsKey({ kind: 'paragraph', level: 1, wrap: [], cont: false }) }));
+  cache?.done();
   return schema.nodes.doc.create(null, root);
 }
 
