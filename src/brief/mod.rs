@@ -170,6 +170,12 @@ pub struct Brief {
     /// Why changes from some peer were refused (a newer document schema), for the app and
     /// `status` to say; see [`crate::sync::SyncError::NewerSchema`].
     refused: Mutex<Option<String>>,
+    /// Transactions that changed the document so far (any origin).
+    changes: Arc<std::sync::atomic::AtomicU64>,
+    /// Where each section's first block lies, as of a number of changes: the engine's own
+    /// character edits (`insert_text`) keep it current, so a run of them never rescans the
+    /// body.
+    first_blocks: Mutex<HashMap<Section, (u64, u32, u32)>>,
 }
 
 /// `meta.schema` as a number, whichever way a peer wrote it (yrs writes an integer, Yjs a
@@ -226,8 +232,11 @@ impl Brief {
         let sink = outbox.clone();
         let relay_sink = relay.clone();
         let load = Origin::from(LOAD_ORIGIN);
+        let changes: Arc<std::sync::atomic::AtomicU64> = Arc::default();
+        let counter = changes.clone();
         // The doc was just created, so no transaction can be open: this cannot fail.
         let _ = doc.observe_update_v1("groundwork:outbox", move |txn, ev| {
+            counter.fetch_add(1, Ordering::Relaxed);
             if txn.origin() != Some(&load) {
                 lock(&sink).push(ev.update.clone());
             }
@@ -252,6 +261,8 @@ impl Brief {
             outbox,
             relay,
             refused: Mutex::new(None),
+            changes,
+            first_blocks: Mutex::new(HashMap::new()),
         }
     }
 

@@ -63,18 +63,31 @@ impl Brief {
     }
 
     /// The span of the section's first block's text (Y index of its first character and its
-    /// length), making a first paragraph if the section has no block yet.
+    /// length), making a first paragraph if the section has no block yet. Read from the cache
+    /// when nothing changed the document since the engine's last character edit.
     pub(crate) fn first_block(&self, txn: &mut TransactionMut, section: Section) -> (u32, u32) {
+        let now = self.changes.load(Ordering::Relaxed);
+        if let Some(&(at, start, len)) = lock(&self.first_blocks).get(&section) {
+            if at == now {
+                return (start, len);
+            }
+        }
         let t = self.body(section);
         let spans = body::spans(t, txn);
         match spans.first() {
-            Some(s) if s.marker => (s.start + 1, s.len),
-            Some(s) => (s.start, s.len),
+            Some(s) => (s.text_start(), s.len),
             None => {
                 body::insert_marker(txn, t, 0, &BlockAttrs::paragraph());
                 (1, 0)
             }
         }
+    }
+
+    /// Records where the first block lies after the engine's own edit (its transaction just
+    /// committed, so this is the current count of changes).
+    fn keep_first_block(&self, section: Section, start: u32, len: u32) {
+        let now = self.changes.load(Ordering::Relaxed);
+        lock(&self.first_blocks).insert(section, (now, start, len));
     }
 
     /// Marks the document as possibly holding astral characters if `bytes` (an update) has a
@@ -127,6 +140,8 @@ impl Brief {
         let t = self.body(section);
         let at = self.boundary(&txn, t, start + index.min(len));
         t.insert(&mut txn, at, text);
+        drop(txn);
+        self.keep_first_block(section, start, len + text.encode_utf16().count() as u32);
     }
 
     /// Deletes `len` UTF-16 units at `index` of the first paragraph of a section, widened to
@@ -145,6 +160,8 @@ impl Brief {
         if end > start {
             t.remove_range(&mut txn, start, end - start);
         }
+        drop(txn);
+        self.keep_first_block(section, base, total - end.saturating_sub(start));
     }
 
     /// Migrates a schema-1 brief to schema 2 (see [`crate::body::migrate`]); the change
