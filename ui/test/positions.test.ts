@@ -2,6 +2,7 @@
 // Relative positions (carets, selections, comment anchors) on a section's body follow their
 // character across a teammate's split, join and block-type change (issue 12, point 3): those
 // edits move no character, so a Y.RelativePosition made through the binding still finds it.
+// And undo, through the binding's UndoManager, takes back only one's own edits.
 import { describe, expect, it } from 'vitest';
 import { Editor } from '@tiptap/core';
 import { TextSelection } from '@tiptap/pm/state';
@@ -72,6 +73,30 @@ describe('relative positions through the body binding', () => {
       for (let k = 0; k <= node.content.size; k++) expect(yToPm(doc, pmToY(doc, pos + 1 + k))).toBe(pos + 1 + k);
       return false;
     });
+    for (const e of editors) e.destroy();
+  });
+
+  it("undo takes back one's own typing, never a teammate's", () => {
+    const { editors, sync } = pair();
+    const [ana, ben] = editors;
+    ana.commands.setContent('<p>New admins quit.</p>');
+    sync();
+    const end = (ed: Editor) => find(ed, 'quit.') + 'quit.'.length;
+    ana.view.dispatch(ana.state.tr.insertText(' Ana', end(ana)));
+    bindingOf(ana.view)!.undo.stopCapturing();
+    ben.view.dispatch(ben.state.tr.insertText(' Ben', end(ben)));
+    sync();
+    expect(ana.state.doc.textContent).toContain('Ana');
+    expect(ana.state.doc.textContent).toContain('Ben');
+    bindingOf(ana.view)!.undo.undo();
+    sync();
+    for (const ed of editors) {
+      expect(ed.state.doc.textContent).not.toContain('Ana');
+      expect(ed.state.doc.textContent).toContain(' Ben');
+    }
+    bindingOf(ana.view)!.undo.redo();
+    sync();
+    for (const ed of editors) expect(ed.state.doc.textContent.split('Ana').length).toBe(2);
     for (const e of editors) e.destroy();
   });
 });
