@@ -30,11 +30,7 @@ struct Builder {
 
 impl Builder {
     fn start_block(&mut self, kind: Kind, level: u8) {
-        // continues its innermost list item unless it is the item's first block
-        let cont = match self.path.iter_mut().rev().find(|(w, _)| w.is_list()) {
-            Some((_, started)) => std::mem::replace(started, true),
-            None => false,
-        };
+        let cont = crate::body::continues_item(&mut self.path);
         self.blocks.push(Block {
             attrs: BlockAttrs {
                 kind,

@@ -11,7 +11,7 @@
 //!
 //! The schema-1 fragments are emptied (their items deleted) so nothing reads stale text.
 
-use super::{append_blocks, root_name, Block, BlockAttrs, Kind, Run, Wrap, MARKS};
+use super::{append_blocks, root_name, Block, BlockAttrs, Kind, Run, Wrap};
 use yrs::types::text::Diff;
 use yrs::types::Attrs;
 use yrs::updates::decoder::Decode;
@@ -47,10 +47,7 @@ fn visit<T: ReadTxn>(
         return;
     }
     let block = |kind: Kind, level: u8, path: &mut Vec<(Wrap, bool)>| {
-        let cont = match path.iter_mut().rev().find(|(w, _)| w.is_list()) {
-            Some((_, started)) => std::mem::replace(started, true),
-            None => false,
-        };
+        let cont = super::continues_item(path);
         Block {
             attrs: BlockAttrs {
                 kind,
@@ -160,14 +157,7 @@ fn text_runs<T: ReadTxn>(t: &yrs::XmlTextRef, txn: &T) -> Vec<Run> {
         .filter_map(|d| match d.insert {
             Out::Any(Any::String(s)) => Some(Run {
                 text: s.to_string(),
-                marks: d
-                    .attributes
-                    .map(|a| {
-                        a.into_iter()
-                            .filter(|(k, v)| !matches!(v, Any::Null) && MARKS.contains(&k.as_ref()))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
+                marks: super::marks_of(d.attributes),
             }),
             _ => None,
         })

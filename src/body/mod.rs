@@ -312,6 +312,27 @@ pub fn marks_attrs(marks: &Attrs) -> Attrs {
         .collect()
 }
 
+/// The marks among a run's formatting attributes (known names, not `null`).
+pub fn marks_of(attributes: Option<Box<Attrs>>) -> Attrs {
+    attributes
+        .map(|a| {
+            a.into_iter()
+                .filter(|(k, v)| !matches!(v, Any::Null) && MARKS.contains(&k.as_ref()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether the next block continues its innermost list item (`cont`), given the containers
+/// around it, each list with whether its current item has a block already; marks the item
+/// as started. Used by every writer that builds blocks from a tree (import, migration).
+pub fn continues_item(path: &mut [(Wrap, bool)]) -> bool {
+    match path.iter_mut().rev().find(|(w, _)| w.is_list()) {
+        Some((_, started)) => std::mem::replace(started, true),
+        None => false,
+    }
+}
+
 /// A mark with no attributes, as the editor stores one (`bold: {}`).
 pub fn mark_on() -> Any {
     Any::Map(Arc::new(HashMap::new()))
@@ -328,14 +349,7 @@ pub fn blocks<T: ReadTxn>(text: &TextRef, txn: &T) -> Vec<Block> {
                 runs: Vec::new(),
             }),
             Out::Any(Any::String(s)) => {
-                let marks: Attrs = d
-                    .attributes
-                    .map(|a| {
-                        a.into_iter()
-                            .filter(|(k, v)| !matches!(v, Any::Null) && MARKS.contains(&k.as_ref()))
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                let marks = marks_of(d.attributes);
                 let after_rule = out.last().map(|b| b.attrs.kind == Kind::Rule);
                 match after_rule {
                     // text before any marker, or after a rule: a paragraph of its own

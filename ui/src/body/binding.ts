@@ -20,7 +20,7 @@ import type { Node as PMNode } from '@tiptap/pm/model';
 import { Plugin, PluginKey, type EditorState } from '@tiptap/pm/state';
 import type { EditorView } from '@tiptap/pm/view';
 import * as Y from 'yjs';
-import { docFromBlocks, flattened, linearize, MARKS, newMarker, NodeCache, readBlocks, writeMarker, ySize, type MarkSet, type Unit } from './model';
+import { docFromBlocks, linearize, MARKS, newMarker, NodeCache, readBlocks, writeMarker, ySize, type MarkSet, type Unit } from './model';
 
 const key = new PluginKey('groundwork-body');
 const bindings = new WeakMap<EditorView, BodyBinding>();
@@ -77,9 +77,8 @@ function restyle(text: Y.Text, start: number, a: Unit[], b: Unit[]): void {
     }
     // a run of text taking the same new marks
     const marks = ub.marks;
-    const mk = ub.key.slice(ub.key.indexOf('\u0000'));
     let len = 0;
-    while (i < a.length && !('marker' in b[i]) && a[i].key !== b[i].key && b[i].key.slice(b[i].key.indexOf('\u0000')) === mk) len += a[i++].len;
+    for (let u = b[i]; i < a.length && 'mk' in u && a[i].key !== u.key && u.mk === ub.mk; u = b[i]) len += a[i++].len;
     text.format(at, len, attrsFor(marks));
     at += len;
   }
@@ -110,17 +109,20 @@ export function applyDiff(text: Y.Text, base: number, a: Unit[], b: Unit[]): voi
       i++;
       continue;
     }
-    const mk = u.key.slice(u.key.indexOf('\u0000'));
     let run = '';
-    while (i < end && !('marker' in b[i]) && b[i].key.slice(b[i].key.indexOf('\u0000')) === mk) run += (b[i++] as { text: string }).text;
+    for (let v = b[i]; i < end && 'mk' in v && v.mk === u.mk; v = b[i]) {
+      run += v.text;
+      i++;
+    }
     text.insert(at, run, attrsFor(u.marks));
     at += run.length;
   }
   restyle(text, at, a.slice(a.length - s), b.slice(b.length - s));
 }
 
-/** Writes what changed from document `a` to document `b` into the body. */
-export function writeChange(text: Y.Text, a: PMNode, b: PMNode): void {
+/** Writes what changed from document `a` to document `b` into the body; true when it gave a
+ * paragraph drawn without a marker its marker (the binding then clears its `implicit`). */
+export function writeChange(text: Y.Text, a: PMNode, b: PMNode): boolean {
   const na = a.childCount;
   const nb = b.childCount;
   let i = 0;
@@ -133,7 +135,9 @@ export function writeChange(text: Y.Text, a: PMNode, b: PMNode): void {
   }
   let base = 0;
   for (let k = 0; k < i; k++) base += ySize(a.child(k));
-  applyDiff(text, base, linearize(a, i, ea), linearize(b, i, eb));
+  const after = linearize(b, i, eb);
+  applyDiff(text, base, linearize(a, i, ea), after);
+  return after.some((u) => 'given' in u);
 }
 
 /** Whether a text block has a marker in the body (an implicit paragraph that is still the
@@ -231,9 +235,9 @@ export class BodyBinding {
     const a = prev.doc;
     const b = this.view.state.doc;
     if (a === b) return;
-    flattened.gaveMarker = false;
-    this.text.doc!.transact(() => writeChange(this.text, a, b), this);
-    if (flattened.gaveMarker) this.clearImplicit();
+    let given = false;
+    this.text.doc!.transact(() => (given = writeChange(this.text, a, b)), this);
+    if (given) this.clearImplicit();
   }
 
   /** Paragraphs that were drawn without a marker and now have one: no longer implicit. */

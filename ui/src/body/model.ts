@@ -237,7 +237,11 @@ export function docFromBlocks(blocks: Block[], schema: Schema, cache?: NodeCache
 
 /** One element of a body's sequence: a block marker, or one character (a code point) of text
  * with its marks. `len` is its length in the Y.Text (UTF-16 units). */
-export type Unit = { marker: BlockAttrs; key: string; len: 1 } | { text: string; marks: MarkSet; key: string; len: number };
+export type Unit =
+  /** `given`: the marker of a paragraph drawn without one, now another block */
+  | { marker: BlockAttrs; key: string; len: 1; given?: true }
+  /** `mk`: the marks' key (`marksKey`), the part of `key` after the character */
+  | { text: string; marks: MarkSet; key: string; mk: string; len: number };
 
 const KIND_OF: Record<string, Kind> = { paragraph: 'paragraph', heading: 'heading', codeBlock: 'code', horizontalRule: 'rule' };
 
@@ -246,10 +250,6 @@ function markSetOf(marks: readonly Mark[]): MarkSet {
   for (const m of marks) if ((MARKS as readonly string[]).includes(m.type.name)) out[m.type.name] = { ...m.attrs };
   return out;
 }
-
-/** Set when flattening gave a marker-less paragraph its marker (the binding then clears the
- * paragraph's `implicit` mark). */
-export const flattened = { gaveMarker: false };
 
 interface Level {
   wrap: Wrap;
@@ -273,18 +273,15 @@ function flatten(node: PMNode, path: Level[], out: Unit[]): void {
     // a paragraph without a marker still being the block it is read as writes none; one
     // that became another block (wrapped in a list, say) gets its marker now
     if (name === 'paragraph' && node.attrs.implicit) {
-      if (node.attrs.implicit !== key) {
-        flattened.gaveMarker = true;
-        out.push({ marker, key: '\u0001' + key, len: 1 });
-      }
+      if (node.attrs.implicit !== key) out.push({ marker, key: '\u0001' + key, len: 1, given: true });
     } else out.push({ marker, key: '\u0001' + key, len: 1 });
     node.forEach((child) => {
       if (child.isText) {
         const marks = kind === 'code' ? {} : markSetOf(child.marks);
         const mk = marksKey(marks);
-        for (const c of child.text!) out.push({ text: c, marks, key: c + '\u0000' + mk, len: c.length });
-      } else if (child.type.name === 'hardBreak') out.push({ text: '\n', marks: {}, key: '\n\u0000', len: 1 });
-      else out.push({ text: OBJECT, marks: {}, key: OBJECT + '\u0000', len: 1 });
+        for (const c of child.text!) out.push({ text: c, marks, key: c + '\u0000' + mk, mk, len: c.length });
+      } else if (child.type.name === 'hardBreak') out.push({ text: '\n', marks: {}, key: '\n\u0000', mk: '', len: 1 });
+      else out.push({ text: OBJECT, marks: {}, key: OBJECT + '\u0000', mk: '', len: 1 });
     });
     return;
   }
