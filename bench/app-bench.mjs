@@ -11,7 +11,7 @@
 //     reference, the same brief shown as text with no editor mounted.
 // Figures are printed; nothing here asserts on time.
 import { spawn, execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, mkdirSync, openSync, readFileSync, readdirSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdtempSync, mkdirSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -39,7 +39,9 @@ for (const t of ['Onboarding drop-off', 'Slow search on large workspaces', 'Bill
   run('set', id, 'problem', `${t}: a problem statement long enough to be searched.`);
 }
 // typed as in the editor: a newline is Enter, so one paragraph per line
+const replayStart = Date.now();
 const big = run('replay', trace, '--section', 'problem');
+const replayMs = Date.now() - replayStart; // the whole trace through the engine, stored: the CLI's wall time
 run('compact', big);
 run('set', big, 'affected', 'Readers of the paper.');
 // the same trace kept as one 105k-character paragraph (the editor never makes this shape)
@@ -226,6 +228,12 @@ await idle();
 const memMinSameIdle = memory(lms.child.pid);
 await lms.stop();
 
+// for scripts/bench-before-after.sh: this run's figures, one JSON line
+if (process.env.FIGURES_OUT)
+  appendFileSync(
+    process.env.FIGURES_OUT,
+    JSON.stringify({ bench: 'app', build: process.env.FIGURES_BUILD, replay: replayMs, open: opened.value, openCold: openedCold.value, allShown: allEditors.value, acks, start: median(starts.app), minimalStart: median(starts.minimal) }) + '\n',
+  );
 const stored = JSON.parse(run('show', big, '--format', 'json'));
 console.log('');
 console.log('Desktop app vs a minimal Tauri 2 app (empty window), same machine, same run');

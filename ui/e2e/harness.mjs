@@ -46,10 +46,21 @@ export async function startDriver(env = {}) {
   return { proc, port };
 }
 
-export async function session(port) {
+export { By, Key };
+
+/** A tauri-driver stopped, once its process has gone. */
+export const stopDriver = ({ proc }) =>
+  new Promise((res) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return res();
+    proc.once('exit', () => res());
+    proc.kill('SIGTERM');
+  });
+
+/** A WebDriver session on `bin` (the app under test unless told). */
+export async function session(port, bin = app) {
   const driver = await new Builder()
     .usingServer(`http://127.0.0.1:${port}/`)
-    .withCapabilities({ browserName: 'wry', 'tauri:options': { application: app } })
+    .withCapabilities({ browserName: 'wry', 'tauri:options': { application: bin } })
     .build();
   await driver.wait(async () => (await driver.executeScript('return window.__gw && window.__gw.screen')) !== 'loading', 20000, 'app did not start');
   return driver;
@@ -91,7 +102,7 @@ export async function waitSaved(d) {
 }
 
 /** Ends a test run: quits the sessions, stops the drivers, kills any app left, exits. */
-export async function finish(sessions) {
+export async function finish(sessions, apps = [app]) {
   for (const d of sessions)
     try {
       await d?.quit();
@@ -99,10 +110,11 @@ export async function finish(sessions) {
       /* already gone */
     }
   for (const p of drivers) p.kill('SIGTERM');
-  try {
-    execFileSync('pkill', ['-9', '-f', app]);
-  } catch {
-    /* none left */
-  }
+  for (const bin of apps)
+    try {
+      execFileSync('pkill', ['-9', '-f', bin]);
+    } catch {
+      /* none left */
+    }
   process.exit(process.exitCode ?? 0);
 }

@@ -1,0 +1,149 @@
+// Keystroke in window A to painted in window B: two app windows (Ana and Ben, each with its own
+// data directory and listen address, Ben dialling Ana over loopback) on one brief; Ana types
+// KEYS characters at the end of the first paragraph of the problem section, one real key every
+// EVERY ms (WebDriver key actions, so each goes through WebKit's input path); for each one, the
+// time from its keydown in A to the first animation frame in B after B's editor shows it.
+// Both windows run on this machine, so their clocks (performance.timeOrigin + now()) agree.
+// Two briefs: a small one, and the automerge-paper brief (259,778 edits of history).
+// Each build in BEFORE_*/AFTER_* is measured the same way in this one run; the figures are
+// printed side by side, nothing asserts on time. scripts/bench-before-after.sh runs it.
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { By, clickOn, finish, freePort, session, startDriver, stopDriver, waitScreen } from '../ui/e2e/harness.mjs';
+
+const KEYS = Number(process.env.KEYS ?? 200);
+const EVERY = Number(process.env.EVERY ?? 40);
+const trace = resolve(process.env.TRACE ?? '../shared/data/automerge-paper.json.gz');
+const builds = ['BEFORE', 'AFTER']
+  .filter((w) => process.env[`${w}_APP`])
+  .map((w) => ({ name: process.env[`${w}_NAME`] ?? w.toLowerCase(), app: resolve(process.env[`${w}_APP`]), cli: resolve(process.env[`${w}_CLI`]) }));
+const log = (m) => console.error(`[pair-bench] ${m}`);
+
+/** B: every time the first paragraph of the problem section grows, the time of that change
+ * and of the next animation frame, per character. */
+const watch = `
+  const first = () => document.querySelector('[data-section-editor="problem"]').firstElementChild;
+  const base = first().textContent.length;
+  const pb = (window.__pb = { seen: [], painted: [] });
+  new MutationObserver(() => {
+    const n = first().textContent.length - base;
+    const t = performance.timeOrigin + performance.now();
+    const from = pb.seen.length;
+    while (pb.seen.length < n) pb.seen.push(t);
+    if (n > from) requestAnimationFrame(() => { const p = performance.timeOrigin + performance.now(); while (pb.painted.length < n) pb.painted.push(p); });
+  }).observe(document.querySelector('[data-section-editor="problem"]'), { subtree: true, childList: true, characterData: true });`;
+/** A: the caret at the end of the first paragraph; every keydown's time. */
+const type = `
+  const ed = window.__gw.session.editors.get('problem');
+  ed.commands.focus();
+  ed.commands.setTextSelection(ed.state.doc.firstChild.nodeSize - 1);
+  const pa = (window.__pa = []);
+  window.addEventListener('keydown', () => pa.push(performance.timeOrigin + performance.now()), true);`;
+
+const firstLine = (d) => d.executeScript(`const e = document.querySelector('[data-section-editor="problem"]'); return e && e.firstElementChild ? e.firstElementChild.textContent : null;`);
+
+/** A build's two data directories, Ana's holding both briefs and Ben having joined them. */
+async function prepare(build) {
+  const tmp = mkdtempSync(join(tmpdir(), 'gw-pair-'));
+  for (const v of ['XDG_DATA_HOME', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME']) {
+    process.env[v] = join(tmp, v.toLowerCase());
+    mkdirSync(process.env[v], { recursive: true });
+  }
+  const dirA = join(tmp, 'ana');
+  const dirB = join(tmp, 'ben');
+  const run = (dir, ...args) => execFileSync(build.cli, args, { env: { ...process.env, GROUNDWORK_DATA_DIR: dir } }).toString().trim();
+  log(`${build.name}: preparing the briefs (replaying automerge-paper)…`);
+  run(dirA, 'identity', '--name', 'Ana Lima', '--role', 'pm');
+  run(dirB, 'identity', '--name', 'Ben Okafor', '--role', 'engineer');
+  const small = run(dirA, 'new', 'Admin onboarding');
+  run(dirA, 'set', small, 'problem', 'New admins quit at step 3.');
+  const big = run(dirA, 'replay', trace, '--section', 'problem');
+  run(dirA, 'compact', big);
+  for (const id of [small, big]) run(dirB, 'join', run(dirA, 'invite', id));
+  return { dirA, dirB, small, big };
+}
+
+/** One round: both windows started, each brief opened in both, KEYS typed in A. */
+async function measure(build, { dirA, dirB, small, big }) {
+  const portA = await freePort();
+  const env = (dir, listen, peers) => ({ GROUNDWORK_DATA_DIR: dir, GROUNDWORK_LISTEN: `127.0.0.1:${listen}`, GROUNDWORK_NO_MDNS: '1', GROUNDWORK_EXPORT_DIR: join(dir, 'exports'), ...(peers ? { GROUNDWORK_PEERS: peers } : {}) });
+  const drvA = await startDriver(env(dirA, portA));
+  const drvB = await startDriver(env(dirB, await freePort(), `127.0.0.1:${portA}`));
+  const a = await session(drvA.port, build.app);
+  const b = await session(drvB.port, build.app);
+  const out = {};
+  try {
+    for (const [name, id] of [
+      ['small brief', small],
+      ['automerge-paper brief', big],
+    ]) {
+      for (const d of [a, b]) {
+        await waitScreen(d, 'list');
+        await d.wait(async () => (await d.findElements(By.css(`.brief-row[data-id="${id}"]`))).length === 1, 60000, `the brief is listed`);
+        await clickOn(d, `.brief-row[data-id="${id}"]`);
+        await waitScreen(d, 'brief');
+      }
+      const line = await a.wait(async () => await firstLine(a), 30000, 'A shows the problem');
+      await b.wait(async () => (await firstLine(b)) === line, 120000, 'B has caught up with A');
+      await b.executeScript(watch);
+      await a.executeScript(type);
+      const act = a.actions({ async: true });
+      for (let i = 0; i < KEYS; i++) {
+        const c = String.fromCharCode(97 + (i % 26));
+        act.keyDown(c).keyUp(c).pause(EVERY);
+      }
+      await act.perform();
+      await b.wait(async () => (await b.executeScript('return window.__pb.painted.length')) >= KEYS, 60000, `B painted all ${KEYS} keys`);
+      const pressed = await a.executeScript('return window.__pa');
+      const { seen, painted } = await b.executeScript('return window.__pb');
+      if (pressed.length !== KEYS) throw new Error(`${build.name}: A saw ${pressed.length} keydowns of ${KEYS}`);
+      out[name] = { seen: seen.slice(0, KEYS).map((t, i) => t - pressed[i]), painted: painted.slice(0, KEYS).map((t, i) => t - pressed[i]) };
+      log(`${build.name}, ${name}: measured`);
+      for (const d of [a, b]) await clickOn(d, '#back');
+    }
+  } finally {
+    for (const d of [a, b]) await d.quit();
+    for (const drv of [drvA, drvB]) await stopDriver(drv);
+  }
+  return out;
+}
+
+const pct = (xs, p) => {
+  const s = [...xs].sort((x, y) => x - y);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+};
+const ROUNDS = Number(process.env.ROUNDS ?? 2);
+const fig = (xs) => `${pct(xs, 50).toFixed(1)} / ${pct(xs, 99).toFixed(1)} / ${Math.max(...xs).toFixed(1)}`;
+try {
+  // the builds take turns, ROUNDS times, so a slower spell of the machine falls on both
+  const prepared = [];
+  for (const build of builds) prepared.push(await prepare(build));
+  const results = builds.map(() => ({}));
+  for (let r = 0; r < ROUNDS; r++)
+    for (const [i, build] of builds.entries()) {
+      const got = await measure(build, prepared[i]);
+      for (const [name, v] of Object.entries(got)) {
+        const acc = (results[i][name] ??= { seen: [], painted: [] });
+        acc.seen.push(...v.seen);
+        acc.painted.push(...v.painted);
+      }
+    }
+  if (process.env.FIGURES_OUT)
+    for (const [i, build] of builds.entries()) appendFileSync(process.env.FIGURES_OUT, JSON.stringify({ bench: 'pair', build: build.name, results: results[i] }) + '\n');
+  console.log('');
+  console.log(`Keystroke in window A to painted in window B (ms, p50 / p99 / max; ${ROUNDS} rounds of ${KEYS} keys, one every ${EVERY} ms, the builds taking turns; release builds, Xvfb, loopback)`);
+  console.log('');
+  console.log(`| figure | ${builds.map((b) => b.name).join(' | ')} |`);
+  console.log(`|---|${builds.map(() => '---').join('|')}|`);
+  for (const name of Object.keys(results[0])) {
+    console.log(`| ${name}: keydown in A to the text in B's editor | ${results.map((r) => fig(r[name].seen)).join(' | ')} |`);
+    console.log(`| ${name}: keydown in A to the next frame painted in B | ${results.map((r) => fig(r[name].painted)).join(' | ')} |`);
+  }
+} catch (e) {
+  console.error(`[pair-bench] FAILED: ${e && e.stack ? e.stack : e}`);
+  process.exitCode = 1;
+} finally {
+  await finish([], builds.map((b) => b.app));
+}
