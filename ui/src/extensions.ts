@@ -5,18 +5,23 @@
 import StarterKit from '@tiptap/starter-kit';
 import { ListItem } from '@tiptap/extension-list';
 import { Placeholder } from '@tiptap/extensions';
+import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
 import { BodySync } from './body/binding';
+import { Carets } from './body/carets';
 import { FastParagraph } from './paragraph';
 
 const BodyListItem = ListItem.extend({ content: 'block+' });
 
-export function editorExtensions(text: Y.Text | null, placeholder: string) {
+/** A section editor's extensions; with `carets`, it shows the others' carets from that
+ * awareness and publishes its own, as the caret of `section`. */
+export function editorExtensions(text: Y.Text | null, placeholder: string, carets?: { awareness: Awareness; section: string }) {
   return [
     StarterKit.configure({ undoRedo: false, trailingNode: false, paragraph: false, listItem: false, link: { openOnClick: false } }),
     FastParagraph,
     BodyListItem,
     BodySync.configure({ text }),
     Placeholder.configure({ placeholder }),
+    ...(carets ? [Carets.configure(carets)] : []),
   ];
 }

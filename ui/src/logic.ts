@@ -101,6 +101,8 @@ export const SHORTCUTS: Shortcut[] = [
   { id: 'jump', keys: 'Ctrl+J', label: 'Jump to a section' },
   { id: 'import', keys: 'Ctrl+O', label: 'Import Markdown' },
   { id: 'export', keys: 'Ctrl+E', label: 'Export the brief' },
+  { id: 'undo', keys: 'Ctrl+Z', label: 'Undo your own last edit in this section (never a teammate’s)' },
+  { id: 'redo', keys: 'Ctrl+Shift+Z / Ctrl+Y', label: 'Redo your own edit' },
   { id: 'signoff', keys: 'Ctrl+Shift+Enter', label: 'Sign off the problem' },
   { id: 'decision', keys: 'Ctrl+Shift+D', label: 'Log a decision' },
   { id: 'concern', keys: 'Ctrl+Shift+C', label: 'Raise a concern' },

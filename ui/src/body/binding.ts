@@ -11,7 +11,8 @@
 // - Remote edits (and undo): the body is drawn again as a document and only the range where it
 //   differs from the editor's is replaced, so the selection and unchanged DOM stay.
 // - Undo: a Y.UndoManager over this editor's own changes (Mod-z, Shift-Mod-z, Mod-y), so undo
-//   never takes back a teammate's typing.
+//   never takes back a teammate's typing; a step ends 500 ms after the last edit or when the
+//   caret moves without an edit.
 // - Positions: `pmToY` / `yToPm` map editor positions to body indices; relative positions
 //   (carets, comment anchors) are Y.RelativePosition on the body, and follow their characters
 //   across splits, joins and type changes because those never move characters.
@@ -234,7 +235,12 @@ export class BodyBinding {
     if (this.applying) return;
     const a = prev.doc;
     const b = this.view.state.doc;
-    if (a === b) return;
+    if (a === b) {
+      // the caret moved without an edit (a click, the arrows): what is typed next is a new
+      // undo step, as in any editor, however soon it follows
+      if (!prev.selection.eq(this.view.state.selection)) this.undo.stopCapturing();
+      return;
+    }
     let given = false;
     this.text.doc!.transact(() => (given = writeChange(this.text, a, b)), this);
     if (given) this.clearImplicit();

@@ -144,12 +144,16 @@ export class BriefSession {
       role: app.profile.role,
       device: app.profile.device,
       section: null,
+      caret: null, // ../../body/carets.ts: { section, anchor, head } while an editor has the focus
       user: { name: app.profile.name, color: personColour(app.profile.device) },
     });
     this.render();
     mark('rendered');
     this.doc.on('update', () => this.scheduleView());
-    this.awareness.on('change', () => renderPresence(this));
+    this.awareness.on('change', () => {
+      renderPresence(this);
+      this.mountWhereCarets();
+    });
     // editable = on screen: measured after the next two frames (layout and paint included)
     requestAnimationFrame(() => {
       mark('frame');
@@ -418,11 +422,20 @@ export class BriefSession {
     const element = text ? ({ mount: text.release() } as unknown as HTMLElement) : host;
     const editor = new Editor({
       element,
-      extensions: editorExtensions(this.doc.getText(`body:${section}`), placeholder(section)),
+      extensions: editorExtensions(this.doc.getText(`body:${section}`), placeholder(section), { awareness: this.awareness, section }),
       editorProps: { attributes: editorAttributes(section) },
       onFocus: () => this.awareness.setLocalStateField('section', section),
     });
     this.editors.set(section, editor);
+  }
+
+  /** A section shown as text becomes its editor when someone's caret enters it, so their
+   * caret shows (src/body/carets.ts draws carets in editors). */
+  mountWhereCarets() {
+    for (const [cid, st] of this.awareness.getStates()) {
+      const section = cid === this.doc.clientID ? null : (st as { caret?: { section?: unknown } | null }).caret?.section;
+      if (typeof section === 'string' && !this.editors.has(section) && this.view.layout.some((s) => s.section === section)) this.mountEditor(section);
+    }
   }
 
   jumpTo(target: string) {

@@ -1,0 +1,196 @@
+// Issue 14 end to end, a joint session: two app windows (Ana and Ben, each with its own data
+// directory, Ben joined by an invite code and dialling Ana over loopback) in one brief.
+//   - Ben's caret shows in Ana's window with his name and role, in his colour, in the right
+//     section and at the right character (the caret element's position checked against the
+//     text, in the document and on screen), and follows his typing;
+//   - both type into the same paragraph at the same time, keys interleaved: the same text on
+//     both screens and in both databases, every key once;
+//   - Ana types, Ben types in the same paragraph, Ana presses Ctrl+Z: only her words go, on
+//     both screens;
+//   - Ben closes the brief: his caret leaves Ana's window.
+// Screenshots of the carets land in $E2E_OUT.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { By, Key, cli, clickOn, finish, freePort, keys, session, startDriver, waitSaved, waitScreen } from './harness.mjs';
+
+const tmp = mkdtempSync(join(tmpdir(), 'gw-session-e2e-'));
+for (const v of ['XDG_DATA_HOME', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME']) {
+  process.env[v] = join(tmp, v.toLowerCase());
+  mkdirSync(process.env[v], { recursive: true });
+}
+const shots = resolve(process.env.E2E_OUT ?? 'ui/e2e/screenshots');
+mkdirSync(shots, { recursive: true });
+let step = 'start';
+const log = (m) => console.log(`[session-e2e] ${m}`);
+function check(cond, what) {
+  if (!cond) throw new Error(`check failed at "${step}": ${what}`);
+}
+
+const dirA = join(tmp, 'ana');
+const dirB = join(tmp, 'ben');
+const portA = await freePort();
+const env = (dir, listen, peers) => ({ GROUNDWORK_DATA_DIR: dir, GROUNDWORK_LISTEN: `127.0.0.1:${listen}`, GROUNDWORK_NO_MDNS: '1', GROUNDWORK_EXPORT_DIR: join(dir, 'exports'), ...(peers ? { GROUNDWORK_PEERS: peers } : {}) });
+const show = (dir, id) => JSON.parse(execFileSync(cli, ['show', id, '--format', 'json'], { env: { ...process.env, GROUNDWORK_DATA_DIR: dir } }).toString());
+const problem = (d) => d.executeScript(`return [...document.querySelectorAll('[data-section-editor="problem"] p')].map((p) => p.textContent);`);
+
+/** Puts the caret `offset` characters after the start of `needle` in `section`. */
+const caret = (d, needle, offset, section = 'problem') =>
+  d.executeScript(
+    `const ed = window.__gw.session.editors.get(arguments[2]); let at = -1;
+     ed.state.doc.descendants((n, p) => { if (at < 0 && n.isText) { const i = n.text.indexOf(arguments[0]); if (i >= 0) at = p + i + arguments[1]; } });
+     if (at < 0) return false; ed.commands.focus(); ed.commands.setTextSelection(at); return true;`,
+    needle,
+    offset,
+    section,
+  );
+
+/** Where `device`'s caret is drawn in `section`: its editor position, the position of the
+ * character `needle` starts at, and how far apart on screen the caret bar and that character
+ * are (px); its label and colour. Null when there is no such caret. */
+const caretOf = (d, device, needle, section = 'problem') =>
+  d.executeScript(
+    `const ed = window.__gw.session.editors.get(arguments[2]);
+     const el = ed.view.dom.querySelector('.gw-caret[data-device="' + arguments[0] + '"]');
+     if (!el) return null;
+     let want = -1;
+     ed.state.doc.descendants((n, p) => { if (want < 0 && n.isText) { const i = n.text.indexOf(arguments[1]); if (i >= 0) want = p + i; } });
+     const at = ed.view.coordsAtPos(want, 1);
+     const bar = el.getBoundingClientRect();
+     return { pos: ed.view.posAtDOM(el, 0), want, dx: Math.abs(bar.left - at.left), dy: Math.abs(bar.top - at.top), label: el.dataset.label, colour: getComputedStyle(el).borderLeftColor, carets: document.querySelectorAll('.gw-caret').length };`,
+    device,
+    needle,
+    section,
+  );
+
+let a = null;
+let b = null;
+try {
+  step = 'Ana starts and writes the problem';
+  const drvA = await startDriver(env(dirA, portA));
+  a = await session(drvA.port);
+  await waitScreen(a, 'first-run');
+  await a.findElement(By.id('profile-name')).sendKeys('Ana Lima');
+  await clickOn(a, '#profile-save');
+  await waitScreen(a, 'list');
+  await keys(a, Key.CONTROL, 'n');
+  await a.wait(async () => (await a.findElements(By.id('new-title'))).length === 1, 5000);
+  await a.findElement(By.id('new-title')).sendKeys('Admin onboarding');
+  await clickOn(a, '#create-brief');
+  await waitScreen(a, 'brief');
+  const id = await a.executeScript('return window.__gw.session.id');
+  const ed = await a.findElement(By.css('[data-section-editor="problem"]'));
+  await ed.click();
+  await ed.sendKeys('New admins quit at step 3.');
+  await keys(a, Key.ENTER);
+  await ed.sendKeys('Half never return.');
+  await waitSaved(a);
+
+  step = 'Ben joins with the invite code';
+  await clickOn(a, '#share-button');
+  await a.wait(async () => (await a.findElements(By.id('invite-code'))).length === 1, 5000);
+  const code = await a.executeScript("return document.getElementById('invite-code').value");
+  await keys(a, Key.ESCAPE);
+  const benEnv = { ...process.env, GROUNDWORK_DATA_DIR: dirB };
+  const benDevice = /device ([0-9a-f]+)/.exec(execFileSync(cli, ['identity', '--name', 'Ben Okafor', '--role', 'engineer'], { env: benEnv }).toString())[1];
+  execFileSync(cli, ['join', code], { env: benEnv });
+  const drvB = await startDriver(env(dirB, await freePort(), `127.0.0.1:${portA}`));
+  b = await session(drvB.port);
+  await waitScreen(b, 'list');
+  await b.wait(async () => (await b.findElements(By.css(`.brief-row[data-id="${id}"]`))).length === 1, 30000, 'the brief reached Ben');
+  await clickOn(b, `.brief-row[data-id="${id}"]`);
+  await waitScreen(b, 'brief');
+  await b.wait(async () => JSON.stringify(await problem(b)) === JSON.stringify(['New admins quit at step 3.', 'Half never return.']), 30000, 'Ben has the text');
+
+  step = "Ben's caret in Ana's window";
+  check(await caret(b, 'quit', 0), 'caret before "quit"');
+  const seen = await a.wait(async () => {
+    const c = await caretOf(a, benDevice, 'quit');
+    return c && c.pos === c.want ? c : null;
+  }, 10000, "Ana sees Ben's caret before \"quit\"");
+  check(seen.label === 'Ben Okafor · engineer', `label: ${seen.label}`);
+  check(seen.dx <= 3 && seen.dy <= 6, `on screen at the character: ${JSON.stringify(seen)}`);
+  check(seen.carets === 1, `one caret: ${seen.carets}`);
+  log(`Ana sees Ben's caret at "quit", labelled "${seen.label}", colour ${seen.colour}`);
+  writeFileSync(join(shots, 'session-caret.png'), await a.takeScreenshot(), 'base64');
+
+  step = "Ben types: his caret follows, Ana's window shows his words";
+  await keys(b, 'really ');
+  await a.wait(async () => {
+    const c = await caretOf(a, benDevice, 'quit');
+    return c && c.pos === c.want && (await problem(a))[0] === 'New admins really quit at step 3.';
+  }, 10000, 'the caret followed the typing');
+  log("Ben's caret followed his typing");
+
+  step = 'Ben selects in another section';
+  check(await b.executeScript(`window.__gw.session.jumpTo('affected'); return !!window.__gw.session.editors.get('affected');`), 'caret in "who is affected"');
+  await a.wait(async () => (await caretOf(a, benDevice, 'quit')) === null, 10000, 'the caret left the problem section');
+  await a.wait(async () => a.executeScript(`return !!window.__gw.session.editors.get('affected')?.view.dom.querySelector('.gw-caret')`), 10000, 'the caret is in "who is affected"');
+  log("Ben's caret moved to the section he is in");
+
+  step = 'both type into one paragraph at once';
+  check(await caret(a, 'Half never return.', 'Half never return.'.length), 'Ana at the end of the second paragraph');
+  check(await caret(b, 'Half', 0), 'Ben at its start');
+  const typeEach = (d, ch, n) => {
+    const act = d.actions({ async: true });
+    for (let i = 0; i < n; i++) act.sendKeys(ch).pause(15);
+    return act.perform();
+  };
+  await Promise.all([typeEach(a, 'a', 20), typeEach(b, 'b', 20)]);
+  await waitSaved(a);
+  await waitSaved(b);
+  const same = await a.wait(async () => {
+    const [pa, pb] = [await problem(a), await problem(b)];
+    return JSON.stringify(pa) === JSON.stringify(pb) && pa[1].includes('a'.repeat(20)) && pa[1].includes('b'.repeat(20)) ? pa : null;
+  }, 15000, 'both screens the same, with every key');
+  check(same[1] === 'b'.repeat(20) + 'Half never return.' + 'a'.repeat(20), `the paragraph: ${same[1]}`);
+  for (const [who, dir] of [
+    ['Ana', dirA],
+    ['Ben', dirB],
+  ])
+    await a.wait(async () => show(dir, id).sections.problem === same.join('\n\n'), 15000, `${who}'s database holds the screens' text`);
+  log('keys typed at once by both: the same text on both screens and in both databases');
+
+  step = "Ana's Ctrl+Z takes back only her words";
+  // the caret moved there: what she types next is a new undo step (src/body/binding.ts)
+  check(await caret(a, 'step 3.', 'step 3.'.length), 'Ana at the end of the first paragraph');
+  await keys(a, ' ANA-UNDO');
+  await waitSaved(a);
+  await b.wait(async () => (await problem(b))[0].endsWith(' ANA-UNDO'), 10000, "Ana's words reached Ben");
+  check(await caret(b, ' ANA-UNDO', ' ANA-UNDO'.length), 'Ben after her words');
+  await keys(b, ' BEN-KEEP');
+  await waitSaved(b);
+  await a.wait(async () => (await problem(a))[0].endsWith(' ANA-UNDO BEN-KEEP'), 10000, "Ben's words reached Ana");
+  await keys(a, Key.CONTROL, 'z');
+  for (const [who, d] of [
+    ['Ana', a],
+    ['Ben', b],
+  ])
+    await d.wait(async () => (await problem(d))[0] === 'New admins really quit at step 3. BEN-KEEP', 10000, `${who}: only Ana's words undone`);
+  log("Ctrl+Z took back Ana's words and kept Ben's, on both screens");
+
+  step = "Ben closes the brief: his caret leaves Ana's window";
+  check(await caret(b, 'Half', 0), 'Ben in the problem again');
+  await a.wait(async () => (await caretOf(a, benDevice, 'Half')) !== null, 10000, "Ben's caret is back");
+  writeFileSync(join(shots, 'session-carets-typing.png'), await a.takeScreenshot(), 'base64');
+  const closed = Date.now();
+  await clickOn(b, '#back');
+  await a.wait(async () => (await a.executeScript(`return document.querySelectorAll('.gw-caret').length`)) === 0, 10000, "Ben's caret gone");
+  log(`Ben's caret left Ana's window ${Date.now() - closed} ms after he closed the brief`);
+  log('all checks passed');
+} catch (e) {
+  console.error(`[session-e2e] FAILED at "${step}": ${e && e.stack ? e.stack : e}`);
+  for (const [who, d] of [
+    ['Ana', a],
+    ['Ben', b],
+  ])
+    try {
+      if (d) console.error(`[session-e2e] ${who} shows: ${JSON.stringify(await problem(d))}`);
+    } catch {
+      /* the window may be gone */
+    }
+  process.exitCode = 1;
+} finally {
+  await finish([a, b]);
+}
