@@ -4,14 +4,17 @@
 // EVERY ms (WebDriver key actions, so each goes through WebKit's input path); for each one, the
 // time from its keydown in A to the first animation frame in B after B's editor shows it.
 // Both windows run on this machine, so their clocks (performance.timeOrigin + now()) agree.
-// Two briefs: a small one, and the automerge-paper brief (259,778 edits of history).
+// Two briefs: a small one, and the automerge-paper brief (259,778 edits of history). Two links:
+// Ben dialling Ana directly, and (ROUTES=direct,middle, the default) through a headless
+// `groundwork serve` peer in the middle that both reach and that relays between them. Carets
+// and presence are on, as in a session: each key also moves Ana's caret in Ben's window.
 // Each build in BEFORE_*/AFTER_* is measured the same way in this one run; the figures are
 // printed side by side, nothing asserts on time. scripts/bench-before-after.sh runs it.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { By, clickOn, finish, freePort, session, startDriver, stopDriver, waitScreen } from '../ui/e2e/harness.mjs';
+import { By, clickOn, finish, freePort, session, startDriver, stopDriver, waitForPort, waitScreen } from '../ui/e2e/harness.mjs';
 
 const KEYS = Number(process.env.KEYS ?? 200);
 const EVERY = Number(process.env.EVERY ?? 40);
@@ -53,24 +56,41 @@ async function prepare(build) {
   }
   const dirA = join(tmp, 'ana');
   const dirB = join(tmp, 'ben');
+  const dirM = join(tmp, 'middle');
   const run = (dir, ...args) => execFileSync(build.cli, args, { env: { ...process.env, GROUNDWORK_DATA_DIR: dir } }).toString().trim();
   log(`${build.name}: preparing the briefs (replaying automerge-paper)…`);
   run(dirA, 'identity', '--name', 'Ana Lima', '--role', 'pm');
   run(dirB, 'identity', '--name', 'Ben Okafor', '--role', 'engineer');
+  run(dirM, 'identity', '--name', 'Office server', '--role', 'engineer');
   const small = run(dirA, 'new', 'Admin onboarding');
   run(dirA, 'set', small, 'problem', 'New admins quit at step 3.');
   const big = run(dirA, 'replay', trace, '--section', 'problem');
   run(dirA, 'compact', big);
-  for (const id of [small, big]) run(dirB, 'join', run(dirA, 'invite', id));
-  return { dirA, dirB, small, big };
+  for (const id of [small, big]) for (const dir of [dirB, dirM]) run(dir, 'join', run(dirA, 'invite', id));
+  return { dirA, dirB, dirM, small, big };
 }
 
-/** One round: both windows started, each brief opened in both, KEYS typed in A. */
-async function measure(build, { dirA, dirB, small, big }) {
+/** A headless peer on `dir`, listening on `port`, dialling `peer`; resolves once it listens. */
+async function serve(build, dir, port, peer) {
+  const proc = spawn(build.cli, ['serve', '--no-mdns', '--listen', `127.0.0.1:${port}`, '--peer', peer], { env: { ...process.env, GROUNDWORK_DATA_DIR: dir }, stdio: ['ignore', 'ignore', 'inherit'] });
+  await waitForPort(port);
+  return proc;
+}
+
+/** One round over `route`: both windows started (Ben dialling Ana, or both reaching a middle
+ * peer that dials Ana while Ben dials only it), each brief opened in both, KEYS typed in A. */
+async function measure(build, { dirA, dirB, dirM, small, big }, route) {
   const portA = await freePort();
   const env = (dir, listen, peers) => ({ GROUNDWORK_DATA_DIR: dir, GROUNDWORK_LISTEN: `127.0.0.1:${listen}`, GROUNDWORK_NO_MDNS: '1', GROUNDWORK_EXPORT_DIR: join(dir, 'exports'), ...(peers ? { GROUNDWORK_PEERS: peers } : {}) });
   const drvA = await startDriver(env(dirA, portA));
-  const drvB = await startDriver(env(dirB, await freePort(), `127.0.0.1:${portA}`));
+  let middle = null;
+  let dialB = `127.0.0.1:${portA}`;
+  if (route === 'middle') {
+    const portM = await freePort();
+    middle = await serve(build, dirM, portM, `127.0.0.1:${portA}`);
+    dialB = `127.0.0.1:${portM}`;
+  }
+  const drvB = await startDriver(env(dirB, await freePort(), dialB));
   const a = await session(drvA.port, build.app);
   const b = await session(drvB.port, build.app);
   const out = {};
@@ -100,12 +120,13 @@ async function measure(build, { dirA, dirB, small, big }) {
       const { seen, painted } = await b.executeScript('return window.__pb');
       if (pressed.length !== KEYS) throw new Error(`${build.name}: A saw ${pressed.length} keydowns of ${KEYS}`);
       out[name] = { seen: seen.slice(0, KEYS).map((t, i) => t - pressed[i]), painted: painted.slice(0, KEYS).map((t, i) => t - pressed[i]) };
-      log(`${build.name}, ${name}: measured`);
+      log(`${build.name}, ${name}, ${route}: measured`);
       for (const d of [a, b]) await clickOn(d, '#back');
     }
   } finally {
     for (const d of [a, b]) await d.quit();
     for (const drv of [drvA, drvB]) await stopDriver(drv);
+    if (middle) await new Promise((res) => (middle.exitCode !== null ? res() : (middle.once('exit', res), middle.kill('SIGTERM'))));
   }
   return out;
 }
@@ -115,6 +136,7 @@ const pct = (xs, p) => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 };
 const ROUNDS = Number(process.env.ROUNDS ?? 2);
+const ROUTES = (process.env.ROUTES ?? 'direct,middle').split(',');
 const fig = (xs) => `${pct(xs, 50).toFixed(1)} / ${pct(xs, 99).toFixed(1)} / ${Math.max(...xs).toFixed(1)}`;
 try {
   // the builds take turns, ROUNDS times, so a slower spell of the machine falls on both
@@ -123,11 +145,12 @@ try {
   const results = builds.map(() => ({}));
   for (let r = 0; r < ROUNDS; r++)
     for (const [i, build] of builds.entries()) {
-      const got = await measure(build, prepared[i]);
-      for (const [name, v] of Object.entries(got)) {
-        const acc = (results[i][name] ??= { seen: [], painted: [] });
-        acc.seen.push(...v.seen);
-        acc.painted.push(...v.painted);
+      for (const route of ROUTES) {
+        for (const [name, v] of Object.entries(await measure(build, prepared[i], route))) {
+          const acc = (results[i][`${name}, ${route === 'middle' ? 'through a middle peer' : 'direct'}`] ??= { seen: [], painted: [] });
+          acc.seen.push(...v.seen);
+          acc.painted.push(...v.painted);
+        }
       }
     }
   if (process.env.FIGURES_OUT)

@@ -78,7 +78,13 @@ export function caretColours(device: string): CaretColours {
   return { hue, light: variant(lo), dark: variant(hi) };
 }
 
-const key = new PluginKey<DecorationSet>('groundwork-carets');
+/** The carets drawn, and whether an edit replaced the spot of one of them since. */
+interface Drawn {
+  set: DecorationSet;
+  stale: boolean;
+}
+
+const key = new PluginKey<Drawn>('groundwork-carets');
 
 /** The colour variables a caret's elements read (style.css picks the theme's). */
 const colourVars = (c: CaretColours) => `--caret-light:${c.light.solid};--caret-dark:${c.dark.solid};--caret-sel-light:${c.light.selection};--caret-sel-dark:${c.dark.selection}`;
@@ -172,14 +178,22 @@ export const Carets = Extension.create<{ awareness: Awareness | null; section: s
       });
     };
     return [
-      new Plugin<DecorationSet>({
+      new Plugin<Drawn>({
         key,
         state: {
-          init: () => DecorationSet.empty,
-          apply: (tr: Transaction, set: DecorationSet) => tr.getMeta(key) ?? set.map(tr.mapping, tr.doc),
+          init: (): Drawn => ({ set: DecorationSet.empty, stale: false }),
+          apply: (tr: Transaction, drawn: Drawn): Drawn => {
+            const fresh = tr.getMeta(key) as DecorationSet | undefined;
+            if (fresh) return { set: fresh, stale: false };
+            if (!tr.docChanged) return drawn;
+            // carets move with the edit; one whose spot the edit replaced is drawn again from
+            // its relative position (the binding redraws a remote change as one replaced range)
+            const stale = drawn.stale || drawn.set.find().some((d) => tr.mapping.mapResult(d.from).deleted || tr.mapping.mapResult(d.to).deleted);
+            return { set: drawn.set.map(tr.mapping, tr.doc), stale };
+          },
         },
         props: {
-          decorations: (state: EditorState) => key.getState(state),
+          decorations: (state: EditorState) => key.getState(state)?.set,
           handleDOMEvents: {
             focus: (view) => {
               publish(view);
@@ -200,8 +214,8 @@ export const Carets = Extension.create<{ awareness: Awareness | null; section: s
             if (destroyed) return;
             view.dispatch(view.state.tr.setMeta(key, decorate(view, awareness, section)).setMeta('addToHistory', false));
           };
-          // drawn again from the relative positions after the document changed (a remote edit
-          // moves the others' carets with their characters), outside the update that changed it
+          // drawn again from the relative positions, outside the update that asked for it: when
+          // someone's caret changed, or an edit replaced where one was drawn
           const later = () => {
             if (queued) return;
             queued = true;
@@ -214,7 +228,7 @@ export const Carets = Extension.create<{ awareness: Awareness | null; section: s
           later();
           return {
             update: (v, prev) => {
-              if (v.state.doc !== prev.doc && key.getState(v.state) !== DecorationSet.empty) later();
+              if (key.getState(v.state)?.stale) later();
               // once every plugin saw this transaction: the body binding writes the body in its
               // own update, and the caret's relative position must be made against that body
               if (v.state.selection !== prev.selection || v.state.doc !== prev.doc) publishLater(v);
