@@ -14,6 +14,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { appendFileSync, closeSync, mkdtempSync, mkdirSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { median, pct } from './stats.mjs';
 
 const app = resolve(process.env.GROUNDWORK_APP);
 const minimal = resolve(process.env.MINIMAL_APP);
@@ -139,14 +140,6 @@ function launch(bin, extraEnv = {}) {
   return { child, t0, wait, stop };
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
-};
 const f = (x, d = 0) => x.toFixed(d);
 
 // How groundwork draws here (src-tauri/src/rendering.rs): without a GPU it turns WebKit's GL

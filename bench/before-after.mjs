@@ -5,17 +5,10 @@
 // per-key figures. The minimal Tauri app's start is printed as the machine's own pace in
 // each build's rounds: a ratio far from 1 there means the machine, not the change, moved.
 import { readFileSync } from 'node:fs';
+import { median, pct } from './stats.mjs';
 
 const lines = readFileSync(process.env.FIGURES_OUT, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 const names = [process.env.BEFORE_NAME, process.env.AFTER_NAME];
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
-};
 const app = names.map((n) => lines.filter((l) => l.bench === 'app' && l.build === n));
 const pair = names.map((n) => lines.find((l) => l.bench === 'pair' && l.build === n)?.results ?? {});
 const rows = [];

@@ -15,6 +15,7 @@ import { appendFileSync, mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { By, clickOn, finish, freePort, session, startDriver, stopDriver, waitForPort, waitScreen } from '../ui/e2e/harness.mjs';
+import { pct } from './stats.mjs';
 
 const KEYS = Number(process.env.KEYS ?? 200);
 const EVERY = Number(process.env.EVERY ?? 40);
@@ -131,10 +132,6 @@ async function measure(build, { dirA, dirB, dirM, small, big }, route) {
   return out;
 }
 
-const pct = (xs, p) => {
-  const s = [...xs].sort((x, y) => x - y);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
-};
 const ROUNDS = Number(process.env.ROUNDS ?? 2);
 const ROUTES = (process.env.ROUTES ?? 'direct,middle').split(',');
 const fig = (xs) => `${pct(xs, 50).toFixed(1)} / ${pct(xs, 99).toFixed(1)} / ${Math.max(...xs).toFixed(1)}`;

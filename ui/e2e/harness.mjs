@@ -101,6 +101,19 @@ export async function waitSaved(d) {
   await d.wait(async () => (await attr(d, '#save-state', 'data-state')) === 'saved', 10000, 'edit acknowledged');
 }
 
+/** Reports a failed run: the step, the error, what each window shows (`shows(d)`), and sets
+ * the exit code. */
+export async function failed(tag, step, e, windows, shows) {
+  console.error(`[${tag}] FAILED at "${step}": ${e && e.stack ? e.stack : e}`);
+  for (const [who, d] of windows)
+    try {
+      if (d) console.error(`[${tag}] ${who} shows: ${JSON.stringify(await shows(d))}`);
+    } catch {
+      /* the window may be gone */
+    }
+  process.exitCode = 1;
+}
+
 /** Ends a test run: quits the sessions, stops the drivers, kills any app left, exits. */
 export async function finish(sessions, apps = [app]) {
   for (const d of sessions)

@@ -11,7 +11,7 @@ import { mkdtempSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cli, clickOn, finish, freePort, keys, session, startDriver, waitSaved, waitScreen } from './harness.mjs';
+import { cli, clickOn, failed, finish, freePort, keys, session, startDriver, waitSaved, waitScreen } from './harness.mjs';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gw-merge-e2e-'));
 for (const v of ['XDG_DATA_HOME', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME']) {
@@ -179,17 +179,10 @@ try {
   }
   log('all checks passed');
 } catch (e) {
-  console.error(`[merge-e2e] FAILED at "${step}": ${e && e.stack ? e.stack : e}`);
-  for (const [who, d] of [
+  await failed('merge-e2e', step, e, [
     ['Ana', a],
     ['Ben', b],
-  ])
-    try {
-      if (d) console.error(`[merge-e2e] ${who} shows: ${JSON.stringify(await blocks(d))}`);
-    } catch {
-      /* the window may be gone */
-    }
-  process.exitCode = 1;
+  ], blocks);
 } finally {
   await finish([a, b]);
 }

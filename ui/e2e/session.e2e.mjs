@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { By, Key, cli, clickOn, finish, freePort, keys, session, startDriver, waitSaved, waitScreen } from './harness.mjs';
+import { By, Key, cli, clickOn, failed, finish, freePort, keys, session, startDriver, waitSaved, waitScreen } from './harness.mjs';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gw-session-e2e-'));
 for (const v of ['XDG_DATA_HOME', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME']) {
@@ -180,17 +180,10 @@ try {
   log(`Ben's caret left Ana's window ${Date.now() - closed} ms after he closed the brief`);
   log('all checks passed');
 } catch (e) {
-  console.error(`[session-e2e] FAILED at "${step}": ${e && e.stack ? e.stack : e}`);
-  for (const [who, d] of [
+  await failed('session-e2e', step, e, [
     ['Ana', a],
     ['Ben', b],
-  ])
-    try {
-      if (d) console.error(`[session-e2e] ${who} shows: ${JSON.stringify(await problem(d))}`);
-    } catch {
-      /* the window may be gone */
-    }
-  process.exitCode = 1;
+  ], problem);
 } finally {
   await finish([a, b]);
 }
