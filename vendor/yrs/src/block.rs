@@ -998,6 +998,7 @@ impl<'doc> TransactionMut<'doc> {
     pub(crate) fn integrate_item(&mut self, mut item: Box<Item>, offset: u32) -> Option<ItemPtr> {
         let mut item_ptr = ItemPtr::from(&*item);
         let store = &mut *self.store;
+        store.epoch = store.epoch.wrapping_add(1);
         let encoding = store.offset_kind;
         if offset > 0 {
             item.trim(offset, store);
@@ -1110,6 +1111,7 @@ impl<'doc> TransactionMut<'doc> {
     }
 
     pub(crate) fn integrate_gc(&mut self, mut gc: BlockRange, offset: u32) {
+        self.store.epoch = self.store.epoch.wrapping_add(1);
         if offset > 0 {
             gc.clock += offset;
             gc.len -= offset;

@@ -61,6 +61,15 @@ pub struct Store {
 
     /// Dependencies between items and weak links pointing to these items.
     pub(crate) linked_by: HashMap<ItemPtr, HashSet<BranchPtr>>,
+
+    /// Groundwork patch: where the last index-based text edit landed, so the next one near it
+    /// walks from there instead of from the start of the text (see `types::text::TextCursor`).
+    pub(crate) text_cursor: Option<crate::types::text::TextCursor>,
+
+    /// Groundwork patch: bumped by every change to any sequence (an item integrated, an item
+    /// deleted). A `text_cursor` is trusted only while this still holds the value it was
+    /// recorded with.
+    pub(crate) epoch: u64,
 }
 
 impl Store {
@@ -79,6 +88,8 @@ impl Store {
             pending: None,
             pending_ds: None,
             parent: None,
+            text_cursor: None,
+            epoch: 0,
         }
     }
 

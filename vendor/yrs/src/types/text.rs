@@ -214,7 +214,7 @@ pub trait Text: AsRef<Branch> + Sized {
             return;
         }
         let this = BranchPtr::from(self.as_ref());
-        if let Some(mut pos) = find_position(this, txn, index) {
+        if let Some(mut pos) = find_position_near(this, txn, index) {
             let value = crate::block::PrelimString(chunk.into());
             while let Some(right) = pos.right.as_ref() {
                 if right.is_deleted() {
@@ -224,7 +224,8 @@ pub trait Text: AsRef<Branch> + Sized {
                     break;
                 }
             }
-            txn.create_item(&pos, value, None);
+            let item = txn.create_item(&pos, value, None);
+            TextCursor::record(this, txn, item, index);
         } else {
             panic!("The type or the position doesn't exist!");
         }
@@ -360,8 +361,14 @@ pub trait Text: AsRef<Branch> + Sized {
     /// insufficient number of characters to remove) or `index` is outside of the bounds of text.
     fn remove_range(&self, txn: &mut TransactionMut, index: u32, len: u32) {
         let this = BranchPtr::from(self.as_ref());
-        if let Some(mut pos) = find_position(this, txn, index) {
-            remove(txn, &mut pos, len)
+        // from the remembered position only where the removal has no formatting to tidy
+        // (that needs the attributes in force, which only the walk from the start knows)
+        let near = position_from_cursor(this, txn, index)
+            .filter(|pos| !formatting_in_removal(pos, len, txn.store().offset_kind));
+        if let Some(mut pos) = near.or_else(|| find_position(this, txn, index)) {
+            let start = pos.right;
+            remove(txn, &mut pos, len);
+            TextCursor::record(this, txn, start, index);
         } else {
             panic!("The type or the position doesn't exist!");
         }
@@ -731,21 +738,146 @@ pub(crate) fn update_current_attributes(attrs: &mut Attrs, key: &str, value: &An
     }
 }
 
-fn find_position(this: BranchPtr, txn: &mut TransactionMut, index: u32) -> Option<ItemPosition> {
-    let mut pos = {
-        ItemPosition {
-            parent: this.into(),
-            left: None,
-            right: this.start,
-            index: 0,
-            current_attrs: None,
-        }
-    };
+/// Groundwork patch: the position of the last index-based edit of a text (`Text::insert`,
+/// `Text::remove_range`), remembered in the store so that the next edit near it walks from
+/// there, as Yjs' search markers do, instead of from the start of the text. The unit with ID
+/// `id` is at content index `index` of `branch` (a deleted or formatting unit: at the boundary
+/// `index`). It is trusted only while `Store::epoch` equals `epoch`, that is while no item has
+/// been integrated or deleted anywhere since it was recorded (remote updates, undo and every
+/// other kind of edit therefore drop it); block splits, squashing and garbage collection move
+/// no index and keep it, because it names a unit by ID, not by pointer. Only the UTF-16 offset
+/// kind uses it (there a string item's length is its content length).
+#[derive(Debug, Clone)]
+pub(crate) struct TextCursor {
+    branch: BranchPtr,
+    id: ID,
+    index: u32,
+    epoch: u64,
+}
 
-    let mut format_ptrs = HashMap::new();
+impl TextCursor {
+    /// Records that the unit starting `item` now sits at `index` of `branch`, after the edit
+    /// that just ended; with no item, forgets the cursor.
+    fn record(branch: BranchPtr, txn: &mut TransactionMut, item: Option<ItemPtr>, index: u32) {
+        let store = txn.store_mut();
+        store.text_cursor = item.map(|item| TextCursor {
+            branch,
+            id: *item.id(),
+            index,
+            epoch: store.epoch,
+        });
+    }
+}
+
+/// Content length of a visible item in the given offset kind, without scanning a string
+/// for UTF-16 (an item's length is counted in UTF-16 units).
+#[inline]
+fn visible_len(item: &Item, encoding: OffsetKind) -> u32 {
+    if encoding == OffsetKind::Utf16 && item.is_countable() {
+        item.len()
+    } else {
+        item.content_len(encoding)
+    }
+}
+
+/// Groundwork patch: [find_position] starting from the store's [TextCursor] when it is for
+/// `this` and still valid, else from the start. The position found is the one the walk from
+/// the start finds (right after the last visible unit before `index`), but with no current
+/// formatting attributes: only callers that ignore them (plain inserts, removals) use it.
+fn find_position_near(
+    this: BranchPtr,
+    txn: &mut TransactionMut,
+    index: u32,
+) -> Option<ItemPosition> {
+    if let Some(pos) = position_from_cursor(this, txn, index) {
+        return Some(pos);
+    }
+    find_position(this, txn, index)
+}
+
+fn position_from_cursor(
+    this: BranchPtr,
+    txn: &mut TransactionMut,
+    index: u32,
+) -> Option<ItemPosition> {
     let store = txn.store_mut();
+    if store.offset_kind != OffsetKind::Utf16 {
+        return None;
+    }
+    let cursor = store.text_cursor.as_ref()?;
+    if cursor.branch != this || cursor.epoch != store.epoch {
+        return None;
+    }
+    let mut item = store.blocks.get_item(&cursor.id)?;
+    match item.parent {
+        TypePtr::Branch(parent) if parent == this && item.parent_sub.is_none() => {}
+        _ => return None,
+    }
+    // the content index where `item` starts
+    let mut at = if !item.is_deleted() && item.is_countable() {
+        cursor.index.checked_sub(cursor.id.clock - item.id.clock)?
+    } else {
+        cursor.index
+    };
+    // back to an item that starts at or before `index`
+    while at > index {
+        item = item.left?;
+        if !item.is_deleted() && item.is_countable() {
+            at = at.checked_sub(item.len())?;
+        }
+    }
+    let mut pos = ItemPosition {
+        parent: this.into(),
+        left: item.left,
+        right: Some(item),
+        index: at,
+        current_attrs: None,
+    };
+    if index == at {
+        // the walk from the start stops right after the last visible unit before `index`:
+        // deleted and formatting items after it are to the right
+        while let Some(left) = pos.left {
+            if left.is_deleted() || !left.is_countable() {
+                pos.right = Some(left);
+                pos.left = left.left;
+            } else {
+                break;
+            }
+        }
+        return Some(pos);
+    }
+    walk(&mut pos, store, index - at, None);
+    Some(pos)
+}
+
+/// Whether removing `len` units at `pos` meets a formatting item that `remove` may tidy away:
+/// one inside the range, or after it before the next string or embed.
+fn formatting_in_removal(pos: &ItemPosition, len: u32, encoding: OffsetKind) -> bool {
+    let mut remaining = len;
+    let mut next = pos.right;
+    while let Some(item) = next {
+        match &item.content {
+            ItemContent::Format(_, _) if !item.is_deleted() => return true,
+            ItemContent::String(_) | ItemContent::Embed(_) if remaining == 0 => return false,
+            _ => {}
+        }
+        if remaining > 0 && !item.is_deleted() && item.is_countable() {
+            remaining = remaining.saturating_sub(visible_len(&item, encoding));
+        }
+        next = item.right;
+    }
+    false
+}
+
+/// Moves `pos` forward over `remaining` content units, splitting the item the target falls
+/// into; notes formatting items passed in `format_ptrs` when given.
+fn walk(
+    pos: &mut ItemPosition,
+    store: &mut Store,
+    mut remaining: u32,
+    mut format_ptrs: Option<&mut HashMap<std::sync::Arc<str>, Option<ItemPtr>>>,
+) {
     let encoding = store.offset_kind;
-    let mut remaining = index;
     while let Some(right) = pos.right {
         if remaining == 0 {
             break;
@@ -754,15 +886,17 @@ fn find_position(this: BranchPtr, txn: &mut TransactionMut, index: u32) -> Optio
         if !right.is_deleted() {
             match &right.content {
                 ItemContent::Format(key, value) => {
-                    if let Any::Null = value.as_ref() {
-                        format_ptrs.remove(key);
-                    } else {
-                        format_ptrs.insert(key.clone(), pos.right.clone());
+                    if let Some(format_ptrs) = format_ptrs.as_deref_mut() {
+                        if let Any::Null = value.as_ref() {
+                            format_ptrs.remove(key);
+                        } else {
+                            format_ptrs.insert(key.clone(), pos.right.clone());
+                        }
                     }
                 }
                 _ => {
                     let mut block_len = right.len();
-                    let content_len = right.content_len(encoding);
+                    let content_len = visible_len(&right, encoding);
                     if remaining < content_len {
                         // split right item
                         let offset = if let ItemContent::String(str) = &right.content {
@@ -790,6 +924,21 @@ fn find_position(this: BranchPtr, txn: &mut TransactionMut, index: u32) -> Optio
             None
         };
     }
+}
+
+fn find_position(this: BranchPtr, txn: &mut TransactionMut, index: u32) -> Option<ItemPosition> {
+    let mut pos = {
+        ItemPosition {
+            parent: this.into(),
+            left: None,
+            right: this.start,
+            index: 0,
+            current_attrs: None,
+        }
+    };
+
+    let mut format_ptrs = HashMap::new();
+    walk(&mut pos, txn.store_mut(), index, Some(&mut format_ptrs));
 
     for (_, block_ptr) in format_ptrs {
         if let Some(item) = block_ptr {
