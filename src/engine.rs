@@ -19,6 +19,19 @@ use uuid::Uuid;
 /// opening stays fast and each compaction replays a bounded tail.
 pub const COMPACT_AFTER_ROWS: usize = 128;
 
+/// ... or once this many bytes were appended since then, whichever comes first: a few large
+/// rows (a fast typist's group commits, a pasted document) would otherwise leave a long log
+/// to replay at every open.
+pub const COMPACT_AFTER_BYTES: usize = 256 << 10;
+
+/// What this engine knows of a brief's log: the rows whose content its document holds, and
+/// the bytes it appended since the last compaction.
+#[derive(Debug, Default)]
+struct Log {
+    rows: Vec<i64>,
+    bytes: usize,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     #[error(transparent)]
@@ -40,7 +53,7 @@ pub struct Engine {
     identity: Identity,
     data_dir: PathBuf,
     /// Seqs of each open brief's log rows that this process loaded or appended.
-    logs: Mutex<HashMap<Uuid, Vec<i64>>>,
+    logs: Mutex<HashMap<Uuid, Log>>,
     compact_after: Option<usize>,
 }
 
@@ -173,13 +186,17 @@ impl Engine {
                 return Err(e.into());
             }
         };
-        let known = {
+        let (known, bytes) = {
             let mut map = self.logs.lock().unwrap_or_else(|p| p.into_inner());
             let log = map.entry(brief.id()).or_default();
-            log.push(seq);
-            log.clone()
+            log.rows.push(seq);
+            log.bytes += pending.iter().map(|u| u.len()).sum::<usize>();
+            (log.rows.clone(), log.bytes)
         };
-        if self.compact_after.is_some_and(|limit| known.len() >= limit) {
+        if self
+            .compact_after
+            .is_some_and(|limit| known.len() >= limit || bytes >= COMPACT_AFTER_BYTES)
+        {
             // The edits are acknowledged already; a failed compaction loses nothing.
             if let Err(e) = self.compact_live(brief, &known).await {
                 tracing::warn!(brief = %brief.id(), error = %e, "automatic compaction failed");
@@ -195,24 +212,27 @@ impl Engine {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .get(&id)
-            .is_some_and(|l| l.contains(&seq))
+            .is_some_and(|l| l.rows.contains(&seq))
     }
 
     /// Records rows this engine applied to its document from the log (written by another
     /// process).
     pub fn note_rows(&self, id: Uuid, seqs: &[i64]) {
         let mut map = self.logs.lock().unwrap_or_else(|p| p.into_inner());
-        let log = map.entry(id).or_default();
+        let log = &mut map.entry(id).or_default().rows;
         log.extend_from_slice(seqs);
         log.sort_unstable();
         log.dedup();
     }
 
     fn set_log(&self, id: Uuid, seqs: Vec<i64>) {
-        self.logs
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(id, seqs);
+        self.logs.lock().unwrap_or_else(|p| p.into_inner()).insert(
+            id,
+            Log {
+                rows: seqs,
+                bytes: 0,
+            },
+        );
     }
 
     /// Compacts from the live document when the log holds exactly the rows this process

@@ -257,6 +257,34 @@ async fn compaction_keeps_content_and_shrinks_the_log() {
     assert_eq!(e.store().integrity_check().await.unwrap(), "ok");
 }
 
+/// A few large flushes (a pasted document, a fast typist's group commits) compact the log by
+/// its size, long before the row count would: opening never replays megabytes of log.
+#[tokio::test]
+async fn a_few_large_flushes_compact_by_size() {
+    let d = tempfile::tempdir().unwrap();
+    let e = Engine::open(d.path()).await.unwrap();
+    let brief = e
+        .create("big pastes", Template::ProblemFirst)
+        .await
+        .unwrap();
+    let chunk = "0123456789abcdef".repeat(1024); // 16 KiB of text per flush
+    let mut most = 0;
+    for i in 0..24 {
+        brief.append_paragraph(Section::Problem, &format!("{i} {chunk}"));
+        e.flush(&brief).await.unwrap();
+        most = most.max(e.store().row_count(brief.id()).await.unwrap());
+    }
+    assert!(
+        most < 20,
+        "a log of {most} rows of 16 KiB was left uncompacted"
+    );
+    let reopened = e.open_brief(brief.id()).await.unwrap().brief;
+    assert_eq!(
+        reopened.section_text(Section::Problem),
+        brief.section_text(Section::Problem)
+    );
+}
+
 /// A failure (returned error, or the process dying) at each point inside compaction loses
 /// nothing: the brief reads the same afterwards and the file is sound.
 #[test]
