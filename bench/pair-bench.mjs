@@ -14,7 +14,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { By, clickOn, finish, freePort, session, startDriver, stopDriver, waitForPort, waitScreen } from '../ui/e2e/harness.mjs';
+import { By, clickOn, finish, freePort, instanceEnv, session, startDriver, stopDriver, waitForPort, waitScreen } from '../ui/e2e/harness.mjs';
 import { pct } from './stats.mjs';
 
 const KEYS = Number(process.env.KEYS ?? 200);
@@ -82,8 +82,7 @@ async function serve(build, dir, port, peer) {
  * peer that dials Ana while Ben dials only it), each brief opened in both, KEYS typed in A. */
 async function measure(build, { dirA, dirB, dirM, small, big }, route) {
   const portA = await freePort();
-  const env = (dir, listen, peers) => ({ GROUNDWORK_DATA_DIR: dir, GROUNDWORK_LISTEN: `127.0.0.1:${listen}`, GROUNDWORK_NO_MDNS: '1', GROUNDWORK_EXPORT_DIR: join(dir, 'exports'), ...(peers ? { GROUNDWORK_PEERS: peers } : {}) });
-  const drvA = await startDriver(env(dirA, portA));
+  const drvA = await startDriver(instanceEnv(dirA, portA));
   let middle = null;
   let dialB = `127.0.0.1:${portA}`;
   if (route === 'middle') {
@@ -91,7 +90,7 @@ async function measure(build, { dirA, dirB, dirM, small, big }, route) {
     middle = await serve(build, dirM, portM, `127.0.0.1:${portA}`);
     dialB = `127.0.0.1:${portM}`;
   }
-  const drvB = await startDriver(env(dirB, await freePort(), dialB));
+  const drvB = await startDriver(instanceEnv(dirB, await freePort(), dialB));
   const a = await session(drvA.port, build.app);
   const b = await session(drvB.port, build.app);
   const out = {};

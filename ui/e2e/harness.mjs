@@ -3,7 +3,7 @@
 import { Builder, By, Key } from 'selenium-webdriver';
 import { execFileSync, spawn } from 'node:child_process';
 import net from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export const app = resolve(process.env.GROUNDWORK_APP ?? 'missing-GROUNDWORK_APP');
 export const cli = resolve(process.env.GROUNDWORK_CLI ?? 'missing-GROUNDWORK_CLI');
@@ -95,6 +95,40 @@ export async function clickOn(d, css) {
       if (i >= 4 || e.name !== 'StaleElementReferenceError') throw e;
     }
   }
+}
+
+/** The environment of one app instance: its own data directory, listen address and export
+ * directory, no mDNS, and the peers it dials (`host:port`, comma-separated), if any. */
+export const instanceEnv = (dir, listen, peers) => ({
+  GROUNDWORK_DATA_DIR: dir,
+  GROUNDWORK_LISTEN: `127.0.0.1:${listen}`,
+  GROUNDWORK_NO_MDNS: '1',
+  GROUNDWORK_EXPORT_DIR: join(dir, 'exports'),
+  ...(peers ? { GROUNDWORK_PEERS: peers } : {}),
+});
+
+/** A first run in window `d`: saves the profile `name`, creates a brief titled `title` and
+ * opens it; returns its id. */
+export async function startBrief(d, name, title) {
+  await waitScreen(d, 'first-run');
+  await d.findElement(By.id('profile-name')).sendKeys(name);
+  await clickOn(d, '#profile-save');
+  await waitScreen(d, 'list');
+  await keys(d, Key.CONTROL, 'n');
+  await d.wait(async () => (await d.findElements(By.id('new-title'))).length === 1, 5000);
+  await d.findElement(By.id('new-title')).sendKeys(title);
+  await clickOn(d, '#create-brief');
+  await waitScreen(d, 'brief');
+  return d.executeScript('return window.__gw.session.id');
+}
+
+/** The open brief's invite code, read from its share dialog (closed again). */
+export async function inviteCode(d) {
+  await clickOn(d, '#share-button');
+  await d.wait(async () => (await d.findElements(By.id('invite-code'))).length === 1, 5000);
+  const code = await d.executeScript("return document.getElementById('invite-code').value");
+  await keys(d, Key.ESCAPE);
+  return code;
 }
 
 export async function waitSaved(d) {

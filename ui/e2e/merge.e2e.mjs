@@ -3,7 +3,8 @@
 // network would. In each case, with the link down, Ana types at the end of a paragraph while
 // Ben restyles or splits it — a heading (Ctrl+Alt+1), a bullet list (Ctrl+Shift+8), Enter in
 // the middle, Backspace at its start (a join) — then the link comes back. Ana's words must be
-// on both screens, once, in the paragraph her intent implies, and in both databases.
+// on both screens, once, in the paragraph her intent implies, and in both databases. Last,
+// Ana composes a word through an input method's events while Ben types into that paragraph.
 // The caret is placed by script (the editor's own selection command); every key is a real key.
 import { By, Key } from 'selenium-webdriver';
 import { execFileSync } from 'node:child_process';
@@ -11,7 +12,7 @@ import { mkdtempSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cli, clickOn, failed, finish, freePort, keys, session, startDriver, waitSaved, waitScreen } from './harness.mjs';
+import { cli, clickOn, failed, finish, freePort, instanceEnv, inviteCode, keys, session, startBrief, startDriver, waitSaved, waitScreen } from './harness.mjs';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gw-merge-e2e-'));
 for (const v of ['XDG_DATA_HOME', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME']) {
@@ -60,9 +61,8 @@ const dirA = join(tmp, 'ana');
 const dirB = join(tmp, 'ben');
 const portA = await freePort();
 const portRelay = await freePort();
-const env = (dir, listen, peers) => ({ GROUNDWORK_DATA_DIR: dir, GROUNDWORK_LISTEN: `127.0.0.1:${listen}`, GROUNDWORK_NO_MDNS: '1', GROUNDWORK_EXPORT_DIR: join(dir, 'exports'), ...(peers ? { GROUNDWORK_PEERS: peers } : {}) });
-const envA = env(dirA, portA);
-const envB = env(dirB, await freePort(), `127.0.0.1:${portRelay}`);
+const envA = instanceEnv(dirA, portA);
+const envB = instanceEnv(dirB, await freePort(), `127.0.0.1:${portRelay}`);
 const show = (dir, id) => JSON.parse(execFileSync(cli, ['show', id, '--format', 'json'], { env: { ...process.env, GROUNDWORK_DATA_DIR: dir } }).toString());
 
 /** The problem section's blocks as the screen shows them: tag and text. */
@@ -90,16 +90,7 @@ try {
   step = 'Ana starts and writes the problem';
   const drvA = await startDriver(envA);
   a = await session(drvA.port);
-  await waitScreen(a, 'first-run');
-  await a.findElement(By.id('profile-name')).sendKeys('Ana Lima');
-  await clickOn(a, '#profile-save');
-  await waitScreen(a, 'list');
-  await keys(a, Key.CONTROL, 'n');
-  await a.wait(async () => (await a.findElements(By.id('new-title'))).length === 1, 5000);
-  await a.findElement(By.id('new-title')).sendKeys('Admin onboarding');
-  await clickOn(a, '#create-brief');
-  await waitScreen(a, 'brief');
-  const id = await a.executeScript('return window.__gw.session.id');
+  const id = await startBrief(a, 'Ana Lima', 'Admin onboarding');
   const cases = ['Heading', 'List', 'Enter', 'Join'];
   const sentence = (c) => (c === 'Join' ? `${c}: New admins quit.` : `${c}: New admins quit at step 3.`);
   const ed = await a.findElement(By.css('[data-section-editor="problem"]'));
@@ -112,10 +103,7 @@ try {
   await waitSaved(a);
 
   step = 'Ben joins over the relay';
-  await clickOn(a, '#share-button');
-  await a.wait(async () => (await a.findElements(By.id('invite-code'))).length === 1, 5000);
-  const code = await a.executeScript("return document.getElementById('invite-code').value");
-  await keys(a, Key.ESCAPE);
+  const code = await inviteCode(a);
   const benEnv = { ...process.env, GROUNDWORK_DATA_DIR: dirB };
   execFileSync(cli, ['identity', '--name', 'Ben Okafor', '--role', 'engineer'], { env: benEnv });
   execFileSync(cli, ['join', code], { env: benEnv });
@@ -177,6 +165,56 @@ try {
     }
     log(`${c}: Ana's words kept, in place, on both screens and in both databases`);
   }
+
+  // IME input: WebDriver has no input method, so the window gets what one sends (composition
+  // events around changes to the text node the caret is in, as WebKit's own IME path does);
+  // ProseMirror reads the DOM change and the binding writes it. Ben types into the same
+  // paragraph while Ana is still composing.
+  step = 'IME: Ana composes 日本語 while Ben types into the same paragraph';
+  const imeLine = 'Heading: New admins';
+  check(await caret(a, imeLine, imeLine.length), 'caret after "New admins"');
+  check(await caret(b, imeLine, 0), "Ben's caret at the start of the paragraph");
+  const composing = a.executeAsyncScript(`const done = arguments[arguments.length - 1];
+    const view = window.__gw.session.editors.get('problem').view;
+    const pause = () => new Promise((r) => setTimeout(r, 40)); // an IME's pace, not a wait for state
+    const { node, offset } = view.domAtPos(view.state.selection.from);
+    const put = (at) => { const s = getSelection(); s.collapse(node, at); };
+    const fire = (type, data) => view.dom.dispatchEvent(type.startsWith('composition') ? new CompositionEvent(type, { data, bubbles: true }) : new InputEvent(type, { data, inputType: 'insertCompositionText', isComposing: true, bubbles: true }));
+    (async () => {
+      fire('compositionstart', '');
+      let shown = '';
+      for (const step of ['に', 'にほ', 'にほん', 'にほんご', '日本語']) {
+        fire('compositionupdate', step);
+        node.replaceData(offset, shown.length, step);
+        shown = step;
+        put(offset + shown.length);
+        fire('input', step);
+        await pause();
+      }
+      fire('compositionend', shown);
+      done(true);
+    })();`);
+  await keys(b, 'BEN-');
+  await composing;
+  await waitSaved(a);
+  await waitSaved(b);
+  const imeDone = `BEN-${imeLine}日本語 quit at step 3. TYPED-BY-ANA-Heading`;
+  const imeWant = (bl) => bl.includes(`h1:${imeDone}`);
+  for (const [who, d] of [
+    ['Ana', a],
+    ['Ben', b],
+  ]) {
+    await waitFor(d, `${who}'s screen has the composed word once, and Ben's`, imeWant);
+    check((await blocks(d)).join('\n').split('日本語').length === 2, `${who}: composed text once`);
+  }
+  for (const [who, dir] of [
+    ['Ana', dirA],
+    ['Ben', dirB],
+  ]) {
+    const stored = show(dir, id).sections.problem;
+    check(stored.includes(imeDone) && stored.split('日本語').length === 2, `${who}'s database: ${JSON.stringify(stored)}`);
+  }
+  log('IME: the composed word is on both screens and in both databases, once, with Ben’s typing');
   log('all checks passed');
 } catch (e) {
   await failed('merge-e2e', step, e, [

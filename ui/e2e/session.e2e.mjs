@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { By, Key, cli, clickOn, failed, finish, freePort, keys, session, startDriver, waitSaved, waitScreen } from './harness.mjs';
+import { By, Key, cli, clickOn, failed, finish, freePort, instanceEnv, inviteCode, keys, session, startBrief, startDriver, waitSaved, waitScreen } from './harness.mjs';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gw-session-e2e-'));
 for (const v of ['XDG_DATA_HOME', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME']) {
@@ -31,7 +31,6 @@ function check(cond, what) {
 const dirA = join(tmp, 'ana');
 const dirB = join(tmp, 'ben');
 const portA = await freePort();
-const env = (dir, listen, peers) => ({ GROUNDWORK_DATA_DIR: dir, GROUNDWORK_LISTEN: `127.0.0.1:${listen}`, GROUNDWORK_NO_MDNS: '1', GROUNDWORK_EXPORT_DIR: join(dir, 'exports'), ...(peers ? { GROUNDWORK_PEERS: peers } : {}) });
 const show = (dir, id) => JSON.parse(execFileSync(cli, ['show', id, '--format', 'json'], { env: { ...process.env, GROUNDWORK_DATA_DIR: dir } }).toString());
 const problem = (d) => d.executeScript(`return [...document.querySelectorAll('[data-section-editor="problem"] p')].map((p) => p.textContent);`);
 
@@ -68,18 +67,9 @@ let a = null;
 let b = null;
 try {
   step = 'Ana starts and writes the problem';
-  const drvA = await startDriver(env(dirA, portA));
+  const drvA = await startDriver(instanceEnv(dirA, portA));
   a = await session(drvA.port);
-  await waitScreen(a, 'first-run');
-  await a.findElement(By.id('profile-name')).sendKeys('Ana Lima');
-  await clickOn(a, '#profile-save');
-  await waitScreen(a, 'list');
-  await keys(a, Key.CONTROL, 'n');
-  await a.wait(async () => (await a.findElements(By.id('new-title'))).length === 1, 5000);
-  await a.findElement(By.id('new-title')).sendKeys('Admin onboarding');
-  await clickOn(a, '#create-brief');
-  await waitScreen(a, 'brief');
-  const id = await a.executeScript('return window.__gw.session.id');
+  const id = await startBrief(a, 'Ana Lima', 'Admin onboarding');
   const ed = await a.findElement(By.css('[data-section-editor="problem"]'));
   await ed.click();
   await ed.sendKeys('New admins quit at step 3.');
@@ -88,14 +78,11 @@ try {
   await waitSaved(a);
 
   step = 'Ben joins with the invite code';
-  await clickOn(a, '#share-button');
-  await a.wait(async () => (await a.findElements(By.id('invite-code'))).length === 1, 5000);
-  const code = await a.executeScript("return document.getElementById('invite-code').value");
-  await keys(a, Key.ESCAPE);
+  const code = await inviteCode(a);
   const benEnv = { ...process.env, GROUNDWORK_DATA_DIR: dirB };
   const benDevice = /device ([0-9a-f]+)/.exec(execFileSync(cli, ['identity', '--name', 'Ben Okafor', '--role', 'engineer'], { env: benEnv }).toString())[1];
   execFileSync(cli, ['join', code], { env: benEnv });
-  const drvB = await startDriver(env(dirB, await freePort(), `127.0.0.1:${portA}`));
+  const drvB = await startDriver(instanceEnv(dirB, await freePort(), `127.0.0.1:${portA}`));
   b = await session(drvB.port);
   await waitScreen(b, 'list');
   await b.wait(async () => (await b.findElements(By.css(`.brief-row[data-id="${id}"]`))).length === 1, 30000, 'the brief reached Ben');
