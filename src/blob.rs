@@ -101,10 +101,24 @@ pub fn decode(blob: &[u8]) -> Result<(BlobKind, &[u8]), BlobError> {
 /// damaged or hostile file).
 pub const MAX_SNAPSHOT: usize = 1 << 30;
 
+/// How hard a snapshot is compressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effort {
+    /// For compaction on the typing path (automatic): a few milliseconds.
+    Fast,
+    /// For a compaction someone asked for (`groundwork compact`) or one that replays the
+    /// log anyway: the smallest file (about 12 % smaller, 3-4x the time).
+    Smallest,
+}
+
 /// Compresses a v1 state for a kind-3 snapshot.
-pub fn deflate(data: &[u8]) -> Vec<u8> {
+pub fn deflate(data: &[u8], effort: Effort) -> Vec<u8> {
     use std::io::Write;
-    let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+    let level = match effort {
+        Effort::Fast => flate2::Compression::fast(),
+        Effort::Smallest => flate2::Compression::best(),
+    };
+    let mut e = flate2::write::DeflateEncoder::new(Vec::new(), level);
     // Writing to a Vec cannot fail.
     let _ = e.write_all(data);
     e.finish().unwrap_or_default()

@@ -148,7 +148,7 @@ fn write_seed_corpus() {
             "stored_blob",
             groundwork::blob::encode(
                 groundwork::blob::BlobKind::SnapshotV1Deflate,
-                &groundwork::blob::deflate(&a.encode_state_v1()),
+                &groundwork::blob::deflate(&a.encode_state_v1(), groundwork::blob::Effort::Fast),
             ),
         ));
         seeds.push(("markdown", groundwork::export::to_markdown(&a).into_bytes()));

@@ -3,6 +3,7 @@
 
 use super::log::apply_all;
 use super::*;
+use crate::blob::Effort;
 
 impl Store {
     /// Replaces a brief's rows by one snapshot holding the same state, in one transaction:
@@ -61,8 +62,15 @@ impl Store {
                 )
             }))
             .map_err(|_| StoreError::Compaction("the document could not be encoded".into()))?;
-        let (snapshot_bytes, _) =
-            finish_compaction(&mut tx, brief, &snapshot, &expected_sv, max_seq).await?;
+        let (snapshot_bytes, _) = finish_compaction(
+            &mut tx,
+            brief,
+            &snapshot,
+            &expected_sv,
+            max_seq,
+            Effort::Smallest,
+        )
+        .await?;
         tx.commit().await?;
         if failpoint::hit("compact.after_commit") {
             return Err(StoreError::Compaction(
@@ -115,7 +123,8 @@ impl Store {
                 "injected failure before insert".into(),
             ));
         }
-        let (_, seq) = finish_compaction(&mut tx, brief, state_v1, expected_sv, max_seq).await?;
+        let (_, seq) =
+            finish_compaction(&mut tx, brief, state_v1, expected_sv, max_seq, Effort::Fast).await?;
         tx.commit().await?;
         if let Err(e) = self.reclaim().await {
             tracing::warn!(error = %e, "could not reclaim space after compaction");
@@ -142,8 +151,12 @@ pub(super) fn snapshot_blob(
     brief: Uuid,
     state_v1: &[u8],
     expected_sv: &StateVector,
+    effort: Effort,
 ) -> Result<Vec<u8>, StoreError> {
-    let data = blob::encode(BlobKind::SnapshotV1Deflate, &blob::deflate(state_v1));
+    let data = blob::encode(
+        BlobKind::SnapshotV1Deflate,
+        &blob::deflate(state_v1, effort),
+    );
     let check = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let updates = check_row(&data)?;
         let doc = crate::brief::new_doc(brief, 2);
@@ -176,8 +189,9 @@ pub(super) async fn finish_compaction(
     state_v1: &[u8],
     expected_sv: &StateVector,
     max_seq: i64,
+    effort: Effort,
 ) -> Result<(usize, i64), StoreError> {
-    let data = snapshot_blob(brief, state_v1, expected_sv)?;
+    let data = snapshot_blob(brief, state_v1, expected_sv, effort)?;
     let seq =
         sqlx::query("INSERT INTO brief_updates (brief_id, blob, created_at) VALUES (?, ?, ?)")
             .bind(brief.to_string())
