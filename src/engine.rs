@@ -151,8 +151,7 @@ impl Engine {
     pub async fn open_brief(&self, id: Uuid) -> Result<OpenBrief, EngineError> {
         let loaded = self.store.load(id).await?;
         self.set_log(id, loaded.seqs.clone());
-        let brief = Brief::empty(id, self.identity.member(None));
-        brief.apply_decoded(loaded.updates)?;
+        let brief = Brief::loaded(id, self.identity.member(None), loaded.updates)?;
         let brief = brief.ensure_unique_client();
         // a schema-1 brief is migrated as it opens (deterministically: see body::migrate);
         // stored now if it can be, else with the next flush (it is in the outbox)

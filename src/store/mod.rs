@@ -199,10 +199,13 @@ impl Store {
             source,
         })?;
         let path = data_dir.join(DB_FILE);
+        let mut stamped = false;
         if path.exists() {
             let side_files = [side_file(&path, "-wal"), side_file(&path, "-shm")];
             let existed: Vec<bool> = side_files.iter().map(|p| p.exists()).collect();
-            if let Err(e) = Self::check_existing(&path).await {
+            let checked = Self::check_existing(&path).await;
+            stamped = matches!(checked, Ok(true));
+            if let Err(e) = checked {
                 // Leave a refused database exactly as found: drop the empty side files that
                 // our read-only probe created (they can only be new if nobody else had it open).
                 for (p, existed) in side_files.iter().zip(existed) {
@@ -234,15 +237,19 @@ impl Store {
             sqlx::migrate::MigrateError::Execute(inner) => classify_open_error(&store.path, inner),
             other => StoreError::Migrate(other.to_string()),
         })?;
-        sqlx::query(&format!("PRAGMA application_id = {APPLICATION_ID}"))
-            .execute(&store.pool)
-            .await?;
+        // a write (and an fsync) at every open unless the file carries our id already
+        if !stamped {
+            sqlx::query(&format!("PRAGMA application_id = {APPLICATION_ID}"))
+                .execute(&store.pool)
+                .await?;
+        }
         Ok(store)
     }
 
     /// Looks at an existing file read-only before anything writes to it: refuses newer
-    /// schemas, foreign files and damaged files without touching them.
-    async fn check_existing(path: &Path) -> Result<(), StoreError> {
+    /// schemas, foreign files and damaged files without touching them. `Ok(true)`: the file
+    /// carries Groundwork's application id already.
+    async fn check_existing(path: &Path) -> Result<bool, StoreError> {
         let opts = SqliteConnectOptions::new()
             .filename(path)
             .read_only(true)
@@ -287,16 +294,11 @@ impl Store {
             });
         }
         let _ = sqlx::Connection::close(conn).await;
-        Ok(())
+        Ok(app_id == APPLICATION_ID)
     }
 
     async fn verify_pragmas(&self) -> Result<(), StoreError> {
-        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
-            .fetch_one(&self.pool)
-            .await?;
-        let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
-            .fetch_one(&self.pool)
-            .await?;
+        let (mode, sync) = self.pragmas().await?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(StoreError::Pragma(format!(
                 "journal_mode is {mode}, expected wal"
@@ -317,13 +319,13 @@ impl Store {
 
     /// The pragmas as read back from the database: (journal_mode, synchronous).
     pub async fn pragmas(&self) -> Result<(String, i64), StoreError> {
-        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
-            .fetch_one(&self.pool)
-            .await?;
-        let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok((mode, sync))
+        // one round trip (both are per connection; the pool opens every one the same way)
+        Ok(sqlx::query_as(
+            "SELECT (SELECT journal_mode FROM pragma_journal_mode), \
+                    (SELECT synchronous FROM pragma_synchronous)",
+        )
+        .fetch_one(&self.pool)
+        .await?)
     }
 
     pub async fn close(&self) {
