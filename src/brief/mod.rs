@@ -278,12 +278,7 @@ impl Brief {
     /// would drop it (about 1.5 ms of a large brief's cold open).
     pub fn loaded(id: Uuid, local: Member, updates: Vec<Update>) -> Result<Brief, BriefError> {
         let doc = new_doc(id, random_client_id());
-        // one transaction per update, as in `apply_decoded`
-        for u in updates {
-            let mut txn = doc.transact_mut_with(LOAD_ORIGIN);
-            txn.apply_update(u)
-                .map_err(|e| BriefError::Apply(e.to_string()))?;
-        }
+        apply_stored(&doc, updates)?;
         let brief = Brief::with_doc(id, doc, local);
         // Stored content is not scanned: assume it may hold astral characters.
         brief.astral.store(true, Ordering::Relaxed);
@@ -413,14 +408,7 @@ impl Brief {
     pub fn apply_decoded(&self, updates: Vec<Update>) -> Result<(), BriefError> {
         // Stored content is not scanned: assume it may hold astral characters.
         self.astral.store(true, Ordering::Relaxed);
-        // One transaction per update: yrs 0.28 can leave structs pending when several
-        // dependent updates are applied inside one transaction (found by tests/sim.rs).
-        for u in updates {
-            let mut txn = self.doc.transact_mut_with(LOAD_ORIGIN);
-            txn.apply_update(u)
-                .map_err(|e| BriefError::Apply(e.to_string()))?;
-        }
-        Ok(())
+        apply_stored(&self.doc, updates)
     }
 
     /// Applies an already decoded update received from a peer (see [`Brief::apply_update_v1`];
@@ -577,6 +565,18 @@ impl Brief {
             members: self.members(),
         }
     }
+}
+
+/// Applies updates read from storage to `doc` under the load origin, one transaction per
+/// update: yrs 0.28 can leave structs pending when several dependent updates are applied
+/// inside one transaction (found by tests/sim.rs).
+fn apply_stored(doc: &Doc, updates: Vec<Update>) -> Result<(), BriefError> {
+    for u in updates {
+        let mut txn = doc.transact_mut_with(LOAD_ORIGIN);
+        txn.apply_update(u)
+            .map_err(|e| BriefError::Apply(e.to_string()))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
