@@ -5,7 +5,8 @@
 //! - the time until B has applied all of an N-edit burst;
 //! - catch-up time and bytes on the wire after N edits of divergence on each side, against
 //!   the size of the missing updates;
-//! - ten peers on one machine each typing 5 edits a second: CPU and latency.
+//! - ten peers on one machine each typing 5 edits a second (taking turns, one edit every
+//!   20 ms in all): CPU and latency.
 //!
 //! Our peers are real `serve` hubs (TCP + Noise + sync) in this process; edits enter them the
 //! way the desktop UI's will (`Command::LocalUpdate`).
@@ -387,37 +388,51 @@ async fn ten_peers(secs: u64) -> (Vec<Duration>, f64, usize) {
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    // Every notice is stamped the moment its hub hands it over (one forwarding task per hub,
+    // as the app has one consumer per hub), so the figures carry no polling delay.
+    let (stamped_tx, mut stamped) = mpsc::unbounded_channel::<(Instant, Notice)>();
+    for h in hubs.iter_mut() {
+        let mut rx = std::mem::replace(&mut h.notices, mpsc::unbounded_channel().1);
+        let tx = stamped_tx.clone();
+        tokio::spawn(async move {
+            while let Some(n) = rx.recv().await {
+                if tx.send((Instant::now(), n)).is_err() {
+                    return;
+                }
+            }
+        });
+    }
+    drop(stamped_tx);
     let mut lat = Vec::new();
     let cpu0 = cpu_seconds();
     let start = Instant::now();
-    let every = Duration::from_millis(200); // 5 edits a second per peer
+    // 5 edits a second per peer, the ten peers taking turns (one edit every 20 ms in all):
+    // people do not type in lockstep
+    let every = Duration::from_millis(20);
     let mut next = Instant::now();
     let mut k = 1u64;
     let mut edits = 0usize;
+    let mut turn = 0usize;
     while start.elapsed() < Duration::from_secs(secs) {
-        for (i, ed) in editors.iter().enumerate() {
-            let (u, c) = keystroke(ed, k);
-            sent[i].insert(c, Instant::now());
-            hubs[i]
-                .commands
-                .send(Command::LocalUpdate {
-                    brief: id,
-                    update: u,
-                })
-                .unwrap();
-            edits += 1;
+        let i = turn % editors.len();
+        let (u, c) = keystroke(&editors[i], k);
+        sent[i].insert(c, Instant::now());
+        hubs[i]
+            .commands
+            .send(Command::LocalUpdate {
+                brief: id,
+                update: u,
+            })
+            .unwrap();
+        edits += 1;
+        turn += 1;
+        if turn.is_multiple_of(editors.len()) {
+            k += 1;
         }
-        k += 1;
         next += every;
-        while Instant::now() < next {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-            for h in hubs.iter_mut() {
-                while let Ok(n) = h.notices.try_recv() {
-                    let now = Instant::now();
-                    for (i, ed) in editors.iter().enumerate() {
-                        matched(&n, ed.client_id(), &sent[i], now, &mut lat);
-                    }
-                }
+        while let Ok(Some((at, n))) = tokio::time::timeout_at(next.into(), stamped.recv()).await {
+            for (i, ed) in editors.iter().enumerate() {
+                matched(&n, ed.client_id(), &sent[i], at, &mut lat);
             }
         }
     }
@@ -476,8 +491,8 @@ fn main() {
     );
     for (label, p, key, target) in [
         ("latency p50 (ms)", 0.5, "p50_ms", ""),
-        ("latency p99 (ms)", 0.99, "p99_ms", "  (target <= 0.5)"),
-        ("latency max (ms)", 1.0, "max_ms", ""),
+        ("latency p99 (ms)", 0.99, "p99_ms", "  (target <= 0.25)"),
+        ("latency max (ms)", 1.0, "max_ms", "  (target <= 1)"),
     ] {
         let ours = pct(&mut typing, p);
         let theirs = r(key);
@@ -526,7 +541,7 @@ fn main() {
         ten.len()
     );
     println!(
-        "{:<58} {:>12.3} / {:.3} / {:.3}",
+        "{:<58} {:>12.3} / {:.3} / {:.3}  (target p99 <= 2)",
         "latency p50 / p99 / max (ms)",
         pct(&mut ten, 0.5),
         pct(&mut ten, 0.99),

@@ -32,6 +32,14 @@ pub(crate) enum Event {
     Discovered {
         addr: SocketAddr,
     },
+    /// Rows another process appended to an open brief's log, read by the watcher.
+    Rows {
+        brief: uuid::Uuid,
+        seqs: Vec<i64>,
+        updates: Vec<yrs::Update>,
+    },
+    /// The briefs this device shares, read by the watcher when they changed.
+    Shared(Vec<(uuid::Uuid, [u8; 32])>),
 }
 
 /// Wires an established channel to the hub; returns when it closes.

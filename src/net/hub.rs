@@ -32,7 +32,6 @@ pub(super) struct Hub {
     pub dialer: Dialer,
     pub dialing: HashSet<SocketAddr>,
     pub notices: Option<mpsc::UnboundedSender<Notice>>,
-    pub last_seq: i64,
     pub started: Instant,
 }
 
@@ -120,6 +119,12 @@ impl Hub {
                     self.dialer.dial(addr.to_string());
                 }
             }
+            Event::Rows {
+                brief,
+                seqs,
+                updates,
+            } => self.apply_rows(brief, seqs, updates),
+            Event::Shared(shared) => self.peer.set_shared(shared),
         }
         self.drive().await;
     }
@@ -265,34 +270,24 @@ impl Hub {
         }
     }
 
-    /// Applies rows that other processes appended to this data directory.
-    pub async fn pick_up_rows(&mut self) {
-        let Ok(rows) = self.engine.store().rows_after(self.last_seq).await else {
-            return;
-        };
-        let mut per_brief: HashMap<Uuid, Vec<i64>> = HashMap::new();
-        for (seq, brief) in rows {
-            self.last_seq = self.last_seq.max(seq);
-            if self.peer.brief(brief).is_some() && !self.engine.knows_row(brief, seq) {
-                per_brief.entry(brief).or_default().push(seq);
-            }
+    /// Applies rows another process appended to an open brief's log (read by the watcher),
+    /// and relays them.
+    fn apply_rows(&mut self, brief: Uuid, seqs: Vec<i64>, updates: Vec<yrs::Update>) {
+        let fresh: Vec<i64> = seqs
+            .iter()
+            .copied()
+            .filter(|s| !self.engine.knows_row(brief, *s))
+            .collect();
+        if fresh.len() != seqs.len() {
+            // some rows were noted meanwhile: their updates may be ours or already applied;
+            // applying is idempotent, so the whole batch is applied and every row noted
+            tracing::debug!(%brief, "rows picked up while being noted");
         }
-        for (brief, seqs) in per_brief {
-            let Ok(updates) = self.engine.store().load_rows(brief, &seqs).await else {
-                continue;
-            };
-            if let Some(b) = self.peer.brief(brief) {
-                if b.apply_stored(updates).is_ok() {
-                    self.engine.note_rows(brief, &seqs);
-                }
+        if let Some(b) = self.peer.brief(brief) {
+            if b.apply_stored(updates).is_ok() {
+                self.engine.note_rows(brief, &seqs);
+                self.peer.relay_local();
             }
-        }
-    }
-
-    /// Notices briefs shared (invite/join) by the CLI while running.
-    pub async fn refresh_shared(&mut self) {
-        if let Ok(shared) = self.engine.store().shared_briefs().await {
-            self.peer.set_shared(shared);
         }
     }
 

@@ -8,13 +8,16 @@
 //! - `hub`: the task that owns the machine and moves bytes;
 //! - `connection`: dialing, and each connection's reader and writer tasks;
 //! - `accept`: the listener and what an unauthenticated connection may cost;
-//! - `persist`: the persistence task.
+//! - `persist`: the persistence task;
+//! - `watch`: the task that reads the database for the hub (rows other processes wrote,
+//!   the shared briefs), so no read sits on the sync path.
 
 mod accept;
 pub mod command;
 mod connection;
 mod hub;
 mod persist;
+mod watch;
 
 pub use accept::{MAX_HANDSHAKES, MAX_HANDSHAKES_PER_ADDRESS};
 pub use command::{Command, EditOp, Frontend, FrontendError, Notice};
@@ -172,11 +175,10 @@ pub async fn serve_with(
         dialer,
         dialing: HashSet::new(),
         notices,
-        last_seq,
         started: Instant::now(),
     };
     // Briefs are opened up front so CLI edits are picked up and relayed from the start.
-    for (id, _) in shared {
+    for (id, _) in shared.clone() {
         hub.ensure_open(id).await;
     }
     hub.drive().await;
@@ -200,9 +202,16 @@ pub async fn serve_with(
     } else {
         None
     };
+    let watcher = tokio::spawn(watch::watch(
+        hub.engine.clone(),
+        hub.open_list.clone(),
+        events.clone(),
+        cfg.tick,
+        last_seq,
+        shared,
+    ));
     let mut tick = tokio::time::interval(cfg.tick);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut last_shared = Instant::now();
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -221,11 +230,6 @@ pub async fn serve_with(
                 hub.on_commands(batch).await;
             }
             _ = tick.tick() => {
-                hub.pick_up_rows().await;
-                if last_shared.elapsed() >= Duration::from_millis(500) {
-                    last_shared = Instant::now();
-                    hub.refresh_shared().await;
-                }
                 let now = hub.now();
                 hub.peer.tick(now);
                 hub.drive().await;
@@ -234,6 +238,7 @@ pub async fn serve_with(
         }
     }
     tracing::info!("shutting down");
+    watcher.abort();
     hub.peer.shutdown();
     hub.drive().await;
     stop_flusher.store(true, std::sync::atomic::Ordering::SeqCst);
