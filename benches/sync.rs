@@ -353,6 +353,15 @@ fn cpu_seconds() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
+/// One keystroke in `ed`, handed to its hub and its send time noted.
+fn type_into(hub: &Hub, brief: Uuid, ed: &Brief, k: u64, sent: &mut HashMap<u32, Instant>) {
+    let (update, c) = keystroke(ed, k);
+    sent.insert(c, Instant::now());
+    hub.commands
+        .send(Command::LocalUpdate { brief, update })
+        .unwrap();
+}
+
 async fn ten_peers(secs: u64) -> (Vec<Duration>, f64, usize) {
     let dirs: Vec<tempfile::TempDir> = (0..10).map(|_| tempfile::tempdir().unwrap()).collect();
     let paths: Vec<&Path> = dirs.iter().map(|d| d.path()).collect();
@@ -368,15 +377,7 @@ async fn ten_peers(secs: u64) -> (Vec<Duration>, f64, usize) {
     // warm up: every peer's edit reaches every other peer
     let mut sent: Vec<HashMap<u32, Instant>> = vec![HashMap::new(); 10];
     for (i, ed) in editors.iter().enumerate() {
-        let (u, c) = keystroke(ed, 0);
-        sent[i].insert(c, Instant::now());
-        hubs[i]
-            .commands
-            .send(Command::LocalUpdate {
-                brief: id,
-                update: u,
-            })
-            .unwrap();
+        type_into(&hubs[i], id, ed, 0, &mut sent[i]);
     }
     let mut seen = [0usize; 10];
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -415,15 +416,7 @@ async fn ten_peers(secs: u64) -> (Vec<Duration>, f64, usize) {
     let mut turn = 0usize;
     while start.elapsed() < Duration::from_secs(secs) {
         let i = turn % editors.len();
-        let (u, c) = keystroke(&editors[i], k);
-        sent[i].insert(c, Instant::now());
-        hubs[i]
-            .commands
-            .send(Command::LocalUpdate {
-                brief: id,
-                update: u,
-            })
-            .unwrap();
+        type_into(&hubs[i], id, &editors[i], k, &mut sent[i]);
         edits += 1;
         turn += 1;
         if turn.is_multiple_of(editors.len()) {

@@ -272,17 +272,9 @@ impl Hub {
 
     /// Applies rows another process appended to an open brief's log (read by the watcher),
     /// and relays them.
+    /// A row noted by this engine since the watcher read it is applied again: harmless, as
+    /// applying an update twice changes nothing.
     fn apply_rows(&mut self, brief: Uuid, seqs: Vec<i64>, updates: Vec<yrs::Update>) {
-        let fresh: Vec<i64> = seqs
-            .iter()
-            .copied()
-            .filter(|s| !self.engine.knows_row(brief, *s))
-            .collect();
-        if fresh.len() != seqs.len() {
-            // some rows were noted meanwhile: their updates may be ours or already applied;
-            // applying is idempotent, so the whole batch is applied and every row noted
-            tracing::debug!(%brief, "rows picked up while being noted");
-        }
         if let Some(b) = self.peer.brief(brief) {
             if b.apply_stored(updates).is_ok() {
                 self.engine.note_rows(brief, &seqs);
