@@ -635,19 +635,6 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
         Command::Status { brief } => {
             let b = open(engine, &brief).await?;
             let mine = engine.identity().device_id();
-            let my_clients: Vec<(u64, u32)> = {
-                let sv = b.state_vector();
-                b.client_members()
-                    .into_iter()
-                    .filter(|(_, m)| m.device == mine)
-                    .map(|(c, _)| (c, sv.get(&yrs::block::ClientID::new(c))))
-                    .collect()
-            };
-            let states = engine
-                .store()
-                .peer_states(b.id())
-                .await
-                .map_err(EngineError::from)?;
             if let Some(reason) = engine
                 .store()
                 .refusal(b.id())
@@ -656,35 +643,31 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
             {
                 out(format!("refused: {reason}"));
             }
-            if states.is_empty() {
+            let status =
+                crate::status::brief_status(engine.store(), b.id(), &mine, &b.members(), &[])
+                    .await
+                    .map_err(EngineError::from)?;
+            out(format!(
+                "{}: {} of your changes on this device",
+                b.id(),
+                status.changes
+            ));
+            if status.devices.is_empty() {
                 out(format!("{}: no peer has synced this brief yet", b.id()));
             }
-            for st in states {
-                let name = if st.name.is_empty() {
-                    &st.device[..16]
-                } else {
-                    &st.name
+            for d in &status.devices {
+                let heard = match (d.as_of, d.last_seen) {
+                    (Some(at), Some(seen)) => {
+                        format!(
+                            " (as of {}); last seen {}",
+                            format_time(at),
+                            format_time(seen)
+                        )
+                    }
+                    (None, Some(seen)) => format!("; last seen {}", format_time(seen)),
+                    _ => String::new(),
                 };
-                let peer_sv = <yrs::StateVector as yrs::updates::decoder::Decode>::decode_v1(
-                    &st.state_vector,
-                )
-                .unwrap_or_default();
-                let missing: u64 = my_clients
-                    .iter()
-                    .map(|(c, have)| {
-                        u64::from(have.saturating_sub(peer_sv.get(&yrs::block::ClientID::new(*c))))
-                    })
-                    .sum();
-                let state = if missing == 0 {
-                    "has all of your changes".to_string()
-                } else {
-                    format!("has not seen {missing} of your changes")
-                };
-                out(format!(
-                    "{name}: {state} (as of {}); last seen {}",
-                    format_time(st.updated_at),
-                    format_time(st.last_seen.max(st.updated_at))
-                ));
+                out(format!("{}{heard}", d.describe()));
             }
             let present = engine
                 .store()

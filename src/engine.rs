@@ -178,10 +178,16 @@ impl Engine {
             return Ok(0);
         }
         let title = brief.title();
-        let seq = match self.store.append(brief.id(), &pending, Some(&title)).await {
+        let sessions = brief.take_edit_sessions();
+        let stored = self
+            .store
+            .append_with_sessions(brief.id(), &pending, Some(&title), &sessions)
+            .await;
+        let seq = match stored {
             Ok(seq) => seq,
             Err(e) => {
                 brief.restore_outbox(pending);
+                brief.restore_edit_sessions(sessions);
                 return Err(e.into());
             }
         };

@@ -7,6 +7,7 @@ use crate::brief::{Brief, BriefView, NewDecision};
 use crate::engine::{Engine, EngineError};
 use crate::model::{ConcernKind, ConcernStatus, Role, Section, Template};
 use crate::net::{Command, EditOp, FrontendError};
+use crate::status::BriefStatus;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -110,6 +111,34 @@ impl Handle {
         let (reply, rx) = oneshot::channel();
         self.send(Command::Edit { brief, op, reply })?;
         rx.await.map_err(|_| FrontendError::Stopped)?
+    }
+
+    /// The devices linked to this one now (hex keys).
+    pub async fn connected(&self) -> Result<Vec<String>, FrontendError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Command::Connected { reply })?;
+        rx.await.map_err(|_| FrontendError::Stopped)
+    }
+
+    /// A brief's sync status (see [`crate::status`]): its members read from the live
+    /// document, the devices linked now from the running peer, the rest from the database.
+    pub async fn sync_status(&self, brief: Uuid) -> Result<BriefStatus, FrontendError> {
+        let (tx, rx) = oneshot::channel();
+        self.edit(
+            brief,
+            Box::new(move |b: &Brief| {
+                let _ = tx.send(b.members());
+                Ok(serde_json::Value::Null)
+            }),
+        )
+        .await?;
+        let members = rx.await.map_err(|_| FrontendError::Stopped)?;
+        let connected = self.connected().await?;
+        let engine = self.engine().await;
+        let me = engine.identity().device_id();
+        crate::status::brief_status(engine.store(), brief, &me, &members, &connected)
+            .await
+            .map_err(|e| FrontendError::Storage(e.to_string()))
     }
 
     /// Changes this device's person: stored in the identity, used by the running peer.
@@ -427,6 +456,8 @@ pub struct LibraryEntry {
     /// Where a search matched: a short piece of text around the first hit (empty when no
     /// query, or when the title matched).
     pub matched: String,
+    /// Other devices known to lack some of this device's changes to the brief.
+    pub behind: usize,
 }
 
 struct Cached {
@@ -452,6 +483,12 @@ impl Library {
         query: &str,
     ) -> Result<Vec<LibraryEntry>, EngineError> {
         let rows = engine.list().await?;
+        let behind = crate::status::behind_by_brief(engine.store(), &engine.identity().device_id())
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "sync status for the list unavailable");
+                HashMap::new()
+            });
         let q = query.trim().to_lowercase();
         let mut out = Vec::new();
         for row in rows {
@@ -481,6 +518,7 @@ impl Library {
                 }
             };
             let mut entry = cached.entry.clone();
+            entry.behind = behind.get(&row.id).copied().unwrap_or(0);
             if !q.is_empty() {
                 if entry.title.to_lowercase().contains(&q) {
                     // title match: no passage needed
@@ -533,6 +571,7 @@ fn summarise(b: &Brief, created_at: i64, updated_at: i64) -> Cached {
         open_questions: view.questions.iter().filter(|q| !q.resolved).count(),
         excerpt,
         matched: String::new(),
+        behind: 0,
     };
     // Lowercasing can change byte lengths (rare scripts); keep a parallel text only when it
     // does not, so passages cut at the same offsets.

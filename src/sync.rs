@@ -435,6 +435,19 @@ fn refuse_newer_schema(
 /// document waiting for missing dependencies (a gap), a sync step 1 is sent back so the peer
 /// fills it in.
 pub fn handle(brief: &Brief, bytes: &[u8]) -> Result<Handled, SyncError> {
+    handle_from(brief, bytes, Source::Peer)
+}
+
+/// Who a message comes from: a peer, or a local editor (whose updates are this device's own
+/// changes, counted in its edit sessions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Peer,
+    Editor,
+}
+
+/// [`handle`] for a message from `from`.
+pub fn handle_from(brief: &Brief, bytes: &[u8], from: Source) -> Result<Handled, SyncError> {
     let mut out = Handled::default();
     match parse(bytes)? {
         Parsed::Sync { sub: 0, payload } => {
@@ -466,8 +479,9 @@ pub fn handle(brief: &Brief, bytes: &[u8]) -> Result<Handled, SyncError> {
                 return Ok(out);
             }
             brief.note_text(payload);
-            let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                brief.apply_remote(update)
+            let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match from {
+                Source::Peer => brief.apply_remote(update),
+                Source::Editor => brief.apply_editor(update),
             }));
             match applied {
                 Ok(r) => r?,

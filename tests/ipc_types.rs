@@ -5,6 +5,7 @@
 use groundwork::brief::{Concern, Decision, Member, Question, Signoff, SignoffStatus};
 use groundwork::frontend::{EditorView, ExportFormat, LayoutSection, LibraryEntry};
 use groundwork::ipc::{AppError, ErrorKind, Exported, Profile, TemplateInfo};
+use groundwork::status::{BriefStatus, DeviceStatus};
 use groundwork::{ConcernKind, ConcernStatus, Role, Section, Template};
 use ts_rs::TS;
 
@@ -30,6 +31,8 @@ fn render() -> String {
         Profile::decl(),
         TemplateInfo::decl(),
         Exported::decl(),
+        DeviceStatus::decl(),
+        BriefStatus::decl(),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by tests/ipc_types.rs (ts-rs): do not edit.\n\

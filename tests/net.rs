@@ -135,6 +135,25 @@ fn two_peers_sync_both_ways_and_pick_up_cli_edits() {
         || !ok(a, &["status", &id]).contains("here now: Eli"),
     );
     assert!(ok(a, &["peers"]).contains("Eli (engineer)"));
+    // While B is away, each CLI edit on A is one change B has not seen (a person's count,
+    // from the state vector B last sent); once B is back and has them, none.
+    ok(a, &["append", &id, "evidence", "while B is away"]);
+    ok(a, &["set", &id, "nogos", "no SSO rework"]);
+    eventually(
+        "status counts two changes B lacks",
+        Duration::from_secs(5),
+        || ok(a, &["status", &id]).contains("Eli (engineer): has not seen 2 of your changes"),
+    );
+    let pb = Peer::start(b, &[&pa.addr]);
+    eventually("B catches up", Duration::from_secs(15), || {
+        section(b, &id, "nogos") == "no SSO rework"
+    });
+    eventually(
+        "status says B has everything again",
+        Duration::from_secs(10),
+        || ok(a, &["status", &id]).contains("Eli (engineer): has all of your changes"),
+    );
+    pb.stop();
     pa.stop();
 }
 

@@ -70,6 +70,17 @@ pub fn metric(name: String, value: f64, detail: String) {
     }
 }
 
+/// A brief's sync status: every other device sharing it, connected or when last heard, and
+/// how many of this device's changes it has not seen (see `groundwork::status`).
+#[tauri::command]
+pub async fn sync_status(
+    state: State<'_, AppState>,
+    brief: String,
+) -> Res<groundwork::status::BriefStatus> {
+    let id = brief_id(&brief)?;
+    Ok(state.handle.sync_status(id).await?)
+}
+
 /// The UI keeps the window open after a close request: edits could not be stored and it asks
 /// the person (see `closing`).
 #[tauri::command]

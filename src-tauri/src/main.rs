@@ -213,6 +213,7 @@ fn main() {
             commands::invite_brief,
             commands::join_brief,
             commands::hold_close,
+            commands::sync_status,
         ])
         .on_window_event(|window, event| {
             if let tauri::WindowEvent::CloseRequested { .. } = event {

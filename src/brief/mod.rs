@@ -8,12 +8,18 @@
 //! - `sections`: section text — reading it, the engine's own edits, and the migration of a
 //!   schema-1 brief (the body model itself is [`crate::body`]);
 //! - `entries`: sign-off and staleness, decisions, concerns, questions, members;
-//! - `ids`: client ids and the document options every brief uses.
+//! - `ids`: client ids and the document options every brief uses;
+//! - `edit_sessions`: this device's changes counted as edit sessions, for "has not seen 3
+//!   of your changes".
 
+mod edit_sessions;
 mod entries;
 mod ids;
 mod sections;
 
+pub use edit_sessions::{
+    unseen, EditSession, Ledger, Part, EDITOR_ORIGIN, MIGRATE_ORIGIN, SESSION_PAUSE_MS,
+};
 pub use ids::{new_doc, random_client_id, seed_client_ids};
 
 use crate::model::{ConcernKind, ConcernStatus, Role, Section, Template};
@@ -176,6 +182,10 @@ pub struct Brief {
     /// character edits (`insert_text`) keep it current, so a run of them never rescans the
     /// body.
     first_blocks: Mutex<HashMap<Section, (u64, u32, u32)>>,
+    /// This device's edit sessions in this brief (see [`Part`] and [`EditSession`]).
+    ledger: Arc<Mutex<Ledger>>,
+    /// The local member's device key (hex), for the tick of a deletion.
+    device: Arc<Mutex<String>>,
 }
 
 /// `meta.schema` as a number, whichever way a peer wrote it (yrs writes an integer, Yjs a
@@ -185,6 +195,11 @@ pub(crate) fn schema_of<T: ReadTxn>(meta: &MapRef, txn: &T) -> Option<f64> {
         Out::Any(Any::Number(n)) => n.as_f64(),
         _ => None,
     }
+}
+
+/// Unix time in milliseconds.
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
 }
 
 fn now_rfc3339() -> String {
@@ -218,7 +233,7 @@ impl Brief {
     fn with_doc(id: Uuid, doc: Doc, local: Member) -> Brief {
         let meta = doc.get_or_insert_map("meta");
         let title = doc.get_or_insert_text("title");
-        let sections = Section::ALL
+        let sections: Vec<(Section, TextRef)> = Section::ALL
             .iter()
             .map(|s| (*s, doc.get_or_insert_text(s.root_name())))
             .collect();
@@ -227,6 +242,31 @@ impl Brief {
         let questions = doc.get_or_insert_array("questions");
         let signoffs = doc.get_or_insert_map("signoffs");
         let members = doc.get_or_insert_map("members");
+        let ticks = doc.get_or_insert_map("ticks");
+        let ledger: Arc<Mutex<Ledger>> = Arc::default();
+        let device = Arc::new(Mutex::new(local.device.clone()));
+        let branch = |b: &yrs::branch::Branch| yrs::branch::BranchPtr::from(b);
+        let mut roots = vec![
+            (branch(title.as_ref()), Part::Title),
+            (branch(decisions.as_ref()), Part::Decisions),
+            (branch(concerns.as_ref()), Part::Concerns),
+            (branch(questions.as_ref()), Part::Questions),
+            (branch(signoffs.as_ref()), Part::Signoffs),
+        ];
+        for (s, t) in &sections {
+            roots.push((branch(t.as_ref()), Part::Section(*s)));
+        }
+        let attribution = edit_sessions::Attribution {
+            roots,
+            ticks,
+            device: device.clone(),
+            ledger: ledger.clone(),
+            now: now_ms,
+        };
+        // The doc was just created, so no transaction can be open: this cannot fail.
+        let _ = doc.observe_after_transaction("groundwork:edit-sessions", move |txn| {
+            attribution.observe(txn)
+        });
         let outbox: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
         let relay: Arc<Mutex<Option<Vec<Vec<u8>>>>> = Arc::default();
         let sink = outbox.clone();
@@ -263,6 +303,8 @@ impl Brief {
             refused: Mutex::new(None),
             changes,
             first_blocks: Mutex::new(HashMap::new()),
+            ledger,
+            device,
         }
     }
 
@@ -350,6 +392,7 @@ impl Brief {
     /// Changes who this session edits as (the person renamed themselves or changed role); the
     /// next edit records the new member for this session's client id.
     pub fn set_local(&self, member: Member) {
+        *lock(&self.device) = member.device.clone();
         *lock(&self.local) = member;
         self.member_recorded.store(false, Ordering::Relaxed);
     }
@@ -414,13 +457,42 @@ impl Brief {
     /// Applies an already decoded update received from a peer (see [`Brief::apply_update_v1`];
     /// the caller has called `note_text` on its bytes).
     pub(crate) fn apply_remote(&self, update: Update) -> Result<(), BriefError> {
-        self.apply(update)
+        self.apply_with(update, REMOTE_ORIGIN)
+    }
+
+    /// Applies an update made by a local editor (the app's Yjs document, on behalf of this
+    /// device's person): like a peer's, but it counts as this device's change.
+    pub fn apply_editor_update_v1(&self, bytes: &[u8]) -> Result<(), BriefError> {
+        self.note_text(bytes);
+        let update = Update::decode_v1(bytes).map_err(|e| BriefError::Decode(e.to_string()))?;
+        self.apply_with(update, EDITOR_ORIGIN)
+    }
+
+    /// [`Brief::apply_remote`] for an update from a local editor (see
+    /// [`Brief::apply_editor_update_v1`]).
+    pub(crate) fn apply_editor(&self, update: Update) -> Result<(), BriefError> {
+        self.apply_with(update, EDITOR_ORIGIN)
     }
 
     fn apply(&self, update: Update) -> Result<(), BriefError> {
-        let mut txn = self.doc.transact_mut_with(REMOTE_ORIGIN);
+        self.apply_with(update, REMOTE_ORIGIN)
+    }
+
+    fn apply_with(&self, update: Update, origin: &'static str) -> Result<(), BriefError> {
+        let mut txn = self.doc.transact_mut_with(origin);
         txn.apply_update(update)
             .map_err(|e| BriefError::Apply(e.to_string()))
+    }
+
+    /// This device's edit sessions started or extended since the last call (to be stored
+    /// with the updates they made).
+    pub fn take_edit_sessions(&self) -> Vec<EditSession> {
+        lock(&self.ledger).take_dirty()
+    }
+
+    /// Puts edit sessions back (storing them failed).
+    pub fn restore_edit_sessions(&self, sessions: Vec<EditSession>) {
+        lock(&self.ledger).restore_dirty(sessions)
     }
 
     /// Takes the local updates made since the last call, in order.

@@ -172,7 +172,7 @@ impl Brief {
             return Ok(false);
         };
         let decoded = Update::decode_v1(&update).map_err(|e| BriefError::Decode(e.to_string()))?;
-        let mut txn = self.doc.transact_mut();
+        let mut txn = self.doc.transact_mut_with(MIGRATE_ORIGIN);
         txn.apply_update(decoded)
             .map_err(|e| BriefError::Apply(e.to_string()))?;
         Ok(true)

@@ -42,6 +42,8 @@ pub enum Command {
     },
     /// The person using this device changed name or role.
     Profile { name: String, role: crate::Role },
+    /// Which devices (hex keys) are linked to this one now.
+    Connected { reply: oneshot::Sender<Vec<String>> },
 }
 
 /// An operation on a live brief; see [`Command::Edit`].
@@ -62,6 +64,7 @@ impl std::fmt::Debug for Command {
             }
             Command::Edit { brief, .. } => write!(f, "Edit({brief})"),
             Command::Profile { name, role } => write!(f, "Profile({name}, {role})"),
+            Command::Connected { .. } => write!(f, "Connected"),
         }
     }
 }

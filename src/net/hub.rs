@@ -10,6 +10,7 @@ use super::lock;
 use super::persist::DbJob;
 use crate::brief::Brief;
 use crate::engine::Engine;
+use crate::identity::hex;
 use crate::peer::{LinkId, Output, Peer};
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
@@ -267,6 +268,10 @@ impl Hub {
                 }
             }
             Command::Profile { name, role } => self.peer.set_profile(&name, role),
+            Command::Connected { reply } => {
+                let keys = self.peer.peer_keys().iter().map(|k| hex(k)).collect();
+                let _ = reply.send(keys);
+            }
         }
     }
 

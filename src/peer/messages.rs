@@ -15,7 +15,11 @@ impl Peer {
         let Some(ob) = self.briefs.get_mut(&b) else {
             return Ok(());
         };
-        let mut handled = sync::handle(&ob.brief, message)?;
+        let source = match self.links.get(&from) {
+            Some(Link::Editor(_)) => sync::Source::Editor,
+            _ => sync::Source::Peer,
+        };
+        let mut handled = sync::handle_from(&ob.brief, message, source)?;
         if handled.awareness_query {
             handled.replies.extend(presence::answer(&ob.awareness));
         }
@@ -175,7 +179,11 @@ impl Peer {
         for u in &updates {
             let r = crate::validate::update_v1(u)
                 .map_err(|e| e.to_string())
-                .and_then(|_| ob.brief.apply_update_v1(u).map_err(|e| e.to_string()));
+                .and_then(|_| {
+                    ob.brief
+                        .apply_editor_update_v1(u)
+                        .map_err(|e| e.to_string())
+                });
             match r {
                 Ok(()) => applied += 1,
                 Err(e) => tracing::warn!(%brief, error = %e, "local update rejected"),

@@ -1,8 +1,10 @@
 //! The document log: briefs, appending update rows, loading and checking them, and the rows
-//! other processes wrote.
+//! other processes wrote; the edit sessions stored with the updates they made.
 
 use super::compaction::quarantine_row;
 use super::*;
+use crate::brief::{EditSession, Part};
+use std::collections::BTreeMap;
 
 impl Store {
     /// Records a brief (idempotent) before its first update is appended.
@@ -66,6 +68,18 @@ impl Store {
         updates: &[Vec<u8>],
         title: Option<&str>,
     ) -> Result<i64, StoreError> {
+        self.append_with_sessions(brief, updates, title, &[]).await
+    }
+
+    /// [`Store::append`] that also records the edit sessions these updates extend, in the
+    /// same transaction: an acknowledged edit always has its session.
+    pub async fn append_with_sessions(
+        &self,
+        brief: Uuid,
+        updates: &[Vec<u8>],
+        title: Option<&str>,
+        sessions: &[EditSession],
+    ) -> Result<i64, StoreError> {
         let payload = blob::encode_batch(updates.iter().map(|u| u.as_slice()));
         let data = blob::encode(BlobKind::UpdateBatch, &payload);
         let now = now_ms();
@@ -84,11 +98,56 @@ impl Store {
             .bind(brief.to_string())
             .execute(&mut *tx)
             .await?;
+        for session in sessions {
+            let ends: BTreeMap<String, u32> = session
+                .ends
+                .iter()
+                .map(|(c, e)| (c.to_string(), *e))
+                .collect();
+            sqlx::query(
+                "INSERT INTO edit_sessions (brief_id, id, part, started_at, ended_at, ends)
+                 VALUES (?, ?, ?, ?, ?, ?)
+                 ON CONFLICT(brief_id, id) DO UPDATE SET
+                   ended_at = excluded.ended_at, ends = excluded.ends",
+            )
+            .bind(brief.to_string())
+            .bind(session.id.to_string())
+            .bind(session.part.key())
+            .bind(session.started_at)
+            .bind(session.ended_at)
+            .bind(serde_json::to_string(&ends).unwrap_or_default())
+            .execute(&mut *tx)
+            .await?;
+        }
         if failpoint::hit("append.before_commit") {
             return Err(StoreError::Db("injected failure before commit".into()));
         }
         tx.commit().await?;
         Ok(seq)
+    }
+
+    /// This device's edit sessions in a brief, oldest first. A row that does not parse (a
+    /// damaged file) is skipped with a warning: it only ever under-counts.
+    pub async fn edit_sessions(&self, brief: Uuid) -> Result<Vec<EditSession>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT brief_id, id, part, started_at, ended_at, ends FROM edit_sessions
+             WHERE brief_id = ? ORDER BY started_at, id",
+        )
+        .bind(brief.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(parse_sessions(rows)?.into_iter().map(|(_, s)| s).collect())
+    }
+
+    /// Every brief's edit sessions (for the brief list), in one query.
+    pub async fn all_edit_sessions(&self) -> Result<Vec<(Uuid, EditSession)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT brief_id, id, part, started_at, ended_at, ends FROM edit_sessions
+             ORDER BY brief_id, started_at, id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        parse_sessions(rows)
     }
 
     /// Reads every row of a brief in order, checking each blob. Rows that fail are moved to
@@ -242,4 +301,42 @@ pub(super) fn apply_all(doc: &yrs::Doc, updates: Vec<Update>) -> Result<(), Stri
         Ok(())
     }))
     .unwrap_or_else(|_| Err("the update could not be applied (yrs panicked)".into()))
+}
+
+/// Edit session rows as read: a row that does not parse (a damaged file) is skipped with a
+/// warning; it only ever under-counts.
+fn parse_sessions(
+    rows: Vec<sqlx::sqlite::SqliteRow>,
+) -> Result<Vec<(Uuid, EditSession)>, StoreError> {
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let brief: String = r.try_get("brief_id")?;
+        let id: String = r.try_get("id")?;
+        let part: String = r.try_get("part")?;
+        let ends: String = r.try_get("ends")?;
+        let parsed = (
+            Uuid::parse_str(&id).ok(),
+            Uuid::parse_str(&brief).ok(),
+            Part::from_key(&part),
+            serde_json::from_str::<BTreeMap<String, u32>>(&ends).ok(),
+        );
+        let (Some(id), Some(brief), Some(part), Some(ends)) = parsed else {
+            tracing::warn!(%brief, %id, "edit session row skipped: it does not parse");
+            continue;
+        };
+        out.push((
+            brief,
+            EditSession {
+                id,
+                part,
+                started_at: r.try_get("started_at")?,
+                ended_at: r.try_get("ended_at")?,
+                ends: ends
+                    .into_iter()
+                    .filter_map(|(c, e)| Some((c.parse().ok()?, e)))
+                    .collect(),
+            },
+        ));
+    }
+    Ok(out)
 }

@@ -132,6 +132,21 @@ impl Store {
             .collect()
     }
 
+    /// Every peer state vector of every brief, as (brief, device, state vector), in one query.
+    pub async fn all_peer_states(&self) -> Result<Vec<(Uuid, String, Vec<u8>)>, StoreError> {
+        let rows = sqlx::query("SELECT brief_id, device, state_vector FROM peer_state")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let brief: String = r.try_get("brief_id")?;
+            if let Ok(brief) = Uuid::parse_str(&brief) {
+                out.push((brief, r.try_get("device")?, r.try_get("state_vector")?));
+            }
+        }
+        Ok(out)
+    }
+
     /// Replaces the presence rows of a brief (what the running peer currently sees).
     pub async fn set_presence(
         &self,

@@ -1,7 +1,7 @@
 // Typed calls to the engine over Tauri IPC (src-tauri/src/commands.rs).
 import { invoke, Channel } from '@tauri-apps/api/core';
 import { parseOpenReply } from './sync';
-import type { EditorView, LibraryEntry, Profile, TemplateInfo, Role } from './types';
+import type { BriefStatus, EditorView, LibraryEntry, Profile, TemplateInfo, Role } from './types';
 
 export const api = {
   profile: () => invoke<Profile>('profile'),
@@ -21,6 +21,8 @@ export const api = {
   op: (brief: string, op: Record<string, unknown>) => invoke<EditorView>('brief_op', { brief, op }),
   exportBrief: (brief: string, format: 'markdown' | 'html' | 'json') =>
     invoke<{ path: string; bytes: number }>('export_brief', { brief, format }),
+  /** Which devices share the brief, connected or last heard, and what of ours they lack. */
+  syncStatus: (brief: string) => invoke<BriefStatus>('sync_status', { brief }),
   inviteBrief: (brief: string) => invoke<string>('invite_brief', { brief }),
   joinBrief: (code: string) => invoke<string>('join_brief', { code }),
   /** Keeps the window open after a close request (src-tauri/src/closing.rs). */

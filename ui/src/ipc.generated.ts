@@ -75,7 +75,11 @@ excerpt: string,
  * Where a search matched: a short piece of text around the first hit (empty when no
  * query, or when the title matched).
  */
-matched: string, };
+matched: string, 
+/**
+ * Other devices known to lack some of this device's changes to the brief.
+ */
+behind: number, };
 
 export type ErrorKind = "no_such_brief" | "not_attached" | "rejected" | "storage" | "stopped";
 
@@ -94,3 +98,43 @@ autopilot: string | null, };
 export type TemplateInfo = { id: Template, label: string, sections: Array<[Section, string]>, };
 
 export type Exported = { path: string, bytes: number, };
+
+export type DeviceStatus = { 
+/**
+ * Its device key, hex.
+ */
+device: string, 
+/**
+ * Whose it is: the name and role it gave ("Dana (pm)"), else the member's.
+ */
+name: string, 
+/**
+ * Linked to this device now (only a running peer knows; `status` run alone says false).
+ */
+connected: boolean, 
+/**
+ * Unix ms it was last heard from (any message), if ever.
+ */
+last_seen: number | null, 
+/**
+ * Unix ms its state vector for this brief was last heard, if ever.
+ */
+as_of: number | null, 
+/**
+ * How many of this device's changes it has not seen, if it ever said what it holds.
+ */
+unseen: number | null, };
+
+export type BriefStatus = { 
+/**
+ * This device's changes to the brief, in all.
+ */
+changes: number, 
+/**
+ * The other devices, those with changes of yours to catch up first, then by name.
+ */
+devices: Array<DeviceStatus>, 
+/**
+ * No other device is connected now.
+ */
+offline: boolean, };

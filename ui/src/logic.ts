@@ -1,6 +1,6 @@
 // The UI's own logic, free of the DOM and of IPC so unit tests can run it: sign-off and
 // "who has weighed in" summaries, list sorting, relative times, shortcut matching.
-import type { Concern, EditorView, LibraryEntry, Role, Signoff } from './types';
+import type { BriefStatus, Concern, DeviceStatus, EditorView, LibraryEntry, Role, Signoff } from './types';
 import { ROLES, ROLE_LABEL } from './types';
 
 export type RoleState = 'signed' | 'stale' | 'pending';
@@ -217,4 +217,33 @@ export function firstScreen<T extends { size: number }>(sections: T[], budget: n
     } else later.push(s);
   }
   return { now, later };
+}
+
+/** "has not seen 3 of your changes", "has all of your changes", or why there is no count. */
+export function deviceState(d: DeviceStatus): string {
+  if (d.unseen === null) return 'has not synced this brief with this laptop yet';
+  if (d.unseen === 0) return 'has all of your changes';
+  return `has not seen ${d.unseen} of your changes`;
+}
+
+/** "connected now", "last seen 5 min ago", "never seen". */
+export function deviceSeen(d: DeviceStatus, now: number = Date.now()): string {
+  if (d.connected) return 'connected now';
+  if (d.last_seen === null) return 'never seen';
+  return `last seen ${relativeTime(d.last_seen, now)}`;
+}
+
+/** The title-bar line of a brief's sync status, and how it should look. */
+export function syncSummary(st: BriefStatus): { text: string; state: 'offline' | 'behind' | 'synced' | 'alone' } {
+  if (st.devices.length === 0) return { text: 'Only on this laptop', state: 'alone' };
+  const behind = st.devices.filter((d) => d.unseen !== null && d.unseen > 0);
+  if (behind.length > 0) {
+    const first = behind[0];
+    const more = behind.length > 1 ? ` (+${behind.length - 1} more)` : '';
+    const text = `${first.name} ${deviceState(first)}${more}`;
+    return { text: st.offline ? `Offline: your changes are stored on this laptop · ${text}` : text, state: st.offline ? 'offline' : 'behind' };
+  }
+  if (st.offline) return { text: 'Offline: your changes are stored on this laptop', state: 'offline' };
+  const n = st.devices.filter((d) => d.connected).length;
+  return { text: `Up to date · ${n} device${n === 1 ? '' : 's'} connected`, state: 'synced' };
 }

@@ -3,6 +3,8 @@
 import type { ConcernKind, ConcernStatus, Role } from './ipc.generated';
 export type {
   AppError,
+  BriefStatus,
+  DeviceStatus,
   Concern,
   ConcernKind,
   ConcernStatus,

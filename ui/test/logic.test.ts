@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  deviceSeen,
+  deviceState,
+  syncSummary,
   concernsByRole,
   filterSections,
   firstScreen,
@@ -14,7 +17,7 @@ import {
   signoffHeadline,
   sortEntries,
 } from '../src/logic';
-import type { Concern, LibraryEntry, Signoff } from '../src/types';
+import type { BriefStatus, Concern, DeviceStatus, LibraryEntry, Signoff } from '../src/types';
 
 const so = (role: Signoff['role'], stale = false): Signoff => ({ role, name: role.toUpperCase(), signed_at: '2026-01-01T00:00:00Z', stale, changed_sections: stale ? ['problem'] : [] });
 const concern = (role: Concern['role'], status: Concern['status'], at = '2026-01-01'): Concern => ({ id: `${role}${status}${at}`, role, kind: 'feasibility', text: 't', status, author: 'x', created_at: at });
@@ -50,7 +53,7 @@ describe('sign-off and weighing in', () => {
 });
 
 describe('library', () => {
-  const e = (title: string, updated: number, created: number): LibraryEntry => ({ id: title, title, template: 'problem-first', template_label: '', created_at: created, updated_at: updated, signed: 0, stale: 0, open_concerns: 0, open_questions: 0, excerpt: '', matched: '' });
+  const e = (title: string, updated: number, created: number): LibraryEntry => ({ id: title, title, template: 'problem-first', template_label: '', created_at: created, updated_at: updated, signed: 0, stale: 0, open_concerns: 0, open_questions: 0, excerpt: '', matched: '', behind: 0 });
   const list = [e('beta', 10, 3), e('Alpha', 30, 1), e('gamma', 20, 2)];
   it('sorts by last change, creation or title', () => {
     expect(sortEntries(list, 'updated').map((x) => x.title)).toEqual(['Alpha', 'gamma', 'beta']);
@@ -127,5 +130,29 @@ describe('sectionHeight', () => {
     expect(sectionHeight([])).toBe(SECTION_CHROME_PX + LINE_PX);
     expect(sectionHeight([0, 10])).toBe(SECTION_CHROME_PX + 2 * LINE_PX);
     expect(sectionHeight([161])).toBe(SECTION_CHROME_PX + 3 * LINE_PX);
+  });
+});
+
+describe('sync status', () => {
+  const dev = (name: string, unseen: number | null, connected: boolean, last_seen: number | null = 1000): DeviceStatus => ({ device: name.toLowerCase().padEnd(64, '0'), name, connected, last_seen, as_of: unseen === null ? null : last_seen, unseen });
+  const st = (devices: DeviceStatus[]): BriefStatus => ({ changes: 4, devices, offline: !devices.some((d) => d.connected) });
+  it('names the first device that lacks changes, with the count', () => {
+    const s = syncSummary(st([dev('Dana (pm)', 3, true), dev('Eli (engineer)', 0, true)]));
+    expect(s).toEqual({ text: 'Dana (pm) has not seen 3 of your changes', state: 'behind' });
+    expect(syncSummary(st([dev('Dana (pm)', 1, true), dev('Eli', 2, true)])).text).toBe('Dana (pm) has not seen 1 of your changes (+1 more)');
+  });
+  it('says offline when no device is connected, and up to date otherwise', () => {
+    expect(syncSummary(st([dev('Dana', 0, false)]))).toEqual({ text: 'Offline: your changes are stored on this laptop', state: 'offline' });
+    expect(syncSummary(st([dev('Dana', 2, false)])).text).toBe('Offline: your changes are stored on this laptop · Dana has not seen 2 of your changes');
+    expect(syncSummary(st([dev('Dana', 0, true), dev('Eli', null, false)]))).toEqual({ text: 'Up to date · 1 device connected', state: 'synced' });
+    expect(syncSummary(st([])).state).toBe('alone');
+  });
+  it('describes each device', () => {
+    expect(deviceState(dev('A', null, false))).toBe('has not synced this brief with this laptop yet');
+    expect(deviceState(dev('A', 0, true))).toBe('has all of your changes');
+    expect(deviceState(dev('A', 1, true))).toBe('has not seen 1 of your changes');
+    expect(deviceSeen(dev('A', 0, true))).toBe('connected now');
+    expect(deviceSeen(dev('A', 0, false, null))).toBe('never seen');
+    expect(deviceSeen(dev('A', 0, false, 0), 10 * 60_000)).toBe('last seen 10 min ago');
   });
 });

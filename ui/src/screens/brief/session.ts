@@ -19,6 +19,7 @@ import { headerBar, renderList } from '../library';
 import { renderConcerns } from './concerns';
 import { renderDecisions } from './decisions';
 import { renderPresence } from './presence';
+import { SyncStatus } from './syncstatus';
 import { renderQuestions } from './questions';
 import { renderSignoff, renderWeighedIn } from './signoff';
 import { Editor } from '@tiptap/core';
@@ -90,9 +91,11 @@ export class BriefSession {
   openedAt = 0;
   saveEl = h('span', { class: 'save-state', id: 'save-state', 'data-state': 'saved' }, 'Saved');
   presenceEl = h('div', { class: 'presence', id: 'presence' });
+  readonly sync: SyncStatus;
 
   constructor(id: string) {
     this.id = id;
+    this.sync = new SyncStatus(id);
     this.awareness = new Awareness(this.doc);
     this.painted = new Promise((done) => (this.resolvePainted = done));
     this.shown = new Promise((done) => (this.resolveShown = done));
@@ -171,6 +174,7 @@ export class BriefSession {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.viewTimer);
+    this.sync.stop();
     for (const e of this.editors.values()) e.destroy();
     for (const t of this.texts.values()) t.release();
     this.peer?.destroy();
@@ -311,11 +315,13 @@ export class BriefSession {
         title,
         h('span', { class: 'template-tag' }, this.view.template_label),
         this.saveEl,
+        this.sync.button,
         this.presenceEl,
         h('button', { id: 'share-button', onclick: () => showShare(this), title: 'Invite teammates on this network' }, 'Share'),
         h('button', { id: 'export-button', onclick: () => showExport(this), title: 'Export (Ctrl+E)' }, 'Export'),
       ),
       h('div', { class: 'refused-banner', id: 'refused-banner', role: 'alert', hidden: true }),
+      this.sync.panel,
       h('div', { class: 'brief-body' }, nav, h('main', { class: 'doc', id: 'doc' }, problemSpace, solutionSpace, decisions), side),
     );
     // Editors mount while the screen is out of layout: ProseMirror measures the page after
@@ -330,6 +336,7 @@ export class BriefSession {
     this.el.style.display = '';
     this.renderStructured();
     renderPresence(this);
+    this.sync.start();
     window.__gw.screen = 'brief';
   }
 

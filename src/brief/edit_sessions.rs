@@ -1,0 +1,353 @@
+//! This device's changes to a brief, counted as a person counts them: **edit sessions**.
+//!
+//! A *change* is one edit session: what this device's person did to one part of the brief
+//! (its title, one section, the decision log, the concerns, the questions, the sign-offs)
+//! with no pause longer than [`SESSION_PAUSE_MS`] between two edits. Typing a sentence, then
+//! fixing a word in it a second later, is one change; a second paragraph typed after a coffee
+//! is another; an import that fills five sections is five. Edits arriving from peers, loaded
+//! from storage, or made by the schema migration are nobody's change here.
+//!
+//! A session remembers, for every Yjs client id that made part of it (the engine's own, the
+//! app editor's), the clock just past its last item. Another device has *seen* the session
+//! once the state vector it last sent covers every one of those clocks ([`EditSession::seen_by`]):
+//! that is what "Dana's laptop has not seen 3 of your changes" counts, never an assumption.
+//!
+//! A deletion creates no item, so on its own it would not move any clock and a state vector
+//! could never show it arrived. A local transaction that only deletes therefore also writes a
+//! *tick* (this device's entry in the `ticks` root map, overwritten each time, so the
+//! document does not grow): the tick's clock is what the session waits for. It travels in
+//! the same update as the deletion, so a device whose state vector covers the tick has the
+//! deletion too.
+
+use super::*;
+use yrs::block::ClientID;
+use yrs::branch::BranchPtr;
+
+/// Two edits of one part further apart than this are two changes.
+pub const SESSION_PAUSE_MS: i64 = 5_000;
+
+/// Origin of the transaction that migrates a schema-1 brief: nobody's change.
+pub const MIGRATE_ORIGIN: &str = "groundwork:migrate";
+/// Origin of transactions that apply an update from a local editor (the app's Yjs document):
+/// this device's person's own edits.
+pub const EDITOR_ORIGIN: &str = "groundwork:editor";
+
+/// The part of a brief a change is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, ts_rs::TS)]
+#[serde(tag = "kind", content = "section", rename_all = "snake_case")]
+pub enum Part {
+    Title,
+    Section(Section),
+    Decisions,
+    Concerns,
+    Questions,
+    Signoffs,
+}
+
+impl Part {
+    /// The stable name stored in the database: `title`, `section:problem`, `decisions`, …
+    pub fn key(self) -> String {
+        match self {
+            Part::Title => "title".into(),
+            Part::Section(s) => format!("section:{}", s.as_str()),
+            Part::Decisions => "decisions".into(),
+            Part::Concerns => "concerns".into(),
+            Part::Questions => "questions".into(),
+            Part::Signoffs => "signoffs".into(),
+        }
+    }
+
+    /// The part a stored name names, if any.
+    pub fn from_key(key: &str) -> Option<Part> {
+        Some(match key {
+            "title" => Part::Title,
+            "decisions" => Part::Decisions,
+            "concerns" => Part::Concerns,
+            "questions" => Part::Questions,
+            "signoffs" => Part::Signoffs,
+            other => Part::Section(other.strip_prefix("section:")?.parse().ok()?),
+        })
+    }
+
+    /// A human label ("Problem statement", "Decision log").
+    pub fn label(self) -> &'static str {
+        match self {
+            Part::Title => "Title",
+            Part::Section(s) => s.label(),
+            Part::Decisions => "Decision log",
+            Part::Concerns => "Concerns",
+            Part::Questions => "Open questions",
+            Part::Signoffs => "Sign-off",
+        }
+    }
+}
+
+/// One change: an edit session of this device's person in one part of a brief.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EditSession {
+    /// Stable across restarts (the database key).
+    pub id: Uuid,
+    pub part: Part,
+    /// Unix milliseconds of its first and last edit.
+    pub started_at: i64,
+    pub ended_at: i64,
+    /// For each client id that made part of it, the clock just past its last item.
+    pub ends: BTreeMap<u64, u32>,
+}
+
+impl EditSession {
+    /// True if a device whose state vector is `sv` holds every edit of this session.
+    pub fn seen_by(&self, sv: &StateVector) -> bool {
+        self.ends
+            .iter()
+            .all(|(c, end)| sv.get(&ClientID::new(*c)) >= *end)
+    }
+}
+
+/// How many of `sessions` a device with state vector `sv` has not seen.
+pub fn unseen(sessions: &[EditSession], sv: &StateVector) -> usize {
+    sessions.iter().filter(|s| !s.seen_by(sv)).count()
+}
+
+/// The open session of each part and the sessions changed since they were last taken.
+#[derive(Debug, Default)]
+pub struct Ledger {
+    open: HashMap<Part, EditSession>,
+    dirty: BTreeMap<Uuid, EditSession>,
+}
+
+impl Ledger {
+    /// A local edit at `now` (Unix ms) touched `parts`, leaving the clients that made it at
+    /// `ends`: it extends each part's open session, or starts a new one after a pause.
+    pub fn record(&mut self, parts: &[Part], ends: &[(u64, u32)], now: i64) {
+        for part in parts {
+            let session = match self.open.get_mut(part) {
+                Some(s) if now.saturating_sub(s.ended_at) <= SESSION_PAUSE_MS => s,
+                _ => {
+                    self.open.insert(
+                        *part,
+                        EditSession {
+                            id: Uuid::new_v4(),
+                            part: *part,
+                            started_at: now,
+                            ended_at: now,
+                            ends: BTreeMap::new(),
+                        },
+                    );
+                    // just inserted
+                    let Some(s) = self.open.get_mut(part) else {
+                        continue;
+                    };
+                    s
+                }
+            };
+            session.ended_at = session.ended_at.max(now);
+            for (c, end) in ends {
+                let e = session.ends.entry(*c).or_insert(0);
+                *e = (*e).max(*end);
+            }
+            self.dirty.insert(session.id, session.clone());
+        }
+    }
+
+    /// The sessions started or extended since the last call.
+    pub fn take_dirty(&mut self) -> Vec<EditSession> {
+        std::mem::take(&mut self.dirty).into_values().collect()
+    }
+
+    /// Puts sessions back (storing them failed); a newer copy already waiting wins.
+    pub fn restore_dirty(&mut self, sessions: Vec<EditSession>) {
+        for s in sessions {
+            self.dirty.entry(s.id).or_insert(s);
+        }
+    }
+}
+
+/// What the transaction observer needs to attribute a local transaction and tick it.
+pub(super) struct Attribution {
+    pub roots: Vec<(BranchPtr, Part)>,
+    pub ticks: MapRef,
+    pub device: Arc<Mutex<String>>,
+    pub ledger: Arc<Mutex<Ledger>>,
+    pub now: fn() -> i64,
+}
+
+impl Attribution {
+    /// Called after every transaction commits (before its update is emitted): a local one is
+    /// recorded in the ledger, ticked first if it only deleted.
+    pub fn observe(&self, txn: &mut TransactionMut) {
+        let local = match txn.origin() {
+            None => true,
+            Some(o) => o == &Origin::from(EDITOR_ORIGIN),
+        };
+        if !local || !txn.has_changes() {
+            return;
+        }
+        let parts = self.parts(txn.changed_parent_types());
+        if parts.is_empty() {
+            return;
+        }
+        if txn.insert_set().is_empty() {
+            let device = lock(&self.device).clone();
+            self.ticks.insert(txn, device, (self.now)());
+        }
+        let ends: Vec<(u64, u32)> = txn
+            .insert_set()
+            .iter()
+            .filter_map(|(c, ranges)| Some((c.get(), ranges.iter().map(|r| r.end).max()?)))
+            .collect();
+        lock(&self.ledger).record(&parts, &ends, (self.now)());
+    }
+
+    /// The parts whose root types changed (yrs lists every changed type with all its
+    /// ancestors, so a change inside a decision names the decision log's root too).
+    fn parts(&self, changed: &[BranchPtr]) -> Vec<Part> {
+        self.roots
+            .iter()
+            .filter(|(root, _)| changed.contains(root))
+            .map(|(_, part)| *part)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sv(entries: &[(u64, u32)]) -> StateVector {
+        let mut sv = StateVector::default();
+        for (c, k) in entries {
+            sv.set_max(ClientID::new(*c), *k);
+        }
+        sv
+    }
+
+    #[test]
+    fn a_pause_or_another_part_starts_a_new_session() {
+        let mut l = Ledger::default();
+        let p = Part::Section(Section::Problem);
+        l.record(&[p], &[(1, 5)], 1_000);
+        l.record(&[p], &[(1, 9)], 1_000 + SESSION_PAUSE_MS);
+        let first = l.take_dirty();
+        assert_eq!(first.len(), 1, "{first:?}");
+        assert_eq!(first[0].ends, BTreeMap::from([(1, 9)]));
+        l.record(&[p], &[(1, 12)], 1_001 + 2 * SESSION_PAUSE_MS);
+        l.record(&[Part::Title], &[(2, 3)], 1_002 + 2 * SESSION_PAUSE_MS);
+        let next = l.take_dirty();
+        assert_eq!(next.len(), 2);
+        assert!(next.iter().all(|s| s.id != first[0].id));
+        let all: Vec<EditSession> = first.into_iter().chain(next).collect();
+        assert_eq!(unseen(&all, &sv(&[])), 3);
+        assert_eq!(unseen(&all, &sv(&[(1, 9)])), 2);
+        assert_eq!(unseen(&all, &sv(&[(1, 12)])), 1);
+        assert_eq!(unseen(&all, &sv(&[(1, 12), (2, 3)])), 0);
+    }
+
+    fn member(device: &str) -> Member {
+        Member {
+            device: device.into(),
+            name: device.into(),
+            role: crate::model::Role::Pm,
+        }
+    }
+
+    /// Sends everything `from` has that `to` lacks, as a peer would.
+    fn sync(from: &Brief, to: &Brief) {
+        to.apply_update_v1(&from.encode_diff_v1(&to.state_vector()))
+            .unwrap();
+    }
+
+    #[test]
+    fn local_edits_count_remote_ones_do_not_and_relayed_copies_are_seen() {
+        let a = Brief::create("Onboarding", Template::ProblemFirst, member("a"));
+        let b = Brief::empty(a.id(), member("b"));
+        let c = Brief::empty(a.id(), member("c"));
+        a.set_section(Section::Problem, "New admins quit at step 3.");
+        a.set_title("Admin onboarding");
+        let mine = a.take_edit_sessions();
+        let parts: Vec<Part> = mine.iter().map(|s| s.part).collect();
+        assert!(parts.contains(&Part::Title), "{parts:?}");
+        assert!(
+            parts.contains(&Part::Section(Section::Problem)),
+            "{parts:?}"
+        );
+        assert_eq!(unseen(&mine, &b.state_vector()), mine.len());
+
+        // B types concurrently: merged into A, it is nobody's change on A
+        b.set_section(Section::Evidence, "Support tickets: 40 a week.");
+        sync(&b, &a);
+        assert!(a.take_edit_sessions().is_empty());
+        sync(&a, &b);
+        assert_eq!(unseen(&mine, &b.state_vector()), 0);
+        // C gets A's changes only through B (relayed): seen all the same
+        sync(&b, &c);
+        assert_eq!(unseen(&mine, &c.state_vector()), 0);
+        assert!(c.take_edit_sessions().is_empty());
+    }
+
+    #[test]
+    fn a_deletion_alone_is_a_change_a_state_vector_can_show() {
+        let a = Brief::create("Onboarding", Template::ProblemFirst, member("a"));
+        let b = Brief::empty(a.id(), member("b"));
+        a.set_section(Section::Problem, "New admins quit at step 3.");
+        sync(&a, &b);
+        let before = a.take_edit_sessions();
+        assert_eq!(unseen(&before, &b.state_vector()), 0);
+        let clock = a.state_vector();
+        a.delete_text(Section::Problem, 0, 4);
+        assert_ne!(a.state_vector(), clock, "the deletion moved no clock");
+        let mut sessions = before;
+        for s in a.take_edit_sessions() {
+            sessions.retain(|o| o.id != s.id);
+            sessions.push(s);
+        }
+        assert_eq!(unseen(&sessions, &b.state_vector()), 1);
+        sync(&a, &b);
+        assert_eq!(unseen(&sessions, &b.state_vector()), 0);
+        assert_eq!(
+            b.section_text(Section::Problem),
+            a.section_text(Section::Problem)
+        );
+    }
+
+    #[test]
+    fn an_editor_deletion_is_ticked_and_counted() {
+        let a = Brief::create("Onboarding", Template::ProblemFirst, member("a"));
+        a.set_section(Section::Problem, "New admins quit at step 3.");
+        a.take_edit_sessions();
+        // the app's Yjs document, as a separate replica of the same person
+        let ui = Brief::empty(a.id(), member("a"));
+        sync(&a, &ui);
+        let before = ui.state_vector();
+        ui.delete_text(Section::Problem, 0, 4);
+        let update = ui.encode_diff_v1(&before);
+        ui.take_edit_sessions();
+        let sv = a.state_vector();
+        a.apply_editor_update_v1(&update).unwrap();
+        let sessions = a.take_edit_sessions();
+        assert_eq!(sessions.len(), 1, "{sessions:?}");
+        assert_eq!(sessions[0].part, Part::Section(Section::Problem));
+        assert!(!sessions[0].seen_by(&sv));
+        // the same bytes from a peer are not this device's change
+        let peer = Brief::empty(a.id(), member("p"));
+        sync(&a, &peer);
+        assert!(peer.take_edit_sessions().is_empty());
+    }
+
+    #[test]
+    fn part_keys_round_trip() {
+        let mut parts = vec![
+            Part::Title,
+            Part::Decisions,
+            Part::Concerns,
+            Part::Questions,
+            Part::Signoffs,
+        ];
+        parts.extend(Section::ALL.iter().map(|s| Part::Section(*s)));
+        for p in parts {
+            assert_eq!(Part::from_key(&p.key()), Some(p));
+        }
+        assert_eq!(Part::from_key("section:nope"), None);
+        assert_eq!(Part::from_key("members"), None);
+    }
+}

@@ -1,0 +1,166 @@
+//! A brief's sync status as a person reads it, the same for `groundwork status` and the app:
+//! for every other device that shares the brief, whose it is, whether it is connected now,
+//! when it was last heard, and how many of this device's changes it has not seen.
+//!
+//! "A change" is an edit session ([`crate::brief::EditSession`]): one person's edits to one
+//! part of the brief with no pause longer than five seconds. The count is worked out from the
+//! state vector that device last sent this one (a running peer hears one from every linked
+//! peer at least every resync, two seconds) against the edit sessions this device stored with
+//! its updates; a device that never sent one has no count (`unseen: None`), never an assumed
+//! one.
+
+use crate::brief::{unseen, EditSession, Member};
+use crate::store::{Store, StoreError};
+use serde::Serialize;
+use std::collections::HashMap;
+use uuid::Uuid;
+use yrs::updates::decoder::Decode;
+use yrs::StateVector;
+
+/// One other device that shares a brief, as this device knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct DeviceStatus {
+    /// Its device key, hex.
+    pub device: String,
+    /// Whose it is: the name and role it gave ("Dana (pm)"), else the member's.
+    pub name: String,
+    /// Linked to this device now (only a running peer knows; `status` run alone says false).
+    pub connected: bool,
+    /// Unix ms it was last heard from (any message), if ever.
+    #[ts(type = "number | null")]
+    pub last_seen: Option<i64>,
+    /// Unix ms its state vector for this brief was last heard, if ever.
+    #[ts(type = "number | null")]
+    pub as_of: Option<i64>,
+    /// How many of this device's changes it has not seen, if it ever said what it holds.
+    #[ts(type = "number | null")]
+    pub unseen: Option<usize>,
+}
+
+/// The sync status of one brief.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct BriefStatus {
+    /// This device's changes to the brief, in all.
+    #[ts(type = "number")]
+    pub changes: usize,
+    /// The other devices, those with changes of yours to catch up first, then by name.
+    pub devices: Vec<DeviceStatus>,
+    /// No other device is connected now.
+    pub offline: bool,
+}
+
+impl BriefStatus {
+    /// Devices known to lack some of this device's changes.
+    pub fn behind(&self) -> usize {
+        self.devices
+            .iter()
+            .filter(|d| d.unseen.is_some_and(|n| n > 0))
+            .count()
+    }
+}
+
+impl DeviceStatus {
+    /// One line for a person: "Dana (pm): has not seen 3 of your changes".
+    pub fn describe(&self) -> String {
+        let state = match self.unseen {
+            None => "has not synced this brief with this device yet".to_string(),
+            Some(0) => "has all of your changes".to_string(),
+            Some(1) => "has not seen 1 of your changes".to_string(),
+            Some(n) => format!("has not seen {n} of your changes"),
+        };
+        format!("{}: {state}", self.name)
+    }
+}
+
+/// The status of `brief` for this device (`me`, hex key): the devices that sent a state
+/// vector for it, and the other `members`' devices that never did. `connected` lists the
+/// device keys linked now.
+pub async fn brief_status(
+    store: &Store,
+    brief: Uuid,
+    me: &str,
+    members: &[Member],
+    connected: &[String],
+) -> Result<BriefStatus, StoreError> {
+    let sessions = store.edit_sessions(brief).await?;
+    let states = store.peer_states(brief).await?;
+    let peers = store.peers().await?;
+    let mut devices: Vec<DeviceStatus> = Vec::new();
+    for st in states.iter().filter(|s| s.device != me) {
+        // a state vector that does not decode counts as holding nothing: never "up to date"
+        let sv = StateVector::decode_v1(&st.state_vector).unwrap_or_default();
+        devices.push(DeviceStatus {
+            device: st.device.clone(),
+            name: display_name(&st.name, &st.device, members),
+            connected: connected.contains(&st.device),
+            last_seen: Some(st.last_seen.max(st.updated_at)),
+            as_of: Some(st.updated_at),
+            unseen: Some(unseen(&sessions, &sv)),
+        });
+    }
+    for m in members {
+        if m.device == me || devices.iter().any(|d| d.device == m.device) {
+            continue;
+        }
+        let peer = peers.iter().find(|p| p.device == m.device);
+        devices.push(DeviceStatus {
+            device: m.device.clone(),
+            name: display_name(
+                peer.map(|p| p.name.as_str()).unwrap_or(""),
+                &m.device,
+                members,
+            ),
+            connected: connected.contains(&m.device),
+            last_seen: peer.map(|p| p.last_seen),
+            as_of: None,
+            unseen: None,
+        });
+    }
+    devices.sort_by(|a, b| {
+        (b.unseen.unwrap_or(0) > 0, &a.name, &a.device).cmp(&(
+            a.unseen.unwrap_or(0) > 0,
+            &b.name,
+            &b.device,
+        ))
+    });
+    let offline = !devices.iter().any(|d| d.connected);
+    Ok(BriefStatus {
+        changes: sessions.len(),
+        devices,
+        offline,
+    })
+}
+
+/// For every brief, how many other devices are known to lack some of this device's (`me`)
+/// changes: what the brief list shows. Two queries, whatever the size of the library.
+pub async fn behind_by_brief(store: &Store, me: &str) -> Result<HashMap<Uuid, usize>, StoreError> {
+    let mut sessions: HashMap<Uuid, Vec<EditSession>> = HashMap::new();
+    for (brief, s) in store.all_edit_sessions().await? {
+        sessions.entry(brief).or_default().push(s);
+    }
+    let mut out: HashMap<Uuid, usize> = HashMap::new();
+    for (brief, device, sv) in store.all_peer_states().await? {
+        let Some(mine) = sessions.get(&brief) else {
+            continue;
+        };
+        if device == me {
+            continue;
+        }
+        let sv = StateVector::decode_v1(&sv).unwrap_or_default();
+        if unseen(mine, &sv) > 0 {
+            *out.entry(brief).or_default() += 1;
+        }
+    }
+    Ok(out)
+}
+
+/// The name a device gave in its Hello, else its member's "Name (role)", else its key.
+fn display_name(hello: &str, device: &str, members: &[Member]) -> String {
+    if !hello.is_empty() {
+        return hello.to_string();
+    }
+    match members.iter().find(|m| m.device == device) {
+        Some(m) if !m.name.is_empty() => format!("{} ({})", m.name, m.role),
+        _ => format!("device {}", &device[..device.len().min(16)]),
+    }
+}
