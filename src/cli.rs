@@ -669,6 +669,12 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
                 };
                 out(format!("{}{heard}", d.describe()));
             }
+            if let Some(r) = &status.receipt {
+                out("merged after being apart (until dismissed in the app):");
+                for line in r.lines() {
+                    out(format!("  {line}"));
+                }
+            }
             let present = engine
                 .store()
                 .presence(b.id(), 60_000)

@@ -164,6 +164,7 @@ impl Engine {
         for q in &loaded.quarantined {
             tracing::warn!(brief = %id, seq = q.seq, reason = %q.reason, "row quarantined");
         }
+        brief.load_edit_sessions(self.store.edit_sessions(id).await?);
         Ok(OpenBrief {
             brief,
             quarantined: loaded.quarantined,

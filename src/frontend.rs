@@ -141,6 +141,16 @@ impl Handle {
             .map_err(|e| FrontendError::Storage(e.to_string()))
     }
 
+    /// The person dismissed a brief's merge receipt.
+    pub async fn dismiss_receipt(&self, brief: Uuid) -> Result<(), FrontendError> {
+        self.engine()
+            .await
+            .store()
+            .dismiss_receipt(brief)
+            .await
+            .map_err(|e| FrontendError::Storage(e.to_string()))
+    }
+
     /// Changes this device's person: stored in the identity, used by the running peer.
     pub async fn set_profile(&self, name: &str, role: Role) -> Result<(), FrontendError> {
         let name = name.trim();

@@ -7,9 +7,9 @@
 //! state vector that device last sent this one (a running peer hears one from every linked
 //! peer at least every resync, two seconds) against the edit sessions this device stored with
 //! its updates; a device that never sent one has no count (`unseen: None`), never an assumed
-//! one.
+//! one. The open merge receipt ([`crate::brief::MergeReceipt`]) comes with it.
 
-use crate::brief::{unseen, EditSession, Member};
+use crate::brief::{unseen, EditSession, Member, MergeReceipt};
 use crate::store::{Store, StoreError};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -47,6 +47,8 @@ pub struct BriefStatus {
     pub devices: Vec<DeviceStatus>,
     /// No other device is connected now.
     pub offline: bool,
+    /// What merged from others after being apart, until dismissed.
+    pub receipt: Option<MergeReceipt>,
 }
 
 impl BriefStatus {
@@ -128,6 +130,7 @@ pub async fn brief_status(
         changes: sessions.len(),
         devices,
         offline,
+        receipt: store.receipt(brief).await?,
     })
 }
 

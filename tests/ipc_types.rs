@@ -2,7 +2,10 @@
 //! this test renders them and fails when `ui/src/ipc.generated.ts` is not what the code says.
 //! `GROUNDWORK_WRITE_TYPES=1 cargo test --test ipc_types` rewrites the file.
 
-use groundwork::brief::{Concern, Decision, Member, Question, Signoff, SignoffStatus};
+use groundwork::brief::{
+    Concern, Decision, FlaggedDecision, Member, MergeReceipt, Part, Question, ReceiptItem, Signoff,
+    SignoffStatus,
+};
 use groundwork::frontend::{EditorView, ExportFormat, LayoutSection, LibraryEntry};
 use groundwork::ipc::{AppError, ErrorKind, Exported, Profile, TemplateInfo};
 use groundwork::status::{BriefStatus, DeviceStatus};
@@ -31,6 +34,10 @@ fn render() -> String {
         Profile::decl(),
         TemplateInfo::decl(),
         Exported::decl(),
+        Part::decl(),
+        ReceiptItem::decl(),
+        FlaggedDecision::decl(),
+        MergeReceipt::decl(),
         DeviceStatus::decl(),
         BriefStatus::decl(),
     ];

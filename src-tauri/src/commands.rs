@@ -81,6 +81,13 @@ pub async fn sync_status(
     Ok(state.handle.sync_status(id).await?)
 }
 
+/// The person dismissed the brief's merge receipt.
+#[tauri::command]
+pub async fn dismiss_receipt(state: State<'_, AppState>, brief: String) -> Res<()> {
+    let id = brief_id(&brief)?;
+    Ok(state.handle.dismiss_receipt(id).await?)
+}
+
 /// The UI keeps the window open after a close request: edits could not be stored and it asks
 /// the person (see `closing`).
 #[tauri::command]

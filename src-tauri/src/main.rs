@@ -214,6 +214,7 @@ fn main() {
             commands::join_brief,
             commands::hold_close,
             commands::sync_status,
+            commands::dismiss_receipt,
         ])
         .on_window_event(|window, event| {
             if let tauri::WindowEvent::CloseRequested { .. } = event {

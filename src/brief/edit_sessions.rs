@@ -33,7 +33,19 @@ pub const MIGRATE_ORIGIN: &str = "groundwork:migrate";
 pub const EDITOR_ORIGIN: &str = "groundwork:editor";
 
 /// The part of a brief a change is in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, ts_rs::TS)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    serde::Deserialize,
+    ts_rs::TS,
+)]
 #[serde(tag = "kind", content = "section", rename_all = "snake_case")]
 pub enum Part {
     Title,
@@ -109,11 +121,15 @@ pub fn unseen(sessions: &[EditSession], sv: &StateVector) -> usize {
     sessions.iter().filter(|s| !s.seen_by(sv)).count()
 }
 
-/// The open session of each part and the sessions changed since they were last taken.
+/// The open session of each part, the sessions closed before, and which changed since they
+/// were last taken. Recording an edit touches only the open session (no copies: it runs on
+/// every keystroke).
 #[derive(Debug, Default)]
 pub struct Ledger {
     open: HashMap<Part, EditSession>,
-    dirty: BTreeMap<Uuid, EditSession>,
+    /// Every session no longer open: stored ones (loaded as the brief opened) and this run's.
+    closed: BTreeMap<Uuid, EditSession>,
+    dirty: std::collections::BTreeSet<Uuid>,
 }
 
 impl Ledger {
@@ -121,45 +137,66 @@ impl Ledger {
     /// `ends`: it extends each part's open session, or starts a new one after a pause.
     pub fn record(&mut self, parts: &[Part], ends: &[(u64, u32)], now: i64) {
         for part in parts {
-            let session = match self.open.get_mut(part) {
-                Some(s) if now.saturating_sub(s.ended_at) <= SESSION_PAUSE_MS => s,
-                _ => {
-                    self.open.insert(
-                        *part,
-                        EditSession {
-                            id: Uuid::new_v4(),
-                            part: *part,
-                            started_at: now,
-                            ended_at: now,
-                            ends: BTreeMap::new(),
-                        },
-                    );
-                    // just inserted
-                    let Some(s) = self.open.get_mut(part) else {
-                        continue;
-                    };
-                    s
+            let extend = self
+                .open
+                .get(part)
+                .is_some_and(|s| now.saturating_sub(s.ended_at) <= SESSION_PAUSE_MS);
+            if !extend {
+                let fresh = EditSession {
+                    id: Uuid::new_v4(),
+                    part: *part,
+                    started_at: now,
+                    ended_at: now,
+                    ends: BTreeMap::new(),
+                };
+                if let Some(old) = self.open.insert(*part, fresh) {
+                    self.closed.insert(old.id, old);
                 }
+            }
+            let Some(session) = self.open.get_mut(part) else {
+                continue;
             };
             session.ended_at = session.ended_at.max(now);
             for (c, end) in ends {
                 let e = session.ends.entry(*c).or_insert(0);
                 *e = (*e).max(*end);
             }
-            self.dirty.insert(session.id, session.clone());
+            self.dirty.insert(session.id);
         }
     }
 
     /// The sessions started or extended since the last call.
     pub fn take_dirty(&mut self) -> Vec<EditSession> {
-        std::mem::take(&mut self.dirty).into_values().collect()
+        let dirty = std::mem::take(&mut self.dirty);
+        self.open
+            .values()
+            .chain(self.closed.values())
+            .filter(|s| dirty.contains(&s.id))
+            .cloned()
+            .collect()
     }
 
-    /// Puts sessions back (storing them failed); a newer copy already waiting wins.
+    /// Marks sessions to be taken again (storing them failed).
     pub fn restore_dirty(&mut self, sessions: Vec<EditSession>) {
+        self.dirty.extend(sessions.into_iter().map(|s| s.id));
+    }
+
+    /// Sessions stored earlier (the brief is opening); a copy held already wins.
+    pub fn load(&mut self, sessions: Vec<EditSession>) {
         for s in sessions {
-            self.dirty.entry(s.id).or_insert(s);
+            if !self.open.values().any(|o| o.id == s.id) {
+                self.closed.entry(s.id).or_insert(s);
+            }
         }
+    }
+
+    /// Every session known.
+    pub fn all(&self) -> Vec<EditSession> {
+        self.closed
+            .values()
+            .chain(self.open.values())
+            .cloned()
+            .collect()
     }
 }
 
@@ -170,6 +207,8 @@ pub(super) struct Attribution {
     pub device: Arc<Mutex<String>>,
     pub ledger: Arc<Mutex<Ledger>>,
     pub now: fn() -> i64,
+    /// While a catch-up is captured: what remote transactions touched.
+    pub captured: Arc<Mutex<Option<super::receipt::Captured>>>,
 }
 
 impl Attribution {
@@ -180,7 +219,17 @@ impl Attribution {
             None => true,
             Some(o) => o == &Origin::from(EDITOR_ORIGIN),
         };
-        if !local || !txn.has_changes() {
+        if !txn.has_changes() {
+            return;
+        }
+        if !local {
+            if txn.origin() == Some(&Origin::from(REMOTE_ORIGIN)) {
+                if let Some(c) = lock(&self.captured).as_mut() {
+                    c.parts.extend(self.parts(txn.changed_parent_types()));
+                    c.clients
+                        .extend(txn.insert_set().iter().map(|(c, _)| c.get()));
+                }
+            }
             return;
         }
         let parts = self.parts(txn.changed_parent_types());

@@ -10,17 +10,20 @@
 //! - `entries`: sign-off and staleness, decisions, concerns, questions, members;
 //! - `ids`: client ids and the document options every brief uses;
 //! - `edit_sessions`: this device's changes counted as edit sessions, for "has not seen 3
-//!   of your changes".
+//!   of your changes";
+//! - `receipt`: the merge receipt, what a catch-up from a peer merged.
 
 mod edit_sessions;
 mod entries;
 mod ids;
+mod receipt;
 mod sections;
 
 pub use edit_sessions::{
     unseen, EditSession, Ledger, Part, EDITOR_ORIGIN, MIGRATE_ORIGIN, SESSION_PAUSE_MS,
 };
 pub use ids::{new_doc, random_client_id, seed_client_ids};
+pub use receipt::{CatchUp, FlaggedDecision, MergeReceipt, ReceiptItem};
 
 use crate::model::{ConcernKind, ConcernStatus, Role, Section, Template};
 use serde::Serialize;
@@ -186,6 +189,8 @@ pub struct Brief {
     ledger: Arc<Mutex<Ledger>>,
     /// The local member's device key (hex), for the tick of a deletion.
     device: Arc<Mutex<String>>,
+    /// What remote transactions touch while a catch-up is captured ([`receipt`]).
+    captured: Arc<Mutex<Option<receipt::Captured>>>,
 }
 
 /// `meta.schema` as a number, whichever way a peer wrote it (yrs writes an integer, Yjs a
@@ -244,6 +249,7 @@ impl Brief {
         let members = doc.get_or_insert_map("members");
         let ticks = doc.get_or_insert_map("ticks");
         let ledger: Arc<Mutex<Ledger>> = Arc::default();
+        let captured: Arc<Mutex<Option<receipt::Captured>>> = Arc::default();
         let device = Arc::new(Mutex::new(local.device.clone()));
         let branch = |b: &yrs::branch::Branch| yrs::branch::BranchPtr::from(b);
         let mut roots = vec![
@@ -262,6 +268,7 @@ impl Brief {
             device: device.clone(),
             ledger: ledger.clone(),
             now: now_ms,
+            captured: captured.clone(),
         };
         // The doc was just created, so no transaction can be open: this cannot fail.
         let _ = doc.observe_after_transaction("groundwork:edit-sessions", move |txn| {
@@ -305,6 +312,7 @@ impl Brief {
             first_blocks: Mutex::new(HashMap::new()),
             ledger,
             device,
+            captured,
         }
     }
 
@@ -488,6 +496,11 @@ impl Brief {
     /// with the updates they made).
     pub fn take_edit_sessions(&self) -> Vec<EditSession> {
         lock(&self.ledger).take_dirty()
+    }
+
+    /// Edit sessions stored earlier, known to the merge receipt from now on.
+    pub fn load_edit_sessions(&self, sessions: Vec<EditSession>) {
+        lock(&self.ledger).load(sessions)
     }
 
     /// Puts edit sessions back (storing them failed).

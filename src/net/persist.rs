@@ -72,6 +72,7 @@ pub async fn write_record(store: &Store, record: Record) -> Result<(), StoreErro
             source,
         } => store.upsert_peer(&device, &name, &addr, &source).await,
         Record::Refused { brief, reason } => store.set_refusal(brief, &reason).await,
+        Record::Receipt { brief, receipt } => store.add_receipt(brief, &receipt).await,
     }
 }
 

@@ -63,6 +63,8 @@ impl Peer {
                 last_recv: now,
                 name: String::new(),
                 refused: HashSet::new(),
+                svs: HashMap::new(),
+                caught_up: HashSet::new(),
             })),
         );
     }

@@ -19,7 +19,34 @@ impl Peer {
             Some(Link::Editor(_)) => sync::Source::Editor,
             _ => sync::Source::Peer,
         };
-        let mut handled = sync::handle_from(&ob.brief, message, source)?;
+        // The first sync step 2 a peer link brings for a brief is its catch-up: what merged
+        // is kept for the merge receipt (brief/receipt.rs).
+        let catch_up = match (self.links.get_mut(&from), sync::parse(message)) {
+            (Some(Link::Peer(p)), Ok(sync::Parsed::Sync { sub: 1, .. })) => {
+                if p.caught_up.insert(b) {
+                    ob.brief.begin_catch_up(p.svs.get(&b))
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        };
+        let handled = sync::handle_from(&ob.brief, message, source);
+        if let Some(before) = catch_up {
+            if let Some(receipt) = ob.brief.end_catch_up(before) {
+                tracing::info!(brief = %b, parts = receipt.items.len(), "changes merged after being apart");
+                self.out
+                    .push(Output::Record(Record::Receipt { brief: b, receipt }));
+            }
+        }
+        let mut handled = handled?;
+        if let (Some(sv), Some(Link::Peer(p))) =
+            (&handled.peer_state_vector, self.links.get_mut(&from))
+        {
+            if let Ok(sv) = <yrs::StateVector as yrs::updates::decoder::Decode>::decode_v1(sv) {
+                p.svs.insert(b, sv);
+            }
+        }
         if handled.awareness_query {
             handled.replies.extend(presence::answer(&ob.awareness));
         }

@@ -141,7 +141,7 @@ pub enum Output {
 }
 
 /// Bookkeeping rows; see [`Output::Record`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Record {
     /// What a peer told us it holds of a brief (its state vector, v1).
     PeerState {
@@ -163,6 +163,11 @@ pub enum Record {
     },
     /// A peer's changes to a brief were refused, and why.
     Refused { brief: Uuid, reason: String },
+    /// A catch-up merged changes made while apart: added to the brief's open receipt.
+    Receipt {
+        brief: Uuid,
+        receipt: crate::brief::MergeReceipt,
+    },
 }
 
 struct PeerLink {
@@ -175,6 +180,10 @@ struct PeerLink {
     name: String,
     /// Briefs whose changes from this peer are refused (a newer document schema).
     refused: HashSet<Uuid>,
+    /// The state vector it last sent per brief (its sync step 1).
+    svs: HashMap<Uuid, yrs::StateVector>,
+    /// Briefs whose catch-up (first sync step 2) came on this link.
+    caught_up: HashSet<Uuid>,
 }
 
 struct EditorLink {

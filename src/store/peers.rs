@@ -1,6 +1,8 @@
-//! What sync keeps about others: brief secrets, peers, their state vectors, presence.
+//! What sync keeps about others: brief secrets, peers, their state vectors, presence, and
+//! the merge receipt of what arrived from them after being apart.
 
 use super::*;
+use crate::brief::MergeReceipt;
 
 /// A peer this device knows.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
@@ -145,6 +147,51 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// Adds what a catch-up merged to the brief's open receipt (one transaction).
+    pub async fn add_receipt(&self, brief: Uuid, receipt: &MergeReceipt) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let held: Option<String> =
+            sqlx::query_scalar("SELECT receipt FROM merge_receipts WHERE brief_id = ?")
+                .bind(brief.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
+        let mut open: MergeReceipt = held
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default();
+        open.add(receipt.clone());
+        let json = serde_json::to_string(&open).map_err(|e| StoreError::Db(e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO merge_receipts (brief_id, receipt, updated_at) VALUES (?, ?, ?)
+             ON CONFLICT(brief_id) DO UPDATE SET receipt = excluded.receipt, updated_at = excluded.updated_at",
+        )
+        .bind(brief.to_string())
+        .bind(json)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The brief's open merge receipt, if any (a row that does not parse counts as none).
+    pub async fn receipt(&self, brief: Uuid) -> Result<Option<MergeReceipt>, StoreError> {
+        let held: Option<String> =
+            sqlx::query_scalar("SELECT receipt FROM merge_receipts WHERE brief_id = ?")
+                .bind(brief.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(held.and_then(|j| serde_json::from_str(&j).ok()))
+    }
+
+    /// The person dismissed the receipt.
+    pub async fn dismiss_receipt(&self, brief: Uuid) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM merge_receipts WHERE brief_id = ?")
+            .bind(brief.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Replaces the presence rows of a brief (what the running peer currently sees).

@@ -165,3 +165,46 @@ export async function finish(sessions, apps = [app]) {
     }
   process.exit(process.exitCode ?? 0);
 }
+
+/** Puts the caret `offset` characters after the start of `needle` in `section`. */
+export const caret = (d, needle, offset, section = 'problem') =>
+  d.executeScript(
+    `const ed = window.__gw.session.editors.get(arguments[2]); let at = -1;
+     ed.state.doc.descendants((n, p) => { if (at < 0 && n.isText) { const i = n.text.indexOf(arguments[0]); if (i >= 0) at = p + i + arguments[1]; } });
+     if (at < 0) return false; ed.commands.focus(); ed.commands.setTextSelection(at); return true;`,
+    needle,
+    offset,
+    section,
+  );
+
+/** A TCP relay to `target` that can be cut (every connection dropped, new ones refused) and
+ * restored: the network between the two laptops. */
+export function relay(target) {
+  const sockets = new Set();
+  let server = null;
+  const listen = (port) =>
+    new Promise((res) => {
+      server = net.createServer((c) => {
+        const up = net.connect(target, '127.0.0.1');
+        for (const s of [c, up]) {
+          sockets.add(s);
+          s.on('close', () => sockets.delete(s));
+          s.on('error', () => s.destroy());
+        }
+        c.pipe(up);
+        up.pipe(c);
+        c.on('close', () => up.destroy());
+        up.on('close', () => c.destroy());
+      });
+      server.listen(port, '127.0.0.1', res);
+    });
+  return {
+    listen,
+    cut: () =>
+      new Promise((res) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => res());
+      }),
+    links: () => sockets.size,
+  };
+}

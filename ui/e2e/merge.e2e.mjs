@@ -9,10 +9,9 @@
 import { By, Key } from 'selenium-webdriver';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cli, clickOn, failed, finish, freePort, instanceEnv, inviteCode, keys, session, startBrief, startDriver, waitSaved, waitScreen } from './harness.mjs';
+import { caret, cli, clickOn, failed, finish, freePort, instanceEnv, inviteCode, keys, relay, session, startBrief, startDriver, waitSaved, waitScreen } from './harness.mjs';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gw-merge-e2e-'));
 for (const v of ['XDG_DATA_HOME', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME']) {
@@ -23,38 +22,6 @@ let step = 'start';
 const log = (m) => console.log(`[merge-e2e] ${m}`);
 function check(cond, what) {
   if (!cond) throw new Error(`check failed at "${step}": ${what}`);
-}
-
-/** A TCP relay to `target` that can be cut (every connection dropped, new ones refused) and
- * restored: the network between the two laptops. */
-function relay(target) {
-  const sockets = new Set();
-  let server = null;
-  const listen = (port) =>
-    new Promise((res) => {
-      server = net.createServer((c) => {
-        const up = net.connect(target, '127.0.0.1');
-        for (const s of [c, up]) {
-          sockets.add(s);
-          s.on('close', () => sockets.delete(s));
-          s.on('error', () => s.destroy());
-        }
-        c.pipe(up);
-        up.pipe(c);
-        c.on('close', () => up.destroy());
-        up.on('close', () => c.destroy());
-      });
-      server.listen(port, '127.0.0.1', res);
-    });
-  return {
-    listen,
-    cut: () =>
-      new Promise((res) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => res());
-      }),
-    links: () => sockets.size,
-  };
 }
 
 const dirA = join(tmp, 'ana');
@@ -69,16 +36,6 @@ const show = (dir, id) => JSON.parse(execFileSync(cli, ['show', id, '--format', 
 const blocks = (d) =>
   d.executeScript(
     `return [...document.querySelectorAll('[data-section-editor="problem"] :is(p, h1, h2, h3, li > p)')].filter((e) => !e.closest('li') || e.matches('li > p')).map((e) => (e.closest('li') ? 'li' : e.nodeName.toLowerCase()) + ':' + e.textContent);`,
-  );
-
-/** Puts the caret `offset` characters after the start of `needle` in the problem section. */
-const caret = (d, needle, offset) =>
-  d.executeScript(
-    `const ed = window.__gw.session.editors.get('problem'); let at = -1;
-     ed.state.doc.descendants((n, p) => { if (at < 0 && n.isText) { const i = n.text.indexOf(arguments[0]); if (i >= 0) at = p + i + arguments[1]; } });
-     if (at < 0) return false; ed.commands.focus(); ed.commands.setTextSelection(at); return true;`,
-    needle,
-    offset,
   );
 
 const waitFor = (d, what, pred, ms = 30000) => d.wait(async () => pred(await blocks(d)), ms, what);

@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { By, Key, cli, clickOn, failed, finish, freePort, instanceEnv, inviteCode, keys, session, startBrief, startDriver, waitSaved, waitScreen } from './harness.mjs';
+import { By, Key, caret, cli, clickOn, failed, finish, freePort, instanceEnv, inviteCode, keys, session, startBrief, startDriver, waitSaved, waitScreen } from './harness.mjs';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gw-session-e2e-'));
 for (const v of ['XDG_DATA_HOME', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME']) {
@@ -33,17 +33,6 @@ const dirB = join(tmp, 'ben');
 const portA = await freePort();
 const show = (dir, id) => JSON.parse(execFileSync(cli, ['show', id, '--format', 'json'], { env: { ...process.env, GROUNDWORK_DATA_DIR: dir } }).toString());
 const problem = (d) => d.executeScript(`return [...document.querySelectorAll('[data-section-editor="problem"] p')].map((p) => p.textContent);`);
-
-/** Puts the caret `offset` characters after the start of `needle` in `section`. */
-const caret = (d, needle, offset, section = 'problem') =>
-  d.executeScript(
-    `const ed = window.__gw.session.editors.get(arguments[2]); let at = -1;
-     ed.state.doc.descendants((n, p) => { if (at < 0 && n.isText) { const i = n.text.indexOf(arguments[0]); if (i >= 0) at = p + i + arguments[1]; } });
-     if (at < 0) return false; ed.commands.focus(); ed.commands.setTextSelection(at); return true;`,
-    needle,
-    offset,
-    section,
-  );
 
 /** Where `device`'s caret is drawn in `section`: its editor position, the position of the
  * character `needle` starts at, and how far apart on screen the caret bar and that character

@@ -23,6 +23,7 @@ export const api = {
     invoke<{ path: string; bytes: number }>('export_brief', { brief, format }),
   /** Which devices share the brief, connected or last heard, and what of ours they lack. */
   syncStatus: (brief: string) => invoke<BriefStatus>('sync_status', { brief }),
+  dismissReceipt: (brief: string) => invoke<void>('dismiss_receipt', { brief }),
   inviteBrief: (brief: string) => invoke<string>('invite_brief', { brief }),
   joinBrief: (code: string) => invoke<string>('join_brief', { code }),
   /** Keeps the window open after a close request (src-tauri/src/closing.rs). */

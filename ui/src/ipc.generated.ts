@@ -99,6 +99,26 @@ export type TemplateInfo = { id: Template, label: string, sections: Array<[Secti
 
 export type Exported = { path: string, bytes: number, };
 
+export type Part = { "kind": "title" } | { "kind": "section", "section": Section } | { "kind": "decisions" } | { "kind": "concerns" } | { "kind": "questions" } | { "kind": "signoffs" };
+
+export type ReceiptItem = { part: Part, 
+/**
+ * Who made the changes ("Ben Okafor (engineer)"), as the brief's members say.
+ */
+by: Array<string>, 
+/**
+ * This device changed the part too while apart: review it.
+ */
+both: boolean, };
+
+export type FlaggedDecision = { id: string, decision: string, sections: Array<Section>, };
+
+export type MergeReceipt = { items: Array<ReceiptItem>, 
+/**
+ * Roles whose sign-off went stale because of the merge.
+ */
+stale_signoffs: Array<Role>, flagged_decisions: Array<FlaggedDecision>, };
+
 export type DeviceStatus = { 
 /**
  * Its device key, hex.
@@ -137,4 +157,8 @@ devices: Array<DeviceStatus>,
 /**
  * No other device is connected now.
  */
-offline: boolean, };
+offline: boolean, 
+/**
+ * What merged from others after being apart, until dismissed.
+ */
+receipt: MergeReceipt | null, };

@@ -1,6 +1,6 @@
 // The UI's own logic, free of the DOM and of IPC so unit tests can run it: sign-off and
 // "who has weighed in" summaries, list sorting, relative times, shortcut matching.
-import type { BriefStatus, Concern, DeviceStatus, EditorView, LibraryEntry, Role, Signoff } from './types';
+import type { BriefStatus, Concern, DeviceStatus, EditorView, LibraryEntry, Part, ReceiptItem, Role, Signoff } from './types';
 import { ROLES, ROLE_LABEL } from './types';
 
 export type RoleState = 'signed' | 'stale' | 'pending';
@@ -246,4 +246,28 @@ export function syncSummary(st: BriefStatus): { text: string; state: 'offline' |
   if (st.offline) return { text: 'Offline: your changes are stored on this laptop', state: 'offline' };
   const n = st.devices.filter((d) => d.connected).length;
   return { text: `Up to date · ${n} device${n === 1 ? '' : 's'} connected`, state: 'synced' };
+}
+
+/** Where a merge receipt item jumps to (an element id the brief screen knows). */
+export function partTarget(part: Part): string {
+  switch (part.kind) {
+    case 'section':
+      return part.section;
+    case 'title':
+      return 'brief-title';
+    case 'decisions':
+      return 'decisions';
+    case 'concerns':
+      return 'concerns';
+    case 'questions':
+      return 'questions';
+    case 'signoffs':
+      return 'weighed-in';
+  }
+}
+
+/** "Problem statement — changed by Ben Okafor (engineer) and by you while apart: review". */
+export function receiptLine(item: ReceiptItem, label: (p: Part) => string): string {
+  const by = item.by.length ? item.by.join(', ') : 'someone';
+  return item.both ? `${label(item.part)} — changed by ${by} and by you while apart: review` : `${label(item.part)} — changed by ${by}`;
 }

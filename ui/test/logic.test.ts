@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   deviceSeen,
   deviceState,
+  partTarget,
+  receiptLine,
   syncSummary,
   concernsByRole,
   filterSections,
@@ -135,7 +137,7 @@ describe('sectionHeight', () => {
 
 describe('sync status', () => {
   const dev = (name: string, unseen: number | null, connected: boolean, last_seen: number | null = 1000): DeviceStatus => ({ device: name.toLowerCase().padEnd(64, '0'), name, connected, last_seen, as_of: unseen === null ? null : last_seen, unseen });
-  const st = (devices: DeviceStatus[]): BriefStatus => ({ changes: 4, devices, offline: !devices.some((d) => d.connected) });
+  const st = (devices: DeviceStatus[]): BriefStatus => ({ changes: 4, devices, offline: !devices.some((d) => d.connected), receipt: null });
   it('names the first device that lacks changes, with the count', () => {
     const s = syncSummary(st([dev('Dana (pm)', 3, true), dev('Eli (engineer)', 0, true)]));
     expect(s).toEqual({ text: 'Dana (pm) has not seen 3 of your changes', state: 'behind' });
@@ -154,5 +156,16 @@ describe('sync status', () => {
     expect(deviceSeen(dev('A', 0, true))).toBe('connected now');
     expect(deviceSeen(dev('A', 0, false, null))).toBe('never seen');
     expect(deviceSeen(dev('A', 0, false, 0), 10 * 60_000)).toBe('last seen 10 min ago');
+  });
+});
+
+describe('merge receipt', () => {
+  it('says who changed what, and what to review', () => {
+    const label = (p: Parameters<typeof partTarget>[0]) => (p.kind === 'section' ? `§${p.section}` : p.kind);
+    expect(receiptLine({ part: { kind: 'section', section: 'problem' }, by: ['Ben (engineer)'], both: true }, label)).toBe('§problem — changed by Ben (engineer) and by you while apart: review');
+    expect(receiptLine({ part: { kind: 'title' }, by: [], both: false }, label)).toBe('title — changed by someone');
+    expect(partTarget({ kind: 'section', section: 'evidence' })).toBe('evidence');
+    expect(partTarget({ kind: 'signoffs' })).toBe('weighed-in');
+    expect(partTarget({ kind: 'title' })).toBe('brief-title');
   });
 });

@@ -20,6 +20,8 @@ import { renderConcerns } from './concerns';
 import { renderDecisions } from './decisions';
 import { renderPresence } from './presence';
 import { SyncStatus } from './syncstatus';
+import { ReceiptBanner } from './receipt';
+import type { Part } from '../../types';
 import { renderQuestions } from './questions';
 import { renderSignoff, renderWeighedIn } from './signoff';
 import { Editor } from '@tiptap/core';
@@ -92,10 +94,12 @@ export class BriefSession {
   saveEl = h('span', { class: 'save-state', id: 'save-state', 'data-state': 'saved' }, 'Saved');
   presenceEl = h('div', { class: 'presence', id: 'presence' });
   readonly sync: SyncStatus;
+  readonly receipt: ReceiptBanner;
 
   constructor(id: string) {
     this.id = id;
-    this.sync = new SyncStatus(id);
+    this.receipt = new ReceiptBanner(id, (p) => this.partLabel(p), (t) => this.jumpTo(t));
+    this.sync = new SyncStatus(id, (st) => this.receipt.render(st.receipt));
     this.awareness = new Awareness(this.doc);
     this.painted = new Promise((done) => (this.resolvePainted = done));
     this.shown = new Promise((done) => (this.resolveShown = done));
@@ -322,6 +326,7 @@ export class BriefSession {
       ),
       h('div', { class: 'refused-banner', id: 'refused-banner', role: 'alert', hidden: true }),
       this.sync.panel,
+      this.receipt.el,
       h('div', { class: 'brief-body' }, nav, h('main', { class: 'doc', id: 'doc' }, problemSpace, solutionSpace, decisions), side),
     );
     // Editors mount while the screen is out of layout: ProseMirror measures the page after
@@ -442,6 +447,24 @@ export class BriefSession {
     for (const [cid, st] of this.awareness.getStates()) {
       const section = cid === this.doc.clientID ? null : (st as { caret?: { section?: unknown } | null }).caret?.section;
       if (typeof section === 'string' && !this.editors.has(section) && this.view.layout.some((s) => s.section === section)) this.mountEditor(section);
+    }
+  }
+
+  /** A part of the brief as the person knows it: the section's heading in this template. */
+  partLabel(p: Part): string {
+    switch (p.kind) {
+      case 'section':
+        return this.heading(p.section);
+      case 'title':
+        return 'Title';
+      case 'decisions':
+        return 'Decision log';
+      case 'concerns':
+        return 'Concerns';
+      case 'questions':
+        return 'Open questions';
+      case 'signoffs':
+        return 'Sign-off';
     }
   }
 

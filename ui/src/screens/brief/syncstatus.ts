@@ -16,8 +16,13 @@ export class SyncStatus {
   private timer: number | undefined;
   private stopped = false;
   last: BriefStatus | null = null;
+  /** Answers received so far (on the button as data-polls, for tests that wait for one). */
+  polls = 0;
 
-  constructor(private brief: string) {
+  constructor(
+    private brief: string,
+    private onStatus: (st: BriefStatus) => void = () => {},
+  ) {
     this.button = h('button', { class: 'sync-status', id: 'sync-status', 'data-state': 'loading', 'aria-expanded': 'false', 'aria-controls': 'sync-panel', onclick: () => this.toggle() }, 'Checking devices…') as HTMLButtonElement;
     this.panel = h('section', { class: 'sync-panel', id: 'sync-panel', 'aria-label': 'Devices and sync', hidden: true });
   }
@@ -51,10 +56,12 @@ export class SyncStatus {
 
   render(st: BriefStatus) {
     this.last = st;
+    this.button.dataset.polls = String(++this.polls);
+    this.onStatus(st);
     const sum = syncSummary(st);
     this.button.dataset.state = sum.state;
     this.button.textContent = sum.text;
-    this.button.title = 'Devices that share this brief';
+    this.button.title = `${sum.text} — click for the devices that share this brief`;
     if (this.panel.hidden) return;
     clear(this.panel);
     this.panel.append(h('h3', {}, 'Devices'));
