@@ -7,7 +7,7 @@ use crate::brief::{Brief, BriefView, NewDecision};
 use crate::engine::{Engine, EngineError};
 use crate::model::{ConcernKind, ConcernStatus, Role, Section, Template};
 use crate::net::{Command, EditOp, FrontendError};
-use crate::status::BriefStatus;
+use crate::status::{BriefStatus, KnownDevice};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -139,6 +139,55 @@ impl Handle {
         crate::status::brief_status(engine.store(), brief, &me, &members, &connected)
             .await
             .map_err(|e| FrontendError::Storage(e.to_string()))
+    }
+
+    /// Every device this one has met, and whether it is linked now.
+    pub async fn devices(&self) -> Result<Vec<KnownDevice>, FrontendError> {
+        let connected = self.connected().await?;
+        let engine = self.engine().await;
+        crate::status::known_devices(engine.store(), &connected)
+            .await
+            .map_err(|e| FrontendError::Storage(e.to_string()))
+    }
+
+    /// Adds a device by address (`host:port`, for networks that block multicast): checked,
+    /// remembered (dialed whenever this device runs) and dialed now.
+    pub async fn add_peer(&self, addr: &str) -> Result<(), FrontendError> {
+        let addr = addr.trim();
+        let bad = || {
+            FrontendError::Rejected(format!(
+                "{:?} is not an address: give host:port, such as 192.168.1.20:7471",
+                addr.chars().take(80).collect::<String>()
+            ))
+        };
+        let (host, port) = addr.rsplit_once(':').ok_or_else(bad)?;
+        if host.is_empty() || addr.len() > 255 || port.parse::<u16>().map_or(true, |p| p == 0) {
+            return Err(bad());
+        }
+        let resolved = tokio::time::timeout(
+            std::time::Duration::from_secs(3),
+            tokio::net::lookup_host(addr),
+        )
+        .await;
+        let found = match resolved {
+            Ok(Ok(mut a)) => a.next().is_some(),
+            _ => false,
+        };
+        if !found {
+            return Err(FrontendError::Rejected(format!(
+                "cannot find {:?} on the network",
+                addr.chars().take(80).collect::<String>()
+            )));
+        }
+        self.engine()
+            .await
+            .store()
+            .add_manual_address(addr)
+            .await
+            .map_err(|e| FrontendError::Storage(e.to_string()))?;
+        self.send(Command::Dial {
+            addr: addr.to_string(),
+        })
     }
 
     /// The person dismissed a brief's merge receipt.

@@ -74,6 +74,43 @@ impl DeviceStatus {
     }
 }
 
+/// A device this one has met (any brief), for the "People and devices" panel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct KnownDevice {
+    pub device: String,
+    /// The name and role it gave ("Dana (pm)"); empty until it said hello.
+    pub name: String,
+    /// Its last address.
+    pub address: String,
+    /// How it was found: `mdns`, `dialed`, `incoming`.
+    pub source: String,
+    #[ts(type = "number")]
+    pub last_seen: i64,
+    pub connected: bool,
+}
+
+/// Every device this one has met, connected ones first, then the most recently seen.
+pub async fn known_devices(
+    store: &Store,
+    connected: &[String],
+) -> Result<Vec<KnownDevice>, StoreError> {
+    let mut out: Vec<KnownDevice> = store
+        .peers()
+        .await?
+        .into_iter()
+        .map(|p| KnownDevice {
+            connected: connected.contains(&p.device),
+            device: p.device,
+            name: p.name,
+            address: p.address,
+            source: p.source,
+            last_seen: p.last_seen,
+        })
+        .collect();
+    out.sort_by_key(|d| (!d.connected, std::cmp::Reverse(d.last_seen)));
+    Ok(out)
+}
+
 /// The status of `brief` for this device (`me`, hex key): the devices that sent a state
 /// vector for it, and the other `members`' devices that never did. `connected` lists the
 /// device keys linked now.

@@ -445,3 +445,58 @@ async fn a_resent_edit_is_not_acknowledged_until_it_is_stored() {
     assert!(stored.contains("pasted-0 ") && stored.contains("pasted-99 "));
     peer.shutdown().await;
 }
+
+/// Polls `f` every 20 ms until it holds, for at most 15 s.
+async fn until<F: std::future::Future<Output = bool>>(what: &str, mut f: impl FnMut() -> F) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while !f().await {
+        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_added_by_address_is_dialed_now_and_after_a_restart() {
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (a, addr_a) = start_with(da.path(), Vec::new(), None).await;
+    let key_a = a.handle.engine().await.identity().device_id();
+    let b = start(db.path()).await;
+    for bad in [
+        "nonsense",
+        "127.0.0.1:0",
+        ":7471",
+        "127.0.0.1:99999",
+        "no-such-host.invalid:7471",
+    ] {
+        assert!(
+            matches!(
+                b.handle.add_peer(bad).await,
+                Err(FrontendError::Rejected(_))
+            ),
+            "{bad} accepted"
+        );
+    }
+    b.handle.add_peer(&addr_a).await.unwrap();
+    until("B links to A", || async {
+        b.handle.connected().await.unwrap().contains(&key_a)
+    })
+    .await;
+    until("B lists A as connected", || async {
+        b.handle
+            .devices()
+            .await
+            .unwrap()
+            .iter()
+            .any(|d| d.device == key_a && d.connected && d.address.starts_with("127.0.0.1:"))
+    })
+    .await;
+    b.shutdown().await;
+    // restarted with no --peer: the address added by hand is dialed again
+    let b = start(db.path()).await;
+    until("B links to A again", || async {
+        b.handle.connected().await.unwrap().contains(&key_a)
+    })
+    .await;
+    b.shutdown().await;
+    a.shutdown().await;
+}

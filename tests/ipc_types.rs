@@ -8,7 +8,7 @@ use groundwork::brief::{
 };
 use groundwork::frontend::{EditorView, ExportFormat, LayoutSection, LibraryEntry};
 use groundwork::ipc::{AppError, ErrorKind, Exported, Profile, TemplateInfo};
-use groundwork::status::{BriefStatus, DeviceStatus};
+use groundwork::status::{BriefStatus, DeviceStatus, KnownDevice};
 use groundwork::{ConcernKind, ConcernStatus, Role, Section, Template};
 use ts_rs::TS;
 
@@ -40,6 +40,7 @@ fn render() -> String {
         MergeReceipt::decl(),
         DeviceStatus::decl(),
         BriefStatus::decl(),
+        KnownDevice::decl(),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by tests/ipc_types.rs (ts-rs): do not edit.\n\

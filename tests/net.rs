@@ -1,5 +1,6 @@
 //! Real `groundwork serve` processes on loopback: invites, sync both ways, CLI edits while
-//! serving, offline edits on both sides merging, relaying through a middle peer, a device
+//! serving, offline edits on both sides merging, relaying (changes and presence) through a
+//! middle peer, the sync status counting what a stopped peer lacks, a device
 //! without the invite learning nothing, and hostile peers being cut off while the others keep
 //! working. Waiting is done by polling for the expected state with a deadline.
 
@@ -167,6 +168,7 @@ fn offline_edits_on_both_sides_merge_and_relay_through_a_middle_peer() {
     let (a, b, c) = (da.path(), db.path(), dc.path());
     let id = shared_brief(a, b);
     let code = ok(a, &["invite", &id]);
+    ok(c, &["identity", "--name", "Cleo", "--role", "designer"]);
     ok(c, &["join", &code]);
     // first contact: A - B - C (C only knows B)
     let pa = Peer::start(a, &[]);
@@ -174,6 +176,13 @@ fn offline_edits_on_both_sides_merge_and_relay_through_a_middle_peer() {
     let pc = Peer::start(c, &[&pb.addr]);
     eventually("C gets A's text through B", Duration::from_secs(15), || {
         section(c, &id, "problem") == "written on A"
+    });
+    // presence travels the chain too: A and C see each other, through B
+    eventually("A sees C here, through B", Duration::from_secs(10), || {
+        ok(a, &["status", &id]).contains("here now: Cleo (designer)")
+    });
+    eventually("C sees A here, through B", Duration::from_secs(10), || {
+        ok(c, &["status", &id]).contains("here now: Dana (pm)")
     });
     pa.stop();
     pb.stop();

@@ -81,6 +81,18 @@ pub async fn sync_status(
     Ok(state.handle.sync_status(id).await?)
 }
 
+/// Every device this one has met, and whether it is linked now.
+#[tauri::command]
+pub async fn devices(state: State<'_, AppState>) -> Res<Vec<groundwork::status::KnownDevice>> {
+    Ok(state.handle.devices().await?)
+}
+
+/// Adds a device by address (host:port): remembered and dialed.
+#[tauri::command]
+pub async fn add_peer(state: State<'_, AppState>, addr: String) -> Res<()> {
+    Ok(state.handle.add_peer(&addr).await?)
+}
+
 /// The person dismissed the brief's merge receipt.
 #[tauri::command]
 pub async fn dismiss_receipt(state: State<'_, AppState>, brief: String) -> Res<()> {

@@ -215,6 +215,8 @@ fn main() {
             commands::hold_close,
             commands::sync_status,
             commands::dismiss_receipt,
+            commands::devices,
+            commands::add_peer,
         ])
         .on_window_event(|window, event| {
             if let tauri::WindowEvent::CloseRequested { .. } = event {

@@ -42,6 +42,8 @@ pub enum Command {
     },
     /// The person using this device changed name or role.
     Profile { name: String, role: crate::Role },
+    /// Keep a link to `addr` (host:port) up, as `--peer` does.
+    Dial { addr: String },
     /// Which devices (hex keys) are linked to this one now.
     Connected { reply: oneshot::Sender<Vec<String>> },
 }
@@ -65,6 +67,7 @@ impl std::fmt::Debug for Command {
             Command::Edit { brief, .. } => write!(f, "Edit({brief})"),
             Command::Profile { name, role } => write!(f, "Profile({name}, {role})"),
             Command::Connected { .. } => write!(f, "Connected"),
+            Command::Dial { addr } => write!(f, "Dial({addr})"),
         }
     }
 }

@@ -115,10 +115,8 @@ impl Hub {
             }
             Event::Frame { id, bytes } => self.peer.receive_frame(id, &bytes, now),
             Event::Discovered { addr } => {
-                if self.dialing.insert(addr) {
-                    tracing::info!(%addr, "discovered a peer");
-                    self.dialer.dial(addr.to_string());
-                }
+                tracing::info!(%addr, "discovered a peer");
+                self.dial(addr.to_string());
             }
             Event::Rows {
                 brief,
@@ -268,9 +266,22 @@ impl Hub {
                 }
             }
             Command::Profile { name, role } => self.peer.set_profile(&name, role),
+            Command::Dial { addr } => self.dial(addr),
             Command::Connected { reply } => {
                 let keys = self.peer.peer_keys().iter().map(|k| hex(k)).collect();
                 let _ = reply.send(keys);
+            }
+        }
+    }
+
+    /// Keeps a link to `addr` up, once per address (a discovered or listed one is not dialed
+    /// twice).
+    pub(super) fn dial(&mut self, addr: String) {
+        match addr.parse::<SocketAddr>() {
+            Ok(a) if !self.dialing.insert(a) => {}
+            _ => {
+                tracing::info!(%addr, "dialing a peer");
+                self.dialer.dial(addr);
             }
         }
     }

@@ -188,8 +188,17 @@ pub async fn serve_with(
         events.clone(),
         hub.dialer.next_id.clone(),
     ));
-    for peer in &cfg.peers {
-        hub.dialer.dial(peer.clone());
+    let manual = hub
+        .engine
+        .store()
+        .manual_addresses()
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "addresses added by hand unavailable");
+            Vec::new()
+        });
+    for peer in cfg.peers.iter().chain(&manual) {
+        hub.dial(peer.clone());
     }
     let _discovery = if cfg.mdns {
         match Discovery::start(local_addr.port(), events.clone()) {

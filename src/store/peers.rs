@@ -149,6 +149,28 @@ impl Store {
         Ok(out)
     }
 
+    /// Addresses the person added by hand (networks that block multicast): dialed whenever
+    /// the peer runs. Kept in `settings` as `manual_peers` (JSON list).
+    pub async fn manual_addresses(&self) -> Result<Vec<String>, StoreError> {
+        Ok(self
+            .setting("manual_peers")
+            .await?
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default())
+    }
+
+    /// Adds an address to [`Store::manual_addresses`]; false if it was there already.
+    pub async fn add_manual_address(&self, addr: &str) -> Result<bool, StoreError> {
+        let mut all = self.manual_addresses().await?;
+        if all.iter().any(|a| a == addr) {
+            return Ok(false);
+        }
+        all.push(addr.to_string());
+        let json = serde_json::to_string(&all).map_err(|e| StoreError::Db(e.to_string()))?;
+        self.set_setting("manual_peers", &json).await?;
+        Ok(true)
+    }
+
     /// Adds what a catch-up merged to the brief's open receipt (one transaction).
     pub async fn add_receipt(&self, brief: Uuid, receipt: &MergeReceipt) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;

@@ -1,7 +1,8 @@
 // Issue 14 end to end, sync status that never lies: two app windows (Ana and Ben, each with its
 // own data directory, Ben joined by an invite code) on one brief, their link through a TCP
 // relay this test owns so it can cut it as a flaky network would.
-//   - linked, both title bars say up to date;
+//   - linked, both title bars say up to date; Ana's "People and devices" panel lists Ben's
+//     device as connected, shows the invite code, and refuses a bad address in words;
 //   - link cut: both say "Offline: your changes are stored on this laptop"; Ana edits two
 //     parts (the problem statement and who is affected: two changes), Ben two (the problem
 //     statement and the evidence): each title bar and devices panel says the other has not
@@ -17,7 +18,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { By, caret, cli, clickOn, failed, finish, freePort, instanceEnv, inviteCode, keys, relay, session, startBrief, startDriver, waitSaved, waitScreen } from './harness.mjs';
+import { By, Key, caret, cli, clickOn, failed, finish, freePort, instanceEnv, inviteCode, keys, relay, session, startBrief, startDriver, waitSaved, waitScreen } from './harness.mjs';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gw-status-e2e-'));
 for (const v of ['XDG_DATA_HOME', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME']) {
@@ -79,6 +80,17 @@ try {
   ])
     await waitLine(d, `${who}: up to date while linked`, (s) => s.state === 'synced' && s.line === 'Up to date · 1 device connected');
   log('linked: both up to date');
+
+  step = "Ana's People and devices panel";
+  await clickOn(a, '#share-button');
+  await a.wait(async () => (await a.executeScript(`return [...document.querySelectorAll('#known-devices li')].some((li) => li.dataset.connected === 'true' && li.innerText.includes('Ben Okafor (engineer)'))`)), 10000, 'Ben listed as connected');
+  check((await a.executeScript(`return document.getElementById('invite-code').value`)).startsWith('gw1'), 'the invite code is shown');
+  await a.findElement(By.id('peer-address')).sendKeys('not an address');
+  await clickOn(a, '#add-peer-submit');
+  await a.wait(async () => (await a.executeScript(`const e = document.getElementById('peer-error'); return e && !e.hidden ? e.textContent : ''`)).includes('is not an address'), 5000, 'a bad address is refused in words');
+  await shot(a, 'people-and-devices.png');
+  await keys(a, Key.ESCAPE);
+  log('People and devices: Ben connected, the code, a bad address refused');
 
   step = 'the link is cut; both edit';
   await link.cut();

@@ -1,7 +1,7 @@
 // Typed calls to the engine over Tauri IPC (src-tauri/src/commands.rs).
 import { invoke, Channel } from '@tauri-apps/api/core';
 import { parseOpenReply } from './sync';
-import type { BriefStatus, EditorView, LibraryEntry, Profile, TemplateInfo, Role } from './types';
+import type { BriefStatus, EditorView, KnownDevice, LibraryEntry, Profile, TemplateInfo, Role } from './types';
 
 export const api = {
   profile: () => invoke<Profile>('profile'),
@@ -23,6 +23,10 @@ export const api = {
     invoke<{ path: string; bytes: number }>('export_brief', { brief, format }),
   /** Which devices share the brief, connected or last heard, and what of ours they lack. */
   syncStatus: (brief: string) => invoke<BriefStatus>('sync_status', { brief }),
+  /** Every device this one has met, connected now or when last seen. */
+  devices: () => invoke<KnownDevice[]>('devices'),
+  /** Adds a device by address (host:port): remembered and dialled. */
+  addPeer: (addr: string) => invoke<void>('add_peer', { addr }),
   dismissReceipt: (brief: string) => invoke<void>('dismiss_receipt', { brief }),
   inviteBrief: (brief: string) => invoke<string>('invite_brief', { brief }),
   joinBrief: (code: string) => invoke<string>('join_brief', { code }),

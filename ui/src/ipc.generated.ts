@@ -162,3 +162,17 @@ offline: boolean,
  * What merged from others after being apart, until dismissed.
  */
 receipt: MergeReceipt | null, };
+
+export type KnownDevice = { device: string, 
+/**
+ * The name and role it gave ("Dana (pm)"); empty until it said hello.
+ */
+name: string, 
+/**
+ * Its last address.
+ */
+address: string, 
+/**
+ * How it was found: `mdns`, `dialed`, `incoming`.
+ */
+source: string, last_seen: number, connected: boolean, };

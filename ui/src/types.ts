@@ -6,6 +6,7 @@ export type {
   BriefStatus,
   DeviceStatus,
   FlaggedDecision,
+  KnownDevice,
   MergeReceipt,
   Part,
   ReceiptItem,

@@ -1,9 +1,28 @@
-// The share dialog: invite codes and this device's address.
+// "People and devices" for the open brief: the invite code with one-click copy, the devices
+// this one has met (found on the LAN, added by address, or that dialled in), connected now or
+// when last seen, and adding a device by address for networks that block multicast. Joining a
+// brief someone else shared is "Join…" on the brief list (dialogs/join.ts).
 import { api } from '../api';
-import { h } from '../dom';
+import { clear, h } from '../dom';
+import { relativeTime } from '../logic';
 import { BriefSession } from '../screens/brief/session';
 import { app } from '../state';
+import { errorText } from '../sync';
 import { fail, showDialog } from './dialog';
+import type { KnownDevice } from '../types';
+
+const HOW: Record<string, string> = { mdns: 'found on this network', dialed: 'dialled by this device', incoming: 'dialled in', manual: 'added by address' };
+
+export function deviceRow(d: KnownDevice, now = Date.now()): HTMLElement {
+  return h(
+    'li',
+    { 'data-device': d.device, 'data-connected': String(d.connected) },
+    h('span', { class: 'device-name' }, d.name || `device ${d.device.slice(0, 12)}`),
+    h('span', { class: 'muted' }, d.address || '—'),
+    h('span', { class: 'muted' }, HOW[d.source] ?? d.source),
+    h('span', { class: d.connected ? 'ok' : 'muted' }, d.connected ? 'connected now' : `last seen ${relativeTime(d.last_seen, now)}`),
+  );
+}
 
 export async function showShare(bs: BriefSession) {
   let code: string;
@@ -13,7 +32,7 @@ export async function showShare(bs: BriefSession) {
     fail(e);
     return;
   }
-  const field = h('input', { id: 'invite-code', type: 'text', value: code, readonly: true, spellcheck: 'false' });
+  const field = h('input', { id: 'invite-code', type: 'text', value: code, readonly: true, spellcheck: 'false', 'aria-label': 'Invite code' });
   const copy = h('button', { class: 'primary', id: 'copy-invite' }, 'Copy');
   copy.addEventListener('click', async () => {
     field.select();
@@ -24,15 +43,55 @@ export async function showShare(bs: BriefSession) {
     }
     copy.textContent = 'Copied';
   });
+  const list = h('ul', { class: 'sync-devices', id: 'known-devices' });
+  const refresh = async () => {
+    try {
+      const devices = await api.devices();
+      clear(list);
+      if (devices.length === 0) list.append(h('li', { class: 'muted' }, 'No device met yet.'));
+      for (const d of devices) list.append(deviceRow(d));
+    } catch (e) {
+      clear(list);
+      list.append(h('li', { class: 'error' }, errorText(e)));
+    }
+  };
+  const address = h('input', { id: 'peer-address', type: 'text', placeholder: '192.168.1.20:7471', spellcheck: 'false', autocomplete: 'off', 'aria-label': 'Device address' });
+  const error = h('p', { class: 'error', id: 'peer-error', hidden: true });
+  const add = h(
+    'form',
+    { class: 'toolbar', id: 'add-peer' },
+    address,
+    h('button', { type: 'submit', id: 'add-peer-submit' }, 'Add device'),
+  );
+  add.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    error.hidden = true;
+    try {
+      await api.addPeer(address.value);
+      address.value = '';
+      await refresh();
+    } catch (err) {
+      error.textContent = errorText(err);
+      error.hidden = false;
+    }
+  });
   showDialog(
-    'Share bs brief',
+    'People and devices',
     h(
       'div',
       { class: 'stack' },
-      h('p', { class: 'hint' }, 'Anyone with bs code can read and edit the brief when their device meets yours on the local network (no server involved). Share it only with teammates.'),
+      h('h3', {}, 'Invite a teammate'),
+      h('p', { class: 'hint' }, 'Anyone with this code can read and edit the brief when their device meets yours on the network (no server involved). Share it only with teammates.'),
       h('div', { class: 'toolbar' }, field, copy),
-      h('p', { class: 'hint' }, `This device listens on ${app.profile.listen ?? 'no address'}; teammates find it automatically on the LAN.`),
+      h('h3', {}, 'Devices'),
+      list,
+      h('p', { class: 'hint' }, `This device listens on ${app.profile.listen ?? 'no address'}; teammates on the same network find it automatically. Where the network blocks that, add a device by its address:`),
+      add,
+      error,
+      h('p', { class: 'hint' }, 'To join a brief a teammate shared, use “Join…” on the brief list.'),
     ),
+    { wide: true },
   );
   field.select();
+  await refresh();
 }

@@ -321,7 +321,7 @@ export class BriefSession {
         this.saveEl,
         this.sync.button,
         this.presenceEl,
-        h('button', { id: 'share-button', onclick: () => showShare(this), title: 'Invite teammates on this network' }, 'Share'),
+        h('button', { id: 'share-button', onclick: () => showShare(this), title: 'People and devices: invite teammates, see and add devices' }, 'Share'),
         h('button', { id: 'export-button', onclick: () => showExport(this), title: 'Export (Ctrl+E)' }, 'Export'),
       ),
       h('div', { class: 'refused-banner', id: 'refused-banner', role: 'alert', hidden: true }),
