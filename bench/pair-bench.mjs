@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { By, clickOn, finish, freePort, instanceEnv, session, startDriver, stopDriver, waitForPort, waitScreen } from '../ui/e2e/harness.mjs';
 import { pct } from './stats.mjs';
+import { firstLine, type, watch } from './keystroke.mjs';
 
 const KEYS = Number(process.env.KEYS ?? 200);
 const EVERY = Number(process.env.EVERY ?? 40);
@@ -24,29 +25,6 @@ const builds = ['BEFORE', 'AFTER']
   .filter((w) => process.env[`${w}_APP`])
   .map((w) => ({ name: process.env[`${w}_NAME`] ?? w.toLowerCase(), app: resolve(process.env[`${w}_APP`]), cli: resolve(process.env[`${w}_CLI`]) }));
 const log = (m) => console.error(`[pair-bench] ${m}`);
-
-/** B: every time the first paragraph of the problem section grows, the time of that change
- * and of the next animation frame, per character. */
-const watch = `
-  const first = () => document.querySelector('[data-section-editor="problem"]').firstElementChild;
-  const base = first().textContent.length;
-  const pb = (window.__pb = { seen: [], painted: [] });
-  new MutationObserver(() => {
-    const n = first().textContent.length - base;
-    const t = performance.timeOrigin + performance.now();
-    const from = pb.seen.length;
-    while (pb.seen.length < n) pb.seen.push(t);
-    if (n > from) requestAnimationFrame(() => { const p = performance.timeOrigin + performance.now(); while (pb.painted.length < n) pb.painted.push(p); });
-  }).observe(document.querySelector('[data-section-editor="problem"]'), { subtree: true, childList: true, characterData: true });`;
-/** A: the caret at the end of the first paragraph; every keydown's time. */
-const type = `
-  const ed = window.__gw.session.editors.get('problem');
-  ed.commands.focus();
-  ed.commands.setTextSelection(ed.state.doc.firstChild.nodeSize - 1);
-  const pa = (window.__pa = []);
-  window.addEventListener('keydown', () => pa.push(performance.timeOrigin + performance.now()), true);`;
-
-const firstLine = (d) => d.executeScript(`const e = document.querySelector('[data-section-editor="problem"]'); return e && e.firstElementChild ? e.firstElementChild.textContent : null;`);
 
 /** A build's two data directories, Ana's holding both briefs and Ben having joined them. */
 async function prepare(build) {

@@ -171,6 +171,13 @@ pub enum Command {
         /// Do not announce or discover peers over mDNS
         #[arg(long)]
         no_mdns: bool,
+        /// Benchmark aid: type into this brief's evidence section while serving, as a person
+        /// would (one character per edit, each stored and relayed like an app edit)
+        #[arg(long, hide = true, value_name = "BRIEF")]
+        type_into: Option<String>,
+        /// Benchmark aid: characters per second typed with --type-into
+        #[arg(long, hide = true, default_value_t = 5)]
+        type_rate: u32,
     },
     /// List peers this device has seen.
     Peers,
@@ -583,6 +590,8 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
             listen,
             peers,
             no_mdns,
+            type_into,
+            type_rate,
         } => {
             let mut cfg = crate::net::ServeConfig {
                 listen,
@@ -597,15 +606,28 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
                 cfg.presence_timeout = std::time::Duration::from_millis(ms);
                 cfg.presence_renew = std::time::Duration::from_millis((ms / 2).max(1));
             }
+            let typist = match type_into {
+                Some(brief) => Some(engine.resolve(&brief).await?),
+                None => None,
+            };
             let placeholder = Engine::open(engine.data_dir()).await?;
             let engine = std::mem::replace(engine, placeholder);
-            crate::net::serve(
+            let (tx, commands) = tokio::sync::mpsc::unbounded_channel();
+            if let Some(brief) = typist {
+                tokio::spawn(typist_task(tx.clone(), brief, type_rate.max(1)));
+            }
+            crate::net::serve_with(
                 engine,
                 cfg,
                 |addr| out(format!("listening on {addr}")),
                 shutdown_signal(),
+                crate::net::Frontend {
+                    commands: Some(commands),
+                    notices: None,
+                },
             )
             .await?;
+            drop(tx);
         }
         Command::Peers => {
             let peers = engine.store().peers().await.map_err(EngineError::from)?;
@@ -712,6 +734,36 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
         }
     }
     Ok(())
+}
+
+/// `serve --type-into`: one character every 1/rate s at the end of the first paragraph of
+/// the brief's evidence section, through the running peer as an app edit goes (applied, relayed, stored).
+async fn typist_task(
+    tx: tokio::sync::mpsc::UnboundedSender<crate::net::Command>,
+    brief: uuid::Uuid,
+    rate: u32,
+) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1) / rate);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    for i in 0u64.. {
+        tick.tick().await;
+        let (reply, done) = tokio::sync::oneshot::channel();
+        let c = char::from(b'a' + (i % 26) as u8);
+        let op: crate::net::EditOp = Box::new(move |b: &Brief| {
+            // at the end of the first paragraph (the offset is clamped to its length)
+            b.insert_text(Section::Evidence, u32::MAX, &c.to_string());
+            Ok(serde_json::Value::Null)
+        });
+        if tx
+            .send(crate::net::Command::Edit { brief, op, reply })
+            .is_err()
+        {
+            return;
+        }
+        if !matches!(done.await, Ok(Ok(_))) {
+            tracing::warn!(%brief, "typist edit failed");
+        }
+    }
 }
 
 #[cfg(test)]
