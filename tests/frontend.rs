@@ -500,3 +500,56 @@ async fn a_device_added_by_address_is_dialed_now_and_after_a_restart() {
     b.shutdown().await;
     a.shutdown().await;
 }
+
+/// An editor's deletion alone is ticked by the engine's client (so a peer's state vector can
+/// show it arrived): the editor is sent that tick too, or its copy would miss a clock of the
+/// engine's client and hold every later engine change (here a sign-off) as pending.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_editor_gets_the_tick_of_its_own_deletion() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let id = {
+        let e = Engine::open(dir.path()).await.expect("open");
+        let b = e.create("Checkout", Template::ProblemFirst).await.unwrap();
+        b.set_section(Section::Problem, "Engine text.");
+        e.flush(&b).await.unwrap();
+        e.store().close().await;
+        b.id()
+    };
+    let peer = start(dir.path()).await;
+    let h = peer.handle.clone();
+    let (ui, editor, mut rx) = attach_ui(&h, id, 4343).await;
+    assert!(matches!(
+        next(&mut rx).await,
+        Message::Sync(SyncMessage::SyncStep1(_))
+    ));
+    let body = ui.get_or_insert_text("body:problem");
+    let before = ui.transact().state_vector();
+    {
+        let mut txn = ui.transact_mut();
+        use yrs::Text;
+        let len = body.len(&txn);
+        body.remove_range(&mut txn, len - 5, 5);
+    }
+    let diff = ui.transact().encode_state_as_update_v1(&before);
+    assert_eq!(
+        ui.transact().state_vector(),
+        before,
+        "a deletion alone moves no clock"
+    );
+    h.message(editor, sync::update_message(diff)).await.unwrap();
+    apply(&ui, &next_update(&mut rx).await);
+    assert!(
+        ui.get_or_insert_map("ticks").len(&ui.transact()) == 1,
+        "the tick reached the editor"
+    );
+    h.apply(id, BriefOp::SignOff { role: Role::Pm })
+        .await
+        .unwrap();
+    apply(&ui, &next_update(&mut rx).await);
+    let signoffs = ui.get_or_insert_map("signoffs");
+    assert!(
+        signoffs.get(&ui.transact(), "pm").is_some(),
+        "a later engine change applies in the editor's copy"
+    );
+    peer.shutdown().await;
+}

@@ -17,7 +17,9 @@
 //! *tick* (this device's entry in the `ticks` root map, overwritten each time, so the
 //! document does not grow): the tick's clock is what the session waits for. It travels in
 //! the same update as the deletion, so a device whose state vector covers the tick has the
-//! deletion too.
+//! deletion too. The tick is made by the engine's client id, so an editor whose deletion was
+//! ticked is sent the update back ([`Brief::take_ticked`]): without it the editor's copy would
+//! miss a clock of the engine's client and hold every later engine change as pending.
 
 use super::*;
 use yrs::block::ClientID;
@@ -209,6 +211,8 @@ pub(super) struct Attribution {
     pub now: fn() -> i64,
     /// While a catch-up is captured: what remote transactions touched.
     pub captured: Arc<Mutex<Option<super::receipt::Captured>>>,
+    /// Set when a tick was written (see [`Brief::take_ticked`]).
+    pub ticked: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Attribution {
@@ -239,6 +243,8 @@ impl Attribution {
         if txn.insert_set().is_empty() {
             let device = lock(&self.device).clone();
             self.ticks.insert(txn, device, (self.now)());
+            self.ticked
+                .store(true, std::sync::atomic::Ordering::Relaxed);
         }
         let ends: Vec<(u64, u32)> = txn
             .insert_set()

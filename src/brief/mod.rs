@@ -191,6 +191,8 @@ pub struct Brief {
     device: Arc<Mutex<String>>,
     /// What remote transactions touch while a catch-up is captured ([`receipt`]).
     captured: Arc<Mutex<Option<receipt::Captured>>>,
+    /// A deletion was ticked since the last [`Brief::take_ticked`].
+    ticked: Arc<AtomicBool>,
 }
 
 /// `meta.schema` as a number, whichever way a peer wrote it (yrs writes an integer, Yjs a
@@ -250,6 +252,7 @@ impl Brief {
         let ticks = doc.get_or_insert_map("ticks");
         let ledger: Arc<Mutex<Ledger>> = Arc::default();
         let captured: Arc<Mutex<Option<receipt::Captured>>> = Arc::default();
+        let ticked: Arc<AtomicBool> = Arc::default();
         let device = Arc::new(Mutex::new(local.device.clone()));
         let branch = |b: &yrs::branch::Branch| yrs::branch::BranchPtr::from(b);
         let mut roots = vec![
@@ -269,6 +272,7 @@ impl Brief {
             ledger: ledger.clone(),
             now: now_ms,
             captured: captured.clone(),
+            ticked: ticked.clone(),
         };
         // The doc was just created, so no transaction can be open: this cannot fail.
         let _ = doc.observe_after_transaction("groundwork:edit-sessions", move |txn| {
@@ -313,6 +317,7 @@ impl Brief {
             ledger,
             device,
             captured,
+            ticked,
         }
     }
 
@@ -496,6 +501,12 @@ impl Brief {
     /// with the updates they made).
     pub fn take_edit_sessions(&self) -> Vec<EditSession> {
         lock(&self.ledger).take_dirty()
+    }
+
+    /// True (once) if a local deletion was ticked since the last call: the update that
+    /// carries it must also go back to the editor that made the deletion.
+    pub fn take_ticked(&self) -> bool {
+        self.ticked.swap(false, Ordering::Relaxed)
     }
 
     /// Edit sessions stored earlier, known to the merge receipt from now on.

@@ -31,6 +31,10 @@ impl Peer {
             }
             _ => None,
         };
+        if source == sync::Source::Editor {
+            // a tick left from an edit made elsewhere is not this message's
+            ob.brief.take_ticked();
+        }
         let handled = sync::handle_from(&ob.brief, message, source);
         if let Some(before) = catch_up {
             if let Some(receipt) = ob.brief.end_catch_up(before) {
@@ -77,6 +81,8 @@ impl Peer {
             }
         }
         let relay = ob.brief.take_relay();
+        // an editor's deletion was ticked by the engine's client: the editor needs that too
+        let back = source == sync::Source::Editor && ob.brief.take_ticked();
         if handled.changed {
             self.out.push(Output::Changed {
                 brief: b,
@@ -99,7 +105,11 @@ impl Peer {
             }));
         }
         for u in relay {
-            self.broadcast(b, Some(from), sync::update_message(u));
+            let m = sync::update_message(u);
+            if back {
+                self.send_to(from, b, m.clone());
+            }
+            self.broadcast(b, Some(from), m);
         }
         if let Some(msg) = awareness_relay {
             self.broadcast(b, Some(from), msg);
