@@ -45,7 +45,7 @@ async function prepare(build) {
   run(dirA, 'set', small, 'problem', 'New admins quit at step 3.');
   const big = run(dirA, 'replay', trace, '--section', 'problem');
   run(dirA, 'compact', big);
-  for (const id of [small, big]) for (const dir of [dirB, dirM]) run(dir, 'join', run(dirA, 'invite', id));
+  for (const id of [small, big]) for (const dir of [dirB, dirM]) run(dir, 'join', run(dirA, 'invite', id, '--no-ask'));
   return { dirA, dirB, dirM, small, big };
 }
 

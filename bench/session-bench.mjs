@@ -91,7 +91,7 @@ try {
   const id = run(dirA, 'new', 'Joint shaping session');
   run(dirA, 'set', id, 'problem', 'New admins quit at step 3.');
   run(dirA, 'set', id, 'evidence', 'Typed by six peers:');
-  for (const d of [dirB, ...dirs]) run(d, 'join', run(dirA, 'invite', id));
+  for (const d of [dirB, ...dirs]) run(d, 'join', run(dirA, 'invite', id, '--no-ask'));
 
   const portA = await freePort();
   const drvA = await startDriver(instanceEnv(dirA, portA));

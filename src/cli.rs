@@ -156,10 +156,38 @@ pub enum Command {
         #[arg(long, default_value_t = 1000)]
         flush_every: usize,
     },
-    /// Print an invite code for a brief (brief id + secret); whoever holds it can sync it.
-    Invite { brief: String },
-    /// Add a brief from an invite code; it fills in when a peer holding it is reached.
+    /// Print a new invite code for a brief. A device that joins with it asks the brief's
+    /// members, and receives nothing until one of them approves it (`groundwork approve`).
+    Invite {
+        brief: String,
+        /// Days the code stays valid
+        #[arg(long, default_value_t = crate::invite::DEFAULT_DAYS)]
+        days: u32,
+        /// Only one device may join with it
+        #[arg(long)]
+        single_use: bool,
+        /// Admit a device that presents the code without asking (a headless device set up
+        /// by a script, where nobody is there to approve it)
+        #[arg(long)]
+        no_ask: bool,
+    },
+    /// Add a brief from an invite code; this device asks the brief's members, and the brief
+    /// fills in once one of them approved it and a peer holding it is reached.
     Join { code: String },
+    /// Approve a device that asks to join a brief (see `groundwork status BRIEF`).
+    Approve {
+        brief: String,
+        /// The device: its key (or a unique prefix of it) or its person's name
+        device: String,
+    },
+    /// Remove a device from a brief (or decline its request). The brief's secret is rotated
+    /// and handed to the remaining devices; the removed device keeps what it already had,
+    /// and is sent nothing made after.
+    Remove {
+        brief: String,
+        /// The device: its key (or a unique prefix of it) or its person's name
+        device: String,
+    },
     /// Run a headless peer until SIGINT or SIGTERM.
     Serve {
         /// Address to listen on
@@ -575,15 +603,40 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
             engine.flush(&b).await?;
             out(b.id());
         }
-        Command::Invite { brief } => {
-            let id = engine.resolve(&brief).await?;
-            out(crate::frontend::invite(engine, id).await?);
+        Command::Invite {
+            brief,
+            days,
+            single_use,
+            no_ask,
+        } => {
+            let opts = crate::sharing::InviteOptions {
+                days,
+                single_use,
+                ask: !no_ask,
+            };
+            out(crate::sharing::invite(engine, &brief, opts).await?);
         }
         Command::Join { code } => {
             crate::invite::Invite::decode(code.trim())?; // the CLI's own wording for a bad code
-            let id = crate::frontend::join(engine, &code).await?;
+            let id = crate::sharing::join(engine, &code).await?;
             out(format!(
-                "joined {id}; it fills in when a peer that holds it is reached (groundwork serve)"
+                "joined {id}; this device asks the brief's members, and the brief fills in once one of them approved it (groundwork serve)"
+            ));
+        }
+        Command::Approve { brief, device } => {
+            let e = crate::sharing::approve(engine, &brief, &device).await?;
+            out(format!(
+                "approved {} ({})",
+                e.name,
+                &e.device[..16.min(e.device.len())]
+            ));
+        }
+        Command::Remove { brief, device } => {
+            let e = crate::sharing::remove(engine, &brief, &device).await?;
+            out(format!(
+                "removed {} ({}) from the brief; its secret was rotated. That device keeps what it already had and is sent nothing made from now on.",
+                e.name,
+                &e.device[..16.min(e.device.len())]
             ));
         }
         Command::Serve {
@@ -665,10 +718,38 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
             {
                 out(format!("refused: {reason}"));
             }
-            let status =
-                crate::status::brief_status(engine.store(), b.id(), &mine, &b.members(), &[])
-                    .await
-                    .map_err(EngineError::from)?;
+            if let Some(join) = engine
+                .store()
+                .join_state(b.id())
+                .await
+                .map_err(EngineError::from)?
+            {
+                out(format!("{}: joining, {}", b.id(), join.describe()));
+            }
+            for e in b.roster() {
+                let short = &e.device[..16.min(e.device.len())];
+                match e.state {
+                    crate::brief::DeviceState::Asking => out(format!(
+                        "{} ({}) asks to join (device {short}): groundwork approve {} {short}",
+                        e.name,
+                        e.role,
+                        b.id()
+                    )),
+                    crate::brief::DeviceState::Removed => out(format!(
+                        "removed: {} ({}), device {short}; it keeps what it had before",
+                        e.name, e.role
+                    )),
+                    crate::brief::DeviceState::Approved => {}
+                }
+            }
+            let members: Vec<_> = b
+                .members()
+                .into_iter()
+                .filter(|m| b.admits(&m.device))
+                .collect();
+            let status = crate::status::brief_status(engine.store(), b.id(), &mine, &members, &[])
+                .await
+                .map_err(EngineError::from)?;
             out(format!(
                 "{}: {} of your changes on this device",
                 b.id(),

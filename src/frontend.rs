@@ -127,7 +127,12 @@ impl Handle {
         self.edit(
             brief,
             Box::new(move |b: &Brief| {
-                let _ = tx.send(b.members());
+                let members: Vec<_> = b
+                    .members()
+                    .into_iter()
+                    .filter(|m| b.admits(&m.device))
+                    .collect();
+                let _ = tx.send(members);
                 Ok(serde_json::Value::Null)
             }),
         )
@@ -225,11 +230,11 @@ impl Handle {
     }
 }
 
-fn storage(e: impl std::fmt::Display) -> FrontendError {
+pub(crate) fn storage(e: impl std::fmt::Display) -> FrontendError {
     FrontendError::Storage(e.to_string())
 }
 
-fn rejected(e: impl std::fmt::Display) -> FrontendError {
+pub(crate) fn rejected(e: impl std::fmt::Display) -> FrontendError {
     FrontendError::Rejected(e.to_string())
 }
 
@@ -669,40 +674,6 @@ fn passage(text: &str, at: usize, len: usize) -> String {
         s.push('…');
     }
     s
-}
-
-/// The invite code for a brief (brief id + its secret, one line). The secret is made the first
-/// time and kept, so every invite for a brief is the same code.
-pub async fn invite(engine: &Engine, brief: Uuid) -> Result<String, FrontendError> {
-    let id = engine
-        .resolve(&brief.to_string())
-        .await
-        .map_err(|_| FrontendError::NoSuchBrief(brief.to_string()))?;
-    let fresh = crate::invite::Invite::generate(id)
-        .map_err(|_| FrontendError::Storage("no randomness available".into()))?;
-    let secret = engine
-        .store()
-        .set_brief_secret(id, &fresh.secret)
-        .await
-        .map_err(storage)?;
-    Ok(crate::invite::Invite { brief: id, secret }.encode())
-}
-
-/// Adds a brief from an invite code; it fills in when a peer holding it is reached. Joining a
-/// brief this device already holds only records the secret.
-pub async fn join(engine: &Engine, code: &str) -> Result<Uuid, FrontendError> {
-    let invite = crate::invite::Invite::decode(code.trim()).map_err(rejected)?;
-    engine
-        .store()
-        .insert_brief(invite.brief, "", Template::ProblemFirst.as_str())
-        .await
-        .map_err(storage)?;
-    engine
-        .store()
-        .set_brief_secret(invite.brief, &invite.secret)
-        .await
-        .map_err(storage)?;
-    Ok(invite.brief)
 }
 
 /// Creates a brief from Markdown (the export format or free-form headings).

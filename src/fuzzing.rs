@@ -138,12 +138,17 @@ pub fn peer(data: &[u8]) {
     let secret = [5u8; 32];
     let shared = vec![(brief.id(), secret)];
     let (ours, theirs) = ([1u8; 32], [2u8; 32]);
+    brief.admit_device(&crate::identity::hex(&theirs), "Ben", "engineer");
     let me = Me {
         public: ours,
         name: "Ana".into(),
         role: "pm".into(),
     };
-    let mut p = Peer::new(me, shared.clone(), PeerConfig::default());
+    let mut p = Peer::new(
+        me,
+        vec![crate::peer::Share::new(brief.id(), secret)],
+        PeerConfig::default(),
+    );
     p.open(brief.clone(), None);
     let hash = [3u8; 32];
     let connect = |p: &mut Peer, link: u64, now: u64| {
@@ -160,7 +165,7 @@ pub fn peer(data: &[u8]) {
     connect(&mut p, link, now);
     let editor = 1000u64;
     let _ = p.attach(editor, brief.id(), None);
-    let topic = crate::sync::brief_topic(&secret, &hash);
+    let topic = crate::sync::brief_topic(brief.id(), &hash);
     let mut rest = data;
     while rest.len() >= 3 {
         let tag = rest[0];

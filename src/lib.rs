@@ -22,6 +22,7 @@ pub mod net;
 pub mod peer;
 pub mod retry;
 pub mod richtext;
+pub mod sharing;
 pub mod status;
 pub mod store;
 pub mod sync;

@@ -68,12 +68,33 @@ pub enum Frame {
     /// Keep-alive.
     Ping,
     Pong,
+    /// A device not yet admitted to the brief behind `tag` (a tag of its Hello) presents the
+    /// invite code `code` it was given.
+    Join {
+        tag: [u8; 32],
+        code: [u8; 8],
+    },
+    /// A member's answer to a [`Frame::Join`] (a [`crate::brief::JoinAnswer`] value).
+    JoinAnswer {
+        tag: [u8; 32],
+        answer: u8,
+    },
+    /// The brief behind `topic` has a new secret (a device was removed): adopt it if
+    /// `(epoch, secret)` is greater than the one held.
+    Rekey {
+        topic: [u8; 16],
+        epoch: u32,
+        secret: [u8; 32],
+    },
 }
 
 const T_HELLO: u8 = 1;
 const T_BRIEF: u8 = 2;
 const T_PING: u8 = 3;
 const T_PONG: u8 = 4;
+const T_JOIN: u8 = 5;
+const T_JOIN_ANSWER: u8 = 6;
+const T_REKEY: u8 = 7;
 
 fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
     out.extend_from_slice(&(b.len() as u32).to_le_bytes());
@@ -89,6 +110,11 @@ impl<'a> Reader<'a> {
         }
         let (a, b) = self.0.split_at(n);
         self.0 = b;
+        Ok(a)
+    }
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], SyncError> {
+        let mut a = [0u8; N];
+        a.copy_from_slice(self.take(N)?);
         Ok(a)
     }
     fn u32(&mut self) -> Result<u32, SyncError> {
@@ -134,6 +160,26 @@ impl Frame {
             }
             Frame::Ping => out.push(T_PING),
             Frame::Pong => out.push(T_PONG),
+            Frame::Join { tag, code } => {
+                out.push(T_JOIN);
+                out.extend_from_slice(tag);
+                out.extend_from_slice(code);
+            }
+            Frame::JoinAnswer { tag, answer } => {
+                out.push(T_JOIN_ANSWER);
+                out.extend_from_slice(tag);
+                out.push(*answer);
+            }
+            Frame::Rekey {
+                topic,
+                epoch,
+                secret,
+            } => {
+                out.push(T_REKEY);
+                out.extend_from_slice(topic);
+                out.extend_from_slice(&epoch.to_le_bytes());
+                out.extend_from_slice(secret);
+            }
         }
         out
     }
@@ -177,6 +223,19 @@ impl Frame {
             }
             T_PING => Frame::Ping,
             T_PONG => Frame::Pong,
+            T_JOIN => Frame::Join {
+                tag: r.array()?,
+                code: r.array()?,
+            },
+            T_JOIN_ANSWER => Frame::JoinAnswer {
+                tag: r.array()?,
+                answer: r.array::<1>()?[0],
+            },
+            T_REKEY => Frame::Rekey {
+                topic: r.array()?,
+                epoch: r.u32()?,
+                secret: r.array()?,
+            },
             _ => return Err(SyncError::Frame("unknown frame type")),
         };
         if !r.0.is_empty() {
@@ -204,9 +263,15 @@ pub fn brief_tag(secret: &[u8; 32], session_hash: &[u8], sender: &[u8; 32]) -> [
     mac(secret, &[b"gw-tag-v1", session_hash, sender])
 }
 
-/// The per-session address of a brief both sides hold.
-pub fn brief_topic(secret: &[u8; 32], session_hash: &[u8]) -> [u8; 16] {
-    let m = mac(secret, &[b"gw-topic-v1", session_hash]);
+/// The per-session address of a brief both sides hold (and have admitted each other to). It
+/// depends on the brief, not its secret: two devices that hold different generations of the
+/// secret (one learned of a removal first) still agree on it.
+pub fn brief_topic(brief: Uuid, session_hash: &[u8]) -> [u8; 16] {
+    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(session_hash)
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    m.update(b"gw-topic-v2");
+    m.update(brief.as_bytes());
+    let m: [u8; 32] = m.finalize().into_bytes().into();
     let mut t = [0u8; 16];
     t.copy_from_slice(&m[..16]);
     t
@@ -250,25 +315,83 @@ impl Session {
         }
     }
 
-    /// Matches the peer's tags against our briefs; returns the briefs newly shared.
-    pub fn accept_tags(&mut self, tags: &[[u8; 32]], briefs: &[(Uuid, [u8; 32])]) -> Vec<Uuid> {
-        let mut new = Vec::new();
+    /// Matches the peer's tags against our secrets (a brief may appear several times in
+    /// `briefs`: its current secret first, then earlier ones). Returns each brief the peer
+    /// proved it holds, with whether it holds our *current* secret; admits none of them.
+    pub fn match_tags(&self, tags: &[[u8; 32]], briefs: &[(Uuid, [u8; 32])]) -> Vec<(Uuid, bool)> {
+        let mut out: Vec<(Uuid, bool)> = Vec::new();
+        let mut first: std::collections::HashSet<Uuid> = std::collections::HashSet::new();
         for (id, secret) in briefs {
-            if self.by_brief.contains_key(id) {
+            let current = first.insert(*id);
+            if out.iter().any(|(b, _)| b == id) {
                 continue;
             }
-            // the MAC crate's own constant-time comparison: timing does not reveal how much
-            // of a tag matched
-            let expected = || mac_state(secret, &[b"gw-tag-v1", &self.hash, &self.remote]);
-            let matched = tags.iter().any(|t| expected().verify_slice(t).is_ok());
-            if matched {
-                let topic = brief_topic(secret, &self.hash);
-                self.topics.insert(topic, *id);
-                self.by_brief.insert(*id, topic);
-                new.push(*id);
+            if self.proves(tags, secret, &self.remote) {
+                out.push((*id, current));
             }
         }
-        new
+        out
+    }
+
+    /// Whether one of `tags` is `sender`'s tag for `secret` in this session. The MAC crate's
+    /// own constant-time comparison: timing does not reveal how much of a tag matched.
+    fn proves(&self, tags: &[[u8; 32]], secret: &[u8; 32], sender: &[u8; 32]) -> bool {
+        let expected = || mac_state(secret, &[b"gw-tag-v1", &self.hash, sender]);
+        tags.iter().any(|t| expected().verify_slice(t).is_ok())
+    }
+
+    /// The brief whose secret (any generation in `briefs`) made the peer's `tag`.
+    pub fn brief_of_tag(&self, tag: &[u8; 32], briefs: &[(Uuid, [u8; 32])]) -> Option<Uuid> {
+        briefs
+            .iter()
+            .find(|(_, s)| self.proves(std::slice::from_ref(tag), s, &self.remote))
+            .map(|(b, _)| *b)
+    }
+
+    /// The brief of which `tag` is our own tag in this session (a join answer names it so).
+    pub fn own_tag_brief(&self, tag: &[u8; 32], briefs: &[(Uuid, [u8; 32])]) -> Option<Uuid> {
+        briefs
+            .iter()
+            .find(|(_, s)| self.proves(std::slice::from_ref(tag), s, &self.local))
+            .map(|(b, _)| *b)
+    }
+
+    /// Our tag for `secret` in this session.
+    pub fn own_tag(&self, secret: &[u8; 32]) -> [u8; 32] {
+        brief_tag(secret, &self.hash, &self.local)
+    }
+
+    /// Frames about `brief` flow on this link from now on.
+    pub fn admit(&mut self, brief: Uuid) -> bool {
+        if self.by_brief.contains_key(&brief) {
+            return false;
+        }
+        let topic = brief_topic(brief, &self.hash);
+        self.topics.insert(topic, brief);
+        self.by_brief.insert(brief, topic);
+        true
+    }
+
+    /// Frames about `brief` stop flowing on this link (its device was removed).
+    pub fn forget(&mut self, brief: Uuid) -> bool {
+        match self.by_brief.remove(&brief) {
+            Some(topic) => {
+                self.topics.remove(&topic);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Matches the peer's tags and admits every brief matched; returns the briefs newly
+    /// shared. (A roster-blind shortcut for tools and tests; the peer machine checks the
+    /// brief's roster between [`Session::match_tags`] and [`Session::admit`].)
+    pub fn accept_tags(&mut self, tags: &[[u8; 32]], briefs: &[(Uuid, [u8; 32])]) -> Vec<Uuid> {
+        let matched = self.match_tags(tags, briefs);
+        matched
+            .into_iter()
+            .filter_map(|(b, _)| self.admit(b).then_some(b))
+            .collect()
     }
 
     pub fn brief_for(&self, topic: &[u8; 16]) -> Option<Uuid> {

@@ -43,7 +43,7 @@ fn table_after(doc: &str, marker: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// Tables and their columns, as the migrations create them.
+/// Tables and their columns, as the migrations create (and alter) them.
 fn migrated_tables() -> BTreeMap<String, BTreeSet<String>> {
     let dir = format!("{}/migrations", env!("CARGO_MANIFEST_DIR"));
     let mut files: Vec<_> = std::fs::read_dir(dir)
@@ -56,6 +56,19 @@ fn migrated_tables() -> BTreeMap<String, BTreeSet<String>> {
         let sql = std::fs::read_to_string(&f).unwrap();
         let mut lines = sql.lines();
         while let Some(line) = lines.next() {
+            if let Some(rest) = line.trim().strip_prefix("ALTER TABLE ") {
+                let mut words = rest.split_whitespace();
+                let table = words.next().unwrap().to_string();
+                if let (Some("ADD"), Some("COLUMN"), Some(col)) =
+                    (words.next(), words.next(), words.next())
+                {
+                    tables
+                        .entry(table)
+                        .or_insert_with(BTreeSet::new)
+                        .insert(col.to_string());
+                }
+                continue;
+            }
             let Some(rest) = line.trim().strip_prefix("CREATE TABLE ") else {
                 continue;
             };

@@ -321,12 +321,16 @@ async fn a_burst_of_local_updates_reaches_the_other_peer_whole() {
             .expect("create");
         b.set_section(Section::Problem, "start");
         e.flush(&b).await.expect("flush");
-        let code = groundwork::frontend::invite(&e, b.id())
+        let opts = groundwork::sharing::InviteOptions {
+            ask: false,
+            ..Default::default()
+        };
+        let code = groundwork::sharing::invite(&e, &b.id().to_string(), opts)
             .await
             .expect("invite");
         e.store().close().await;
         let e2 = Engine::open(db.path()).await.expect("open b");
-        groundwork::frontend::join(&e2, &code).await.expect("join");
+        groundwork::sharing::join(&e2, &code).await.expect("join");
         e2.store().close().await;
         b.id()
     };

@@ -174,6 +174,8 @@ fn write_seed_corpus() {
         let invite = groundwork::invite::Invite {
             brief: a.id(),
             secret: [9; 32],
+            code: [4; 8],
+            expires_at: 1_900_000_000,
         };
         seeds.push(("invite", invite.encode().into_bytes()));
     }

@@ -74,7 +74,7 @@ fn three_hosts_find_each_other_over_mdns_with_only_an_invite() {
     ok(dirs[0].path(), &["identity", "--name", "Ana"]);
     let id = ok(dirs[0].path(), &["new", "Found by mDNS"]);
     ok(dirs[0].path(), &["set", &id, "problem", "discovered"]);
-    let code = ok(dirs[0].path(), &["invite", &id]);
+    let code = ok(dirs[0].path(), &["invite", &id, "--no-ask"]);
     for d in &dirs[1..] {
         ok(d.path(), &["join", &code]);
     }

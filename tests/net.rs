@@ -91,8 +91,8 @@ fn shared_brief(a: &Path, b: &Path) -> String {
     ok(b, &["identity", "--name", "Eli", "--role", "engineer"]);
     let id = ok(a, &["new", "Shared"]);
     ok(a, &["set", &id, "problem", "written on A"]);
-    let code = ok(a, &["invite", &id]);
-    assert!(code.len() < 100 && !code.contains(&id));
+    let code = ok(a, &["invite", &id, "--no-ask"]);
+    assert!(code.len() < 120 && !code.contains(&id));
     ok(b, &["join", &code]);
     id
 }
@@ -167,7 +167,7 @@ fn offline_edits_on_both_sides_merge_and_relay_through_a_middle_peer() {
     );
     let (a, b, c) = (da.path(), db.path(), dc.path());
     let id = shared_brief(a, b);
-    let code = ok(a, &["invite", &id]);
+    let code = ok(a, &["invite", &id, "--no-ask"]);
     ok(c, &["identity", "--name", "Cleo", "--role", "designer"]);
     ok(c, &["join", &code]);
     // first contact: A - B - C (C only knows B)
@@ -266,7 +266,7 @@ fn hostile_peers_are_cut_off_and_the_others_keep_syncing() {
     let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let (a, b) = (da.path(), db.path());
     let id = shared_brief(a, b);
-    let code = ok(a, &["invite", &id]);
+    let code = ok(a, &["invite", &id, "--no-ask"]);
     let invite = groundwork::invite::Invite::decode(&code).unwrap();
     let mut pa = Peer::start(a, &[]);
     let pb = Peer::start(b, &[&pa.addr]);
@@ -376,7 +376,8 @@ fn invited_brief() -> (
 ) {
     let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let id = shared_brief(da.path(), db.path());
-    let invite = groundwork::invite::Invite::decode(&ok(da.path(), &["invite", &id])).unwrap();
+    let invite =
+        groundwork::invite::Invite::decode(&ok(da.path(), &["invite", &id, "--no-ask"])).unwrap();
     (da, db, id, invite)
 }
 
@@ -420,6 +421,12 @@ async fn invited(
     w.write_frame(&session.hello("mallory", "pm", &briefs).encode())
         .await
         .unwrap();
+    // present the code (it does not ask): A admits this key
+    let join = Frame::Join {
+        tag: session.own_tag(&invite.secret),
+        code: invite.code,
+    };
+    w.write_frame(&join.encode()).await.unwrap();
     (r, w, session.topic_for(invite.brief).unwrap())
 }
 
@@ -606,5 +613,133 @@ fn a_newer_document_schema_is_refused_and_status_says_so() {
         !shown.contains("FROM THE FUTURE"),
         "the refused change was merged"
     );
+    pa.stop();
+}
+
+/// Joining asks a member: a device that presents a valid code shows up as asking, receives
+/// nothing until a member approves it, and then syncs; a single-use code already used is
+/// refused on another device with a clear message.
+#[test]
+fn joining_asks_a_member_and_a_used_up_code_is_refused() {
+    let (da, dc, dd) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let (a, c, d) = (da.path(), dc.path(), dd.path());
+    ok(a, &["identity", "--name", "Dana", "--role", "pm"]);
+    ok(c, &["identity", "--name", "Sam", "--role", "engineer"]);
+    ok(d, &["identity", "--name", "Eve", "--role", "designer"]);
+    let id = ok(a, &["new", "Roadmap"]);
+    ok(a, &["set", &id, "problem", "written on A"]);
+    let code = ok(a, &["invite", &id, "--single-use"]);
+    ok(c, &["join", &code]);
+    let pa = Peer::start(a, &[]);
+    let pc = Peer::start(c, &[&pa.addr]);
+    eventually(
+        "Dana sees that Sam asks to join",
+        Duration::from_secs(15),
+        || ok(a, &["status", &id]).contains("Sam (engineer) asks to join"),
+    );
+    eventually("Sam is told to wait", Duration::from_secs(15), || {
+        ok(c, &["status", &id]).contains("waiting for a member of the brief to approve")
+    });
+    assert_eq!(section(c, &id, "problem"), "", "nothing before approval");
+    assert!(!ok(c, &["show", &id, "--format", "json"]).contains("written on A"));
+    // the same single-use code on a third device
+    ok(d, &["join", &code]);
+    let pd = Peer::start(d, &[&pa.addr]);
+    eventually(
+        "Eve is told the code is used up",
+        Duration::from_secs(15),
+        || ok(d, &["status", &id]).contains("single-use and another device used it"),
+    );
+    ok(a, &["approve", &id, "Sam"]);
+    eventually(
+        "Sam gets the brief once approved",
+        Duration::from_secs(15),
+        || section(c, &id, "problem") == "written on A",
+    );
+    eventually("Sam's join is over", Duration::from_secs(15), || {
+        !ok(c, &["status", &id]).contains("joining")
+    });
+    assert_eq!(section(d, &id, "problem"), "", "Eve got nothing");
+    assert!(!ok(a, &["status", &id]).contains("Eve"), "Eve never asked");
+    // an expired code is refused before anything is stored
+    let mut old = groundwork::invite::Invite::decode(&code).unwrap();
+    old.expires_at = 1;
+    let e = run(d, &["join", &old.encode()]);
+    assert!(!e.status.success());
+    assert!(String::from_utf8_lossy(&e.stderr).contains("expired"));
+    pd.stop();
+    pc.stop();
+    pa.stop();
+}
+
+/// Removing a device: the brief's secret is rotated and handed to the remaining devices;
+/// edits made after the removal never reach the removed device's database, which keeps what
+/// it had; the others keep syncing.
+#[test]
+fn a_removed_device_is_sent_nothing_made_after_its_removal() {
+    let (da, db, dc) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let (a, b, c) = (da.path(), db.path(), dc.path());
+    let id = shared_brief(a, b);
+    let code = ok(a, &["invite", &id, "--no-ask"]);
+    ok(c, &["identity", "--name", "Cleo", "--role", "designer"]);
+    ok(c, &["join", &code]);
+    let pa = Peer::start(a, &[]);
+    let pb = Peer::start(b, &[&pa.addr]);
+    let pc = Peer::start(c, &[&pa.addr, &pb.addr]);
+    eventually("Cleo synced", Duration::from_secs(15), || {
+        section(c, &id, "problem") == "written on A"
+    });
+    eventually(
+        "Eli is in the roster Cleo holds",
+        Duration::from_secs(15),
+        || ok(b, &["status", &id]).contains("Cleo"),
+    );
+    let said = ok(a, &["remove", &id, "Cleo"]);
+    assert!(said.contains("keeps what it already had"), "{said}");
+    eventually(
+        "Eli's device has the removal",
+        Duration::from_secs(15),
+        || ok(b, &["status", &id]).contains("removed: Cleo"),
+    );
+    let secret_epoch = |dir: &Path| {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let s = groundwork::store::Store::open(dir).await.unwrap();
+            let shares = s.shares().await.unwrap();
+            s.close().await;
+            shares[0].epoch
+        })
+    };
+    eventually(
+        "Eli's device was handed the new secret",
+        Duration::from_secs(15),
+        || secret_epoch(b) == 1,
+    );
+    assert_eq!(secret_epoch(a), 1);
+    ok(a, &["set", &id, "problem", "after the removal"]);
+    eventually("Eli gets Dana's edit", Duration::from_secs(15), || {
+        section(b, &id, "problem") == "after the removal"
+    });
+    ok(b, &["set", &id, "evidence", "Eli after the removal"]);
+    eventually("Dana gets Eli's edit", Duration::from_secs(15), || {
+        section(a, &id, "evidence") == "Eli after the removal"
+    });
+    assert_eq!(
+        section(c, &id, "problem"),
+        "written on A",
+        "Cleo keeps what she had"
+    );
+    assert!(!section(c, &id, "evidence").contains("Eli after"));
+    assert_eq!(secret_epoch(c), 0, "the new secret never reached Cleo");
+    pc.stop();
+    pb.stop();
     pa.stop();
 }

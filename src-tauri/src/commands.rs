@@ -286,19 +286,46 @@ pub async fn export_brief(
     })
 }
 
-/// The one-line invite code for a brief: whoever holds it can sync the brief.
+/// A one-line invite code for a brief. Without `options`, the code shown before while it
+/// stays valid; with them, a new code (days valid, single use). A device that joins with it
+/// asks the brief's members.
 #[tauri::command]
-pub async fn invite_brief(state: State<'_, AppState>, brief: String) -> Res<String> {
+pub async fn invite_brief(
+    state: State<'_, AppState>,
+    brief: String,
+    options: Option<groundwork::sharing::InviteOptions>,
+) -> Res<String> {
     let id = brief_id(&brief)?;
-    let engine = state.handle.engine().await;
-    Ok(frontend::invite(&engine, id).await?)
+    // the app's codes always ask a member
+    let options = options.map(|o| groundwork::sharing::InviteOptions { ask: true, ..o });
+    Ok(state.handle.invite(id, options).await?)
 }
 
-/// Adds a brief from an invite code; it fills in once a peer holding it is reached.
+/// Adds a brief from an invite code; it fills in once a member approved this device.
 #[tauri::command]
 pub async fn join_brief(state: State<'_, AppState>, code: String) -> Res<String> {
-    let engine = state.handle.engine().await;
-    Ok(frontend::join(&engine, &code).await?.to_string())
+    Ok(state.handle.join(&code).await?.to_string())
+}
+
+/// The brief's roster and this device's own join, for the People and devices panel.
+#[tauri::command]
+pub async fn access(state: State<'_, AppState>, brief: String) -> Res<groundwork::sharing::Access> {
+    let id = brief_id(&brief)?;
+    Ok(state.handle.access(id).await?)
+}
+
+/// Approves a device that asks to join the brief.
+#[tauri::command]
+pub async fn approve_device(state: State<'_, AppState>, brief: String, device: String) -> Res<()> {
+    let id = brief_id(&brief)?;
+    Ok(state.handle.approve(id, device).await?)
+}
+
+/// Removes a device from the brief (or declines its request); the secret is rotated.
+#[tauri::command]
+pub async fn remove_device(state: State<'_, AppState>, brief: String, device: String) -> Res<()> {
+    let id = brief_id(&brief)?;
+    Ok(state.handle.remove(id, device).await?)
 }
 
 #[cfg(test)]

@@ -213,6 +213,9 @@ pub(super) struct Attribution {
     pub captured: Arc<Mutex<Option<super::receipt::Captured>>>,
     /// Set when a tick was written (see [`Brief::take_ticked`]).
     pub ticked: Arc<std::sync::atomic::AtomicBool>,
+    /// The roster's root, and the flag set when a transaction changed it.
+    pub roster: BranchPtr,
+    pub roster_changed: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Attribution {
@@ -225,6 +228,10 @@ impl Attribution {
         };
         if !txn.has_changes() {
             return;
+        }
+        if txn.changed_parent_types().contains(&self.roster) {
+            self.roster_changed
+                .store(true, std::sync::atomic::Ordering::Relaxed);
         }
         if !local {
             if txn.origin() == Some(&Origin::from(REMOTE_ORIGIN)) {

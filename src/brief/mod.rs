@@ -11,12 +11,15 @@
 //! - `ids`: client ids and the document options every brief uses;
 //! - `edit_sessions`: this device's changes counted as edit sessions, for "has not seen 3
 //!   of your changes";
-//! - `receipt`: the merge receipt, what a catch-up from a peer merged.
+//! - `receipt`: the merge receipt, what a catch-up from a peer merged;
+//! - `roster`: who may sync the brief (approved, asking, removed devices) and its invite
+//!   records.
 
 mod edit_sessions;
 mod entries;
 mod ids;
 mod receipt;
+mod roster;
 mod sections;
 
 pub use edit_sessions::{
@@ -24,6 +27,7 @@ pub use edit_sessions::{
 };
 pub use ids::{new_doc, random_client_id, seed_client_ids};
 pub use receipt::{CatchUp, FlaggedDecision, MergeReceipt, ReceiptItem};
+pub use roster::{DeviceState, InviteRecord, JoinAnswer, RosterEntry};
 
 use crate::model::{ConcernKind, ConcernStatus, Role, Section, Template};
 use serde::Serialize;
@@ -60,6 +64,8 @@ pub enum BriefError {
     Empty(&'static str),
     #[error("the section cannot be typed into as plain text: it holds {0}")]
     Shape(&'static str),
+    #[error("{0}")]
+    Refused(&'static str),
 }
 
 /// A person on a device, as recorded in a brief for attribution.
@@ -193,6 +199,11 @@ pub struct Brief {
     captured: Arc<Mutex<Option<receipt::Captured>>>,
     /// A deletion was ticked since the last [`Brief::take_ticked`].
     ticked: Arc<AtomicBool>,
+    /// The roster (`devices`) and invite records (`invites`), see [`roster`].
+    devices: MapRef,
+    invites: MapRef,
+    /// The roster changed since the last [`Brief::take_roster_changed`].
+    roster_changed: Arc<AtomicBool>,
 }
 
 /// `meta.schema` as a number, whichever way a peer wrote it (yrs writes an integer, Yjs a
@@ -250,6 +261,9 @@ impl Brief {
         let signoffs = doc.get_or_insert_map("signoffs");
         let members = doc.get_or_insert_map("members");
         let ticks = doc.get_or_insert_map("ticks");
+        let devices = doc.get_or_insert_map("devices");
+        let invites = doc.get_or_insert_map("invites");
+        let roster_changed: Arc<AtomicBool> = Arc::default();
         let ledger: Arc<Mutex<Ledger>> = Arc::default();
         let captured: Arc<Mutex<Option<receipt::Captured>>> = Arc::default();
         let ticked: Arc<AtomicBool> = Arc::default();
@@ -273,6 +287,8 @@ impl Brief {
             now: now_ms,
             captured: captured.clone(),
             ticked: ticked.clone(),
+            roster: branch(devices.as_ref()),
+            roster_changed: roster_changed.clone(),
         };
         // The doc was just created, so no transaction can be open: this cannot fail.
         let _ = doc.observe_after_transaction("groundwork:edit-sessions", move |txn| {
@@ -318,6 +334,9 @@ impl Brief {
             device,
             captured,
             ticked,
+            devices,
+            invites,
+            roster_changed,
         }
     }
 
@@ -358,6 +377,7 @@ impl Brief {
                 .insert(&mut txn, "created_by", brief.local().device);
             brief.title.insert(&mut txn, 0, title);
         }
+        brief.found_roster(Vec::new());
         brief
     }
 

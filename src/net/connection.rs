@@ -39,7 +39,7 @@ pub(crate) enum Event {
         updates: Vec<yrs::Update>,
     },
     /// The briefs this device shares, read by the watcher when they changed.
-    Shared(Vec<(uuid::Uuid, [u8; 32])>),
+    Shared(Vec<crate::peer::Share>),
 }
 
 /// Wires an established channel to the hub; returns when it closes.

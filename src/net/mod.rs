@@ -135,11 +135,7 @@ pub async fn serve_with(
     tracing::info!(%local_addr, device = %engine.identity().device_id(), "serving");
     let (events, mut rx) = mpsc::unbounded_channel();
     let identity = engine.identity().clone();
-    let shared = engine
-        .store()
-        .shared_briefs()
-        .await
-        .map_err(EngineError::from)?;
+    let shared = engine.store().shares().await.map_err(EngineError::from)?;
     let last_seq = engine.store().max_seq().await.map_err(EngineError::from)?;
     let engine = Arc::new(engine);
     let flush_now = Arc::new(tokio::sync::Notify::new());
@@ -178,9 +174,10 @@ pub async fn serve_with(
         started: Instant::now(),
     };
     // Briefs are opened up front so CLI edits are picked up and relayed from the start.
-    for (id, _) in shared.clone() {
-        hub.ensure_open(id).await;
+    for s in shared.clone() {
+        hub.ensure_open(s.brief).await;
     }
+    hub.peer.set_wall_time(unix_seconds());
     hub.drive().await;
     tokio::spawn(accept::accept_loop(
         listener,
@@ -240,6 +237,7 @@ pub async fn serve_with(
             }
             _ = tick.tick() => {
                 let now = hub.now();
+                hub.peer.set_wall_time(unix_seconds());
                 hub.peer.tick(now);
                 hub.drive().await;
                 hub.flush_now.notify_one();
@@ -257,4 +255,12 @@ pub async fn serve_with(
     hub.links.clear();
     hub.engine.store().close().await;
     Ok(())
+}
+
+/// The wall clock in unix seconds (invite codes expire against it).
+fn unix_seconds() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }

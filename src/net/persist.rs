@@ -73,6 +73,12 @@ pub async fn write_record(store: &Store, record: Record) -> Result<(), StoreErro
         } => store.upsert_peer(&device, &name, &addr, &source).await,
         Record::Refused { brief, reason } => store.set_refusal(brief, &reason).await,
         Record::Receipt { brief, receipt } => store.add_receipt(brief, &receipt).await,
+        Record::Joined { brief, answer } => store.record_join_answer(brief, answer).await,
+        Record::Rekeyed {
+            brief,
+            epoch,
+            secret,
+        } => store.adopt_secret(brief, epoch, &secret).await.map(|_| ()),
     }
 }
 

@@ -24,7 +24,7 @@ pub(super) async fn watch(
     events: mpsc::UnboundedSender<Event>,
     every: Duration,
     mut last_seq: i64,
-    mut shared: Vec<(Uuid, [u8; 32])>,
+    mut shared: Vec<crate::peer::Share>,
 ) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -61,7 +61,7 @@ pub(super) async fn watch(
         }
         if last_shared.elapsed() >= SHARED_EVERY {
             last_shared = Instant::now();
-            if let Ok(now) = engine.store().shared_briefs().await {
+            if let Ok(now) = engine.store().shares().await {
                 if now != shared {
                     shared = now.clone();
                     if events.send(Event::Shared(now)).is_err() {

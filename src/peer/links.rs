@@ -49,7 +49,7 @@ impl Peer {
             source: source.to_string(),
         }));
         let session = Session::new(hash, self.me.public, remote);
-        let hello = session.hello(&self.me.name, &self.me.role, &self.shared);
+        let hello = session.hello(&self.me.name, &self.me.role, &self.tag_list());
         self.out.push(Output::Send {
             link,
             bytes: hello.encode(),
@@ -62,11 +62,16 @@ impl Peer {
                 initiator_key,
                 last_recv: now,
                 name: String::new(),
+                hello: (String::new(), String::new()),
+                unadmitted: HashSet::new(),
+                stale_key: HashSet::new(),
+                joins: HashMap::new(),
                 refused: HashSet::new(),
                 svs: HashMap::new(),
                 caught_up: HashSet::new(),
             })),
         );
+        self.send_joins(link);
     }
 
     /// A link went away (the peer closed it, a read failed, the editor detached). An
@@ -107,6 +112,7 @@ impl Peer {
         if let Err(reason) = self.on_frame(link, bytes, now) {
             self.drop_peer(link, reason);
         }
+        self.review_rosters();
     }
 
     pub(super) fn on_frame(&mut self, link: LinkId, bytes: &[u8], now: u64) -> Result<(), String> {
@@ -130,35 +136,36 @@ impl Peer {
                 if version != sync::PROTOCOL_VERSION {
                     return Err(format!("protocol version {version}"));
                 }
-                let new = conn.session.accept_tags(&tags, &self.shared);
                 conn.name = format!("{name} ({role})");
+                conn.hello = (name, role);
                 let device = conn.device.clone();
                 self.out.push(Output::Record(Record::Peer {
-                    device: device.clone(),
+                    device,
                     name: conn.name.clone(),
                     addr: String::new(),
                     source: String::new(),
                 }));
-                if !new.is_empty() {
+                if self.on_tags(link, &tags) {
                     // Tell the peer about our briefs again: it may have matched nothing of
                     // ours yet if it learned of a brief after its last Hello.
-                    let hello = conn
-                        .session
-                        .hello(&self.me.name, &self.me.role, &self.shared);
-                    self.out.push(Output::Send {
-                        link,
-                        bytes: hello.encode(),
-                    });
-                }
-                for b in new {
-                    if self.briefs.contains_key(&b) {
-                        tracing::info!(brief = %b, %device, "syncing brief with peer");
-                        self.greet(link, b);
-                    } else {
-                        self.out.push(Output::Open(b));
+                    if let Some(Link::Peer(conn)) = self.links.get(&link) {
+                        let hello =
+                            conn.session
+                                .hello(&self.me.name, &self.me.role, &self.tag_list());
+                        self.out.push(Output::Send {
+                            link,
+                            bytes: hello.encode(),
+                        });
                     }
                 }
             }
+            Frame::Join { tag, code } => self.on_join(link, tag, code),
+            Frame::JoinAnswer { tag, answer } => self.on_join_answer(link, tag, answer),
+            Frame::Rekey {
+                topic,
+                epoch,
+                secret,
+            } => self.on_rekey(link, topic, epoch, secret),
             Frame::Brief { topic, message } => {
                 let Some(b) = conn.session.brief_for(&topic) else {
                     tracing::debug!("frame for an unknown topic ignored");
@@ -211,9 +218,10 @@ impl Peer {
     }
 
     pub(super) fn hello_all(&mut self) {
+        let list = self.tag_list();
         for (&link, l) in &self.links {
             if let Link::Peer(p) = l {
-                let hello = p.session.hello(&self.me.name, &self.me.role, &self.shared);
+                let hello = p.session.hello(&self.me.name, &self.me.role, &list);
                 self.out.push(Output::Send {
                     link,
                     bytes: hello.encode(),

@@ -197,6 +197,7 @@ impl Peer {
             .ok_or_else(|| FrontendError::NoSuchBrief(b.to_string()))?;
         self.on_message(link, b, message)
             .map_err(|e| FrontendError::Rejected(e.to_string()))?;
+        self.review_rosters();
         Ok(brief)
     }
 

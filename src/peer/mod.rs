@@ -19,7 +19,7 @@
 //!
 //! ```
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-//! use groundwork::peer::{Me, Output, Peer, PeerConfig};
+//! use groundwork::peer::{Me, Output, Peer, PeerConfig, Share};
 //! use groundwork::{Engine, Section, Template};
 //! use std::sync::Arc;
 //!
@@ -28,7 +28,9 @@
 //! let engine_b = Engine::open(dir_b.path()).await.unwrap();
 //! let brief_a = engine_a.create("Onboarding", Template::ProblemFirst).await.unwrap();
 //! let brief_b = engine_b.adopt(brief_a.id()).await.unwrap(); // joined: empty until synced
-//! let shared = vec![(brief_a.id(), [7u8; 32])]; // the brief and its invite secret
+//! let shared = vec![Share::new(brief_a.id(), [7u8; 32])]; // the brief and its secret
+//! // A's roster approves B's device key (as when B joined with an invite code)
+//! brief_a.admit_device(&groundwork::identity::hex(&[2; 32]), "device 2", "pm");
 //!
 //! let me = |key: u8| Me { public: [key; 32], name: format!("device {key}"), role: "pm".into() };
 //! let mut a = Peer::new(me(1), shared.clone(), PeerConfig::default());
@@ -61,6 +63,7 @@
 //! # });
 //! ```
 
+mod access;
 mod links;
 mod messages;
 mod presence;
@@ -79,6 +82,32 @@ use yrs::updates::encoder::Encode;
 
 /// Names a link; the caller chooses them (unique among the links it has open).
 pub type LinkId = u64;
+
+/// A brief this device shares: its secret (generation `epoch`), the earlier secrets it still
+/// recognises peers by, and — until a member admitted this device — the invite code it
+/// presents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Share {
+    pub brief: Uuid,
+    pub secret: [u8; 32],
+    pub epoch: u32,
+    pub retired: Vec<[u8; 32]>,
+    /// The invite code id this device presents; `None` once it is a member.
+    pub join: Option<[u8; 8]>,
+}
+
+impl Share {
+    /// A brief shared with `secret`, first generation, as a member.
+    pub fn new(brief: Uuid, secret: [u8; 32]) -> Share {
+        Share {
+            brief,
+            secret,
+            epoch: 0,
+            retired: Vec::new(),
+            join: None,
+        }
+    }
+}
 
 /// Who this device is, as it tells peers.
 #[derive(Debug, Clone)]
@@ -168,6 +197,17 @@ pub enum Record {
         brief: Uuid,
         receipt: crate::brief::MergeReceipt,
     },
+    /// A member answered this device's invite code; `Admitted` ends the join.
+    Joined {
+        brief: Uuid,
+        answer: crate::brief::JoinAnswer,
+    },
+    /// A member handed over a newer secret for a brief (a device was removed).
+    Rekeyed {
+        brief: Uuid,
+        epoch: u32,
+        secret: [u8; 32],
+    },
 }
 
 struct PeerLink {
@@ -178,6 +218,15 @@ struct PeerLink {
     last_recv: u64,
     /// The name and role the peer gave in its Hello ("Dana (pm)").
     name: String,
+    /// The name and role as given, apart.
+    hello: (String, String),
+    /// Briefs the peer proved it holds whose roster does not admit it (yet).
+    unadmitted: HashSet<Uuid>,
+    /// Briefs whose current secret the peer's Hello did not prove: it is handed the secret
+    /// when admitted.
+    stale_key: HashSet<Uuid>,
+    /// Invite codes the peer presented, per brief, until it is admitted.
+    joins: HashMap<Uuid, ([u8; 32], [u8; 8])>,
     /// Briefs whose changes from this peer are refused (a newer document schema).
     refused: HashSet<Uuid>,
     /// The state vector it last sent per brief (its sync step 1).
@@ -209,7 +258,9 @@ pub struct Peer {
     config: PeerConfig,
     /// The awareness clock: the time of the latest input.
     clock: Arc<AtomicU64>,
-    shared: Vec<(Uuid, [u8; 32])>,
+    /// Unix seconds, for invite expiry (the driver sets it; see [`Peer::set_wall_time`]).
+    wall_s: i64,
+    shared: Vec<Share>,
     briefs: HashMap<Uuid, OpenBrief>,
     links: HashMap<LinkId, Link>,
     out: Vec<Output>,
@@ -218,13 +269,13 @@ pub struct Peer {
 }
 
 impl Peer {
-    /// A machine for a device sharing `shared` (brief id, invite secret). Open the briefs
-    /// with [`Peer::open`].
-    pub fn new(me: Me, shared: Vec<(Uuid, [u8; 32])>, config: PeerConfig) -> Peer {
+    /// A machine for a device sharing `shared`. Open the briefs with [`Peer::open`].
+    pub fn new(me: Me, shared: Vec<Share>, config: PeerConfig) -> Peer {
         Peer {
             me,
             config,
             clock: Arc::default(),
+            wall_s: 0,
             shared,
             briefs: HashMap::new(),
             links: HashMap::new(),
@@ -250,8 +301,24 @@ impl Peer {
     }
 
     /// The briefs this device shares.
-    pub fn shared(&self) -> &[(Uuid, [u8; 32])] {
+    pub fn shared(&self) -> &[Share] {
         &self.shared
+    }
+
+    /// The wall clock (unix seconds) against which invite codes expire.
+    pub fn set_wall_time(&mut self, unix_s: i64) {
+        self.wall_s = unix_s;
+    }
+
+    /// Every secret this device recognises peers by: per brief its current one first, then
+    /// the earlier ones.
+    pub(super) fn tag_list(&self) -> Vec<(Uuid, [u8; 32])> {
+        let mut out = Vec::with_capacity(self.shared.len());
+        for s in &self.shared {
+            out.push((s.brief, s.secret));
+            out.extend(s.retired.iter().map(|r| (s.brief, *r)));
+        }
+        out
     }
 
     /// How many links (peers and editors) are up.
@@ -290,6 +357,15 @@ impl Peer {
         member.name = self.me.name.clone();
         brief.set_local(member);
         brief.enable_relay();
+        if self
+            .shared
+            .iter()
+            .any(|s| s.brief == id && s.join.is_none())
+        {
+            // a brief held with others from before rosters gets one
+            brief.ensure_roster();
+        }
+        brief.take_roster_changed();
         if let Some(reason) = refusal {
             brief.set_refused(&reason);
         }
@@ -305,17 +381,9 @@ impl Peer {
                 presence_dirty: true,
             },
         );
-        let sharing: Vec<LinkId> = self
-            .links
-            .iter()
-            .filter_map(|(&l, link)| match link {
-                Link::Peer(p) if p.session.topic_for(id).is_some() => Some(l),
-                _ => None,
-            })
-            .collect();
-        for l in sharing {
-            self.greet(l, id);
-        }
+        // peers that proved they hold it while it was closed: admitted now if the roster
+        // says so, their invite codes answered
+        self.review(id);
     }
 
     /// Sends a peer what starts syncing a brief: a sync step 1 and every presence held.
@@ -363,19 +431,29 @@ impl Peer {
         self.hello_all();
     }
 
-    /// The briefs this device shares changed (an invite or a join made elsewhere): every
-    /// peer hears a new Hello; briefs not open yet are asked for.
-    pub fn set_shared(&mut self, shared: Vec<(Uuid, [u8; 32])>) {
+    /// The briefs this device shares changed (an invite, a join or a removal made elsewhere):
+    /// every peer hears a new Hello; briefs not open yet are asked for; a brief whose secret
+    /// was rotated here hands the new one to every admitted peer.
+    pub fn set_shared(&mut self, shared: Vec<Share>) {
         if shared == self.shared {
             return;
         }
-        self.shared = shared;
-        for (id, _) in &self.shared {
-            if !self.briefs.contains_key(id) {
-                self.out.push(Output::Open(*id));
+        let before = std::mem::replace(&mut self.shared, shared);
+        let mut rotated = Vec::new();
+        for s in &self.shared {
+            if !self.briefs.contains_key(&s.brief) {
+                self.out.push(Output::Open(s.brief));
+            }
+            let old = before.iter().find(|o| o.brief == s.brief);
+            if old.is_some_and(|o| (o.epoch, o.secret) < (s.epoch, s.secret)) {
+                rotated.push(s.brief);
             }
         }
+        for b in rotated {
+            self.rekey_all(b, None);
+        }
         self.hello_all();
+        self.send_joins_all();
     }
 
     /// Time passes: local changes are relayed; every `resync_ms` each peer gets a sync step 1
@@ -395,6 +473,7 @@ impl Peer {
         }
         self.expire_presence(now);
         self.record_presence();
+        self.review_rosters();
     }
 
     /// Shutting down: this device's presence is withdrawn from every brief, and what is

@@ -12,6 +12,7 @@
 //!
 //! This file: opening (pragmas, migrations, refusals), identity and settings.
 
+mod access;
 mod compaction;
 mod log;
 mod peers;

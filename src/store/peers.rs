@@ -1,4 +1,4 @@
-//! What sync keeps about others: brief secrets, peers, their state vectors, presence, and
+//! What sync keeps about others: peers, their state vectors, presence, and
 //! the merge receipt of what arrived from them after being apart.
 
 use super::*;
@@ -25,49 +25,6 @@ pub struct PeerStateRow {
 }
 
 impl Store {
-    /// The secret that grants access to a brief, if it is shared.
-    pub async fn brief_secret(&self, brief: Uuid) -> Result<Option<[u8; 32]>, StoreError> {
-        let row: Option<Vec<u8>> =
-            sqlx::query_scalar("SELECT secret FROM brief_keys WHERE brief_id = ?")
-                .bind(brief.to_string())
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(row.and_then(|s| s.try_into().ok()))
-    }
-
-    /// Stores a brief's secret unless it already has one; returns the one in force.
-    pub async fn set_brief_secret(
-        &self,
-        brief: Uuid,
-        secret: &[u8; 32],
-    ) -> Result<[u8; 32], StoreError> {
-        sqlx::query("INSERT INTO brief_keys (brief_id, secret, created_at) VALUES (?, ?, ?) ON CONFLICT(brief_id) DO NOTHING")
-            .bind(brief.to_string())
-            .bind(secret.as_slice())
-            .bind(now_ms())
-            .execute(&self.pool)
-            .await?;
-        self.brief_secret(brief)
-            .await?
-            .ok_or_else(|| StoreError::Db("brief secret vanished".into()))
-    }
-
-    /// Every shared brief with its secret.
-    pub async fn shared_briefs(&self) -> Result<Vec<(Uuid, [u8; 32])>, StoreError> {
-        let rows = sqlx::query("SELECT brief_id, secret FROM brief_keys ORDER BY brief_id")
-            .fetch_all(&self.pool)
-            .await?;
-        let mut out = Vec::new();
-        for r in rows {
-            let id: String = r.try_get("brief_id")?;
-            let secret: Vec<u8> = r.try_get("secret")?;
-            if let (Ok(id), Ok(secret)) = (Uuid::parse_str(&id), <[u8; 32]>::try_from(secret)) {
-                out.push((id, secret));
-            }
-        }
-        Ok(out)
-    }
-
     pub async fn upsert_peer(
         &self,
         device: &str,

@@ -19,7 +19,7 @@
 #![allow(dead_code)]
 
 use groundwork::brief::NewDecision;
-use groundwork::peer::{LinkId, Me, Output, Peer, PeerConfig, Record};
+use groundwork::peer::{LinkId, Me, Output, Peer, PeerConfig, Record, Share};
 use groundwork::sync;
 use groundwork::{Brief, ConcernKind, ConcernStatus, Engine, Member, Role, Section, Template};
 use rand::seq::SliceRandom;
@@ -366,7 +366,11 @@ impl World {
             let mut key = [0u8; 32];
             rng.fill(&mut key);
             let brief = Arc::new(brief);
-            let mut peer = Peer::new(me(key, i), vec![(id, secret)], PeerConfig::default());
+            let mut peer = Peer::new(
+                me(key, i),
+                vec![Share::new(id, secret)],
+                PeerConfig::default(),
+            );
             peer.open(brief.clone(), None);
             replicas.push(Replica {
                 _dir: dir,
@@ -378,6 +382,16 @@ impl World {
                 from_editor: VecDeque::new(),
             });
         }
+        // the brief's creator approved every replica's device (as members do after an invite)
+        let founder = replicas[0].brief.clone();
+        for (i, r) in replicas.iter().enumerate() {
+            founder.admit_device(
+                &groundwork::identity::hex(&r.key),
+                &format!("replica {i}"),
+                "eng",
+            );
+        }
+        replicas[0].engine.flush(&founder).await.unwrap();
         let mut world = World {
             seed,
             id,
@@ -603,7 +617,7 @@ impl World {
         let key = self.replicas[i].key;
         let mut peer = Peer::new(
             me(key, i),
-            vec![(self.id, self.secret)],
+            vec![Share::new(self.id, self.secret)],
             PeerConfig::default(),
         );
         peer.open(brief.clone(), None);

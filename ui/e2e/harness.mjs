@@ -131,6 +131,19 @@ export async function inviteCode(d) {
   return code;
 }
 
+/** In window `d` (a member of the open brief), approves the device of `name` that asks to
+ * join, from the People and devices dialog (closed again). */
+export async function approveJoin(d, name) {
+  await clickOn(d, '#share-button');
+  const asking = '#roster li[data-state="asking"]';
+  await d.wait(async () => (await d.findElements(By.css(`${asking} button.approve`))).length > 0, 30000, `${name} asks to join`);
+  const text = await d.findElement(By.css(asking)).getText();
+  if (!text.includes(`${name}’s device asks to join`)) throw new Error(`the request shown is not ${name}'s: ${text}`);
+  await clickOn(d, `${asking} button.approve`);
+  await d.wait(async () => (await d.findElements(By.css(asking))).length === 0, 10000, `${name} approved`);
+  await keys(d, Key.ESCAPE);
+}
+
 export async function waitSaved(d) {
   await d.wait(async () => (await attr(d, '#save-state', 'data-state')) === 'saved', 10000, 'edit acknowledged');
 }

@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { caret, cli, clickOn, failed, finish, freePort, instanceEnv, inviteCode, keys, relay, session, startBrief, startDriver, waitSaved, waitScreen } from './harness.mjs';
+import { caret, cli, clickOn, failed, finish, freePort, instanceEnv, inviteCode, approveJoin, keys, relay, session, startBrief, startDriver, waitSaved, waitScreen } from './harness.mjs';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gw-merge-e2e-'));
 for (const v of ['XDG_DATA_HOME', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME']) {
@@ -68,6 +68,8 @@ try {
   const drvB = await startDriver(envB);
   b = await session(drvB.port);
   await waitScreen(b, 'list');
+  step = 'Ana approves Ben\'s device';
+  await approveJoin(a, 'Ben Okafor');
   await b.wait(async () => (await b.findElements(By.css(`.brief-row[data-id="${id}"]`))).length === 1, 30000, 'the brief reached Ben');
   await clickOn(b, `.brief-row[data-id="${id}"]`);
   await waitScreen(b, 'brief');

@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { By, Key, caret, cli, clickOn, failed, finish, freePort, instanceEnv, inviteCode, keys, session, startBrief, startDriver, waitSaved, waitScreen } from './harness.mjs';
+import { By, Key, caret, cli, clickOn, failed, finish, freePort, instanceEnv, inviteCode, approveJoin, keys, session, startBrief, startDriver, waitSaved, waitScreen } from './harness.mjs';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gw-session-e2e-'));
 for (const v of ['XDG_DATA_HOME', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME']) {
@@ -74,6 +74,8 @@ try {
   const drvB = await startDriver(instanceEnv(dirB, await freePort(), `127.0.0.1:${portA}`));
   b = await session(drvB.port);
   await waitScreen(b, 'list');
+  step = 'Ana approves Ben\'s device';
+  await approveJoin(a, 'Ben Okafor');
   await b.wait(async () => (await b.findElements(By.css(`.brief-row[data-id="${id}"]`))).length === 1, 30000, 'the brief reached Ben');
   await clickOn(b, `.brief-row[data-id="${id}"]`);
   await waitScreen(b, 'brief');

@@ -18,7 +18,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { By, Key, caret, cli, clickOn, failed, finish, freePort, instanceEnv, inviteCode, keys, relay, session, startBrief, startDriver, waitSaved, waitScreen } from './harness.mjs';
+import { By, Key, caret, cli, clickOn, failed, finish, freePort, instanceEnv, inviteCode, approveJoin, keys, relay, session, startBrief, startDriver, waitSaved, waitScreen } from './harness.mjs';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gw-status-e2e-'));
 for (const v of ['XDG_DATA_HOME', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME']) {
@@ -71,6 +71,8 @@ try {
   const drvB = await startDriver(envB);
   b = await session(drvB.port);
   await waitScreen(b, 'list');
+  step = 'Ana approves Ben\'s device';
+  await approveJoin(a, 'Ben Okafor');
   await b.wait(async () => (await b.findElements(By.css(`.brief-row[data-id="${id}"]`))).length === 1, 30000, 'the brief reached Ben');
   await clickOn(b, `.brief-row[data-id="${id}"]`);
   await waitScreen(b, 'brief');
@@ -84,7 +86,7 @@ try {
   step = "Ana's People and devices panel";
   await clickOn(a, '#share-button');
   await a.wait(async () => (await a.executeScript(`return [...document.querySelectorAll('#known-devices li')].some((li) => li.dataset.connected === 'true' && li.innerText.includes('Ben Okafor (engineer)'))`)), 10000, 'Ben listed as connected');
-  check((await a.executeScript(`return document.getElementById('invite-code').value`)).startsWith('gw1'), 'the invite code is shown');
+  check((await a.executeScript(`return document.getElementById('invite-code').value`)).startsWith('gw2'), 'the invite code is shown');
   await a.findElement(By.id('peer-address')).sendKeys('not an address');
   await clickOn(a, '#add-peer-submit');
   await a.wait(async () => (await a.executeScript(`const e = document.getElementById('peer-error'); return e && !e.hidden ? e.textContent : ''`)).includes('is not an address'), 5000, 'a bad address is refused in words');

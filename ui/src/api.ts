@@ -1,7 +1,7 @@
 // Typed calls to the engine over Tauri IPC (src-tauri/src/commands.rs).
 import { invoke, Channel } from '@tauri-apps/api/core';
 import { parseOpenReply } from './sync';
-import type { BriefStatus, EditorView, KnownDevice, LibraryEntry, Profile, TemplateInfo, Role } from './types';
+import type { Access, BriefStatus, EditorView, InviteOptions, KnownDevice, LibraryEntry, Profile, TemplateInfo, Role } from './types';
 
 export const api = {
   profile: () => invoke<Profile>('profile'),
@@ -28,7 +28,13 @@ export const api = {
   /** Adds a device by address (host:port): remembered and dialled. */
   addPeer: (addr: string) => invoke<void>('add_peer', { addr }),
   dismissReceipt: (brief: string) => invoke<void>('dismiss_receipt', { brief }),
-  inviteBrief: (brief: string) => invoke<string>('invite_brief', { brief }),
+  /** The invite code shown before (still valid), or with `options` a new one. */
+  inviteBrief: (brief: string, options?: InviteOptions) => invoke<string>('invite_brief', { brief, options: options ?? null }),
+  /** Who may sync the brief (approved, asking, removed) and this device's own join. */
+  access: (brief: string) => invoke<Access>('access', { brief }),
+  approveDevice: (brief: string, device: string) => invoke<void>('approve_device', { brief, device }),
+  /** Removes a device (or declines its request); the brief's secret is rotated. */
+  removeDevice: (brief: string, device: string) => invoke<void>('remove_device', { brief, device }),
   joinBrief: (code: string) => invoke<string>('join_brief', { code }),
   /** Keeps the window open after a close request (src-tauri/src/closing.rs). */
   holdClose: () => invoke<void>('hold_close'),

@@ -95,6 +95,56 @@ confirmed: boolean, data_dir: string, export_dir: string, listen: string | null,
  */
 autopilot: string | null, };
 
+export type DeviceState = "approved" | "asking" | "removed";
+
+export type RosterEntry = { 
+/**
+ * Hex of the device key.
+ */
+device: string, name: string, role: string, state: DeviceState, 
+/**
+ * The member device that approved, removed or recorded the request.
+ */
+by: string, 
+/**
+ * Unix ms of the last change.
+ */
+at: number, 
+/**
+ * The invite code id the device joined or asked with ("" for founders).
+ */
+code: string, };
+
+export type InviteOptions = { 
+/**
+ * Days the code stays valid (1 to 365).
+ */
+days: number, 
+/**
+ * Only one device may use it.
+ */
+single_use: boolean, 
+/**
+ * A device that presents it asks a member, who approves it. `false` admits it outright
+ * (for a headless device set up by a script, say); the app always asks.
+ */
+ask: boolean, };
+
+export type Access = { 
+/**
+ * Approved devices, devices asking to join, removed ones.
+ */
+roster: Array<RosterEntry>, 
+/**
+ * This device's key (hex).
+ */
+me: string, 
+/**
+ * Where this device's own join stands, while no member approved it: what to tell the
+ * person ("waiting for a member of the brief to approve this device").
+ */
+joining: string | null, };
+
 export type TemplateInfo = { id: Template, label: string, sections: Array<[Section, string]>, };
 
 export type Exported = { path: string, bytes: number, };

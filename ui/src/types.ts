@@ -2,7 +2,11 @@
 // (ipc.generated.ts, by tests/ipc_types.rs); this file adds the UI's labels for them.
 import type { ConcernKind, ConcernStatus, Role } from './ipc.generated';
 export type {
+  Access,
   AppError,
+  DeviceState,
+  InviteOptions,
+  RosterEntry,
   BriefStatus,
   DeviceStatus,
   FlaggedDecision,

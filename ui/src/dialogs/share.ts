@@ -1,4 +1,5 @@
-// "People and devices" for the open brief: the invite code with one-click copy, the devices
+// "People and devices" for the open brief: the invite code with one-click copy (a new one
+// single-use or valid for chosen days on request), who may sync the brief (dialogs/roster.ts), the devices
 // this one has met (found on the LAN, added by address, or that dialled in), connected now or
 // when last seen, and adding a device by address for networks that block multicast. Joining a
 // brief someone else shared is "Join…" on the brief list (dialogs/join.ts).
@@ -9,6 +10,7 @@ import { BriefSession } from '../screens/brief/session';
 import { app } from '../state';
 import { errorText } from '../sync';
 import { fail, showDialog } from './dialog';
+import { watchRoster } from './roster';
 import type { KnownDevice } from '../types';
 
 const HOW: Record<string, string> = { mdns: 'found on this network', dialed: 'dialled by this device', incoming: 'dialled in', manual: 'added by address' };
@@ -43,6 +45,24 @@ export async function showShare(bs: BriefSession) {
     }
     copy.textContent = 'Copied';
   });
+  const days = h('input', { id: 'invite-days', type: 'number', min: '1', max: '365', value: '7', 'aria-label': 'Days the code stays valid' });
+  const single = h('input', { id: 'invite-single', type: 'checkbox', 'aria-label': 'Single use' });
+  const fresh = h('button', { id: 'new-invite' }, 'New code');
+  const inviteError = h('p', { class: 'error', id: 'invite-error', hidden: true });
+  fresh.addEventListener('click', async () => {
+    inviteError.hidden = true;
+    try {
+      code = await api.inviteBrief(bs.id, { days: Number(days.value), single_use: single.checked, ask: true });
+      field.value = code;
+      copy.textContent = 'Copy';
+      field.select();
+    } catch (err) {
+      inviteError.textContent = errorText(err);
+      inviteError.hidden = false;
+    }
+  });
+  const roster = h('ul', { class: 'sync-devices', id: 'roster' });
+  const joining = h('p', { class: 'hint', id: 'join-state', hidden: true });
   const list = h('ul', { class: 'sync-devices', id: 'known-devices' });
   const refresh = async () => {
     try {
@@ -81,8 +101,13 @@ export async function showShare(bs: BriefSession) {
       'div',
       { class: 'stack' },
       h('h3', {}, 'Invite a teammate'),
-      h('p', { class: 'hint' }, 'Anyone with this code can read and edit the brief when their device meets yours on the network (no server involved). Share it only with teammates.'),
+      h('p', { class: 'hint' }, 'A device that joins with this code asks to join; it receives nothing until a member of the brief approves it here. The code expires, and can be single-use.'),
       h('div', { class: 'toolbar' }, field, copy),
+      h('div', { class: 'toolbar' }, h('label', {}, 'Valid for ', days, ' days'), h('label', {}, single, ' Single use'), fresh),
+      inviteError,
+      h('h3', {}, 'Who is in this brief'),
+      joining,
+      roster,
       h('h3', {}, 'Devices'),
       list,
       h('p', { class: 'hint' }, `This device listens on ${app.profile.listen ?? 'no address'}; teammates on the same network find it automatically. Where the network blocks that, add a device by its address:`),
@@ -93,5 +118,6 @@ export async function showShare(bs: BriefSession) {
     { wide: true },
   );
   field.select();
+  watchRoster(bs.id, roster, joining);
   await refresh();
 }

@@ -1,0 +1,271 @@
+//! Who is sent a brief, through the peer state machine itself (no sockets): an invite code
+//! is checked against the member's own clock (expired, waiting, approved), a device that asks
+//! gets nothing until a member approves it, and two removals made apart converge on one
+//! secret that reaches a member who was away. The same flows over real `serve` processes are
+//! in tests/net.rs.
+
+use groundwork::brief::JoinAnswer;
+use groundwork::identity::hex;
+use groundwork::peer::{Me, Output, Peer, PeerConfig, Record, Share};
+use groundwork::{Brief, Member, Role, Section, Template};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+fn me(key: u8, name: &str) -> Me {
+    Me {
+        public: [key; 32],
+        name: name.into(),
+        role: "pm".into(),
+    }
+}
+
+fn member(key: u8, name: &str) -> Member {
+    Member {
+        device: hex(&[key; 32]),
+        name: name.into(),
+        role: Role::Pm,
+    }
+}
+
+/// Peers wired by hand: `links[(a, b)]` is the link id on `a` that leads to `b`.
+struct Net {
+    peers: Vec<Peer>,
+    links: HashMap<(usize, u64), usize>,
+    records: Vec<Vec<Record>>,
+    next: u64,
+}
+
+impl Net {
+    fn new(peers: Vec<Peer>) -> Net {
+        let n = peers.len();
+        Net {
+            peers,
+            links: HashMap::new(),
+            records: vec![Vec::new(); n],
+            next: 1,
+        }
+    }
+
+    fn connect(&mut self, a: usize, b: usize) -> u64 {
+        let link = self.next;
+        self.next += 1;
+        let hash = [link as u8; 32];
+        let (ka, kb) = (self.peers[a].key(), self.peers[b].key());
+        self.peers[a].connected(link, &hash, kb, true, "b", 0);
+        self.peers[b].connected(link, &hash, ka, false, "a", 0);
+        self.links.insert((a, link), b);
+        self.links.insert((b, link), a);
+        link
+    }
+
+    fn disconnect(&mut self, link: u64) {
+        let ends: Vec<usize> = self
+            .links
+            .iter()
+            .filter(|((_, l), _)| *l == link)
+            .map(|((p, _), _)| *p)
+            .collect();
+        for p in ends {
+            self.peers[p].closed(link, "cut");
+            self.links.remove(&(p, link));
+        }
+    }
+
+    /// Delivers until every peer is quiet.
+    fn settle(&mut self) {
+        for _ in 0..200 {
+            let mut moved = false;
+            for i in 0..self.peers.len() {
+                self.peers[i].relay_local();
+                for out in self.peers[i].take_outputs() {
+                    match out {
+                        Output::Send { link, bytes } => {
+                            if let Some(&to) = self.links.get(&(i, link)) {
+                                self.peers[to].receive_frame(link, &bytes, 0);
+                                moved = true;
+                            }
+                        }
+                        Output::Record(r) => self.records[i].push(r),
+                        _ => {}
+                    }
+                }
+            }
+            if !moved {
+                return;
+            }
+        }
+        panic!("the peers never went quiet");
+    }
+}
+
+trait Key {
+    fn key(&self) -> [u8; 32];
+}
+
+impl Key for Peer {
+    fn key(&self) -> [u8; 32] {
+        // every test peer's key is one byte repeated; its Hello name is "device N"
+        let first = self
+            .briefs()
+            .next()
+            .map(|b| b.local().device)
+            .unwrap_or_default();
+        let raw = data_encoding::HEXLOWER.decode(first.as_bytes()).unwrap();
+        raw.try_into().unwrap()
+    }
+}
+
+fn peer(key: u8, name: &str, share: Share, brief: Arc<Brief>) -> Peer {
+    let mut p = Peer::new(me(key, name), vec![share], PeerConfig::default());
+    p.open(brief, None);
+    p
+}
+
+fn answers(records: &[Record]) -> Vec<JoinAnswer> {
+    records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Joined { answer, .. } => Some(*answer),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_code_is_checked_against_the_member_s_clock_and_asking_gets_nothing_until_approved() {
+    let secret = [7u8; 32];
+    let ana = Arc::new(Brief::create(
+        "Roadmap",
+        Template::ProblemFirst,
+        member(1, "Ana"),
+    ));
+    ana.set_section(Section::Problem, "written by Ana");
+    ana.add_invite("0101010101010101", 1_000, true, true);
+    let sam_brief = Arc::new(Brief::empty(ana.id(), member(2, "Sam")));
+    let joining = Share {
+        join: Some([1; 8]),
+        ..Share::new(ana.id(), secret)
+    };
+    let mut net = Net::new(vec![
+        peer(1, "Ana", Share::new(ana.id(), secret), ana.clone()),
+        peer(2, "Sam", joining.clone(), sam_brief.clone()),
+    ]);
+    // the code expired by the member's clock
+    net.peers[0].set_wall_time(5_000);
+    let link = net.connect(0, 1);
+    net.settle();
+    assert_eq!(answers(&net.records[1]), vec![JoinAnswer::Expired]);
+    assert_eq!(sam_brief.section_text(Section::Problem), "");
+    assert!(
+        ana.device_entry(&hex(&[2; 32])).is_none(),
+        "an expired code cannot even ask"
+    );
+    // within its validity: Sam asks, and gets nothing
+    net.disconnect(link);
+    net.peers[0].set_wall_time(500);
+    net.connect(0, 1);
+    net.settle();
+    assert_eq!(answers(&net.records[1]).last(), Some(&JoinAnswer::Waiting));
+    assert_eq!(
+        sam_brief.section_text(Section::Problem),
+        "",
+        "nothing before approval"
+    );
+    assert!(!ana.admits(&hex(&[2; 32])));
+    // Ana approves on her device: the live link starts carrying the brief
+    ana.approve_device("Sam").unwrap();
+    net.peers[0].tick(1);
+    net.settle();
+    assert_eq!(sam_brief.section_text(Section::Problem), "written by Ana");
+    assert!(sam_brief.admits(&hex(&[2; 32])));
+    assert_eq!(answers(&net.records[1]).last(), Some(&JoinAnswer::Admitted));
+    assert!(net.peers[1].shared()[0].join.is_none(), "the join is over");
+}
+
+#[test]
+fn two_removals_made_apart_converge_on_one_secret_that_reaches_a_member_who_was_away() {
+    let secret = [7u8; 32];
+    let ana = Arc::new(Brief::create(
+        "Roadmap",
+        Template::ProblemFirst,
+        member(1, "Ana"),
+    ));
+    for (k, n) in [(2, "Ben"), (3, "Cleo"), (4, "Dan"), (5, "Eve")] {
+        ana.admit_device(&hex(&[k; 32]), n, "pm");
+    }
+    let briefs: Vec<Arc<Brief>> = (1..=5u8)
+        .map(|k| {
+            if k == 1 {
+                ana.clone()
+            } else {
+                Arc::new(Brief::empty(ana.id(), member(k, "x")))
+            }
+        })
+        .collect();
+    let peers: Vec<Peer> = (1..=5u8)
+        .map(|k| {
+            peer(
+                k,
+                &format!("device {k}"),
+                Share::new(ana.id(), secret),
+                briefs[k as usize - 1].clone(),
+            )
+        })
+        .collect();
+    let mut net = Net::new(peers);
+    let links: Vec<u64> = (1..5).map(|i| net.connect(0, i)).collect();
+    net.settle();
+    for b in &briefs {
+        assert_eq!(b.roster().len(), 5, "everyone has the roster");
+    }
+    for l in links {
+        net.disconnect(l);
+    }
+    // apart: Ana removes Dan, Ben removes Eve; each rotates the secret
+    briefs[0].remove_device(&hex(&[4; 32])).unwrap();
+    briefs[1].remove_device(&hex(&[5; 32])).unwrap();
+    let rotate = |p: &mut Peer, fresh: [u8; 32]| {
+        let mut s = p.shared()[0].clone();
+        s.retired.insert(0, s.secret);
+        s.secret = fresh;
+        s.epoch += 1;
+        p.set_shared(vec![s]);
+    };
+    rotate(&mut net.peers[0], [0x11; 32]);
+    rotate(&mut net.peers[1], [0x22; 32]);
+    net.connect(0, 1);
+    net.settle();
+    let winner = ([0x22u8; 32], 1u32);
+    for p in &net.peers[..2] {
+        assert_eq!((p.shared()[0].secret, p.shared()[0].epoch), winner);
+    }
+    // Cleo was away for both removals: she still holds the first secret, is recognised by
+    // it, admitted by the roster and handed the new one
+    net.connect(2, 0);
+    net.settle();
+    assert_eq!(
+        (
+            net.peers[2].shared()[0].secret,
+            net.peers[2].shared()[0].epoch
+        ),
+        winner
+    );
+    for i in [0, 2] {
+        assert!(briefs[i].device_entry(&hex(&[4; 32])).is_some());
+        assert!(!briefs[i].admits(&hex(&[4; 32])) && !briefs[i].admits(&hex(&[5; 32])));
+    }
+    // Dan (removed) reaches Ana: he holds the first secret, which she still recognises, but
+    // the roster refuses him: no topic, no new secret, nothing of the brief
+    briefs[0].set_section(Section::Problem, "after the removals");
+    net.connect(3, 0);
+    net.settle();
+    assert_eq!(net.peers[3].shared()[0].secret, secret);
+    assert_ne!(
+        briefs[3].section_text(Section::Problem),
+        "after the removals"
+    );
+    assert_eq!(
+        briefs[2].section_text(Section::Problem),
+        "after the removals"
+    );
+}
