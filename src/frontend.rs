@@ -132,18 +132,27 @@ impl Handle {
                     .into_iter()
                     .filter(|m| b.admits(&m.device))
                     .collect();
-                let _ = tx.send(members);
+                let asking: Vec<String> = b
+                    .roster()
+                    .into_iter()
+                    .filter(|e| e.state == crate::brief::DeviceState::Asking)
+                    .map(|e| e.name)
+                    .collect();
+                let _ = tx.send((members, asking));
                 Ok(serde_json::Value::Null)
             }),
         )
         .await?;
-        let members = rx.await.map_err(|_| FrontendError::Stopped)?;
+        let (members, asking) = rx.await.map_err(|_| FrontendError::Stopped)?;
         let connected = self.connected().await?;
         let engine = self.engine().await;
         let me = engine.identity().device_id();
-        crate::status::brief_status(engine.store(), brief, &me, &members, &connected)
-            .await
-            .map_err(|e| FrontendError::Storage(e.to_string()))
+        let mut status =
+            crate::status::brief_status(engine.store(), brief, &me, &members, &connected)
+                .await
+                .map_err(|e| FrontendError::Storage(e.to_string()))?;
+        status.asking = asking;
+        Ok(status)
     }
 
     /// Every device this one has met, and whether it is linked now.
@@ -522,6 +531,8 @@ pub struct LibraryEntry {
     pub matched: String,
     /// Other devices known to lack some of this device's changes to the brief.
     pub behind: usize,
+    /// While this device waits for a member to approve it: where its join stands.
+    pub joining: Option<String>,
 }
 
 struct Cached {
@@ -583,6 +594,10 @@ impl Library {
             };
             let mut entry = cached.entry.clone();
             entry.behind = behind.get(&row.id).copied().unwrap_or(0);
+            entry.joining = match engine.store().join_state(row.id).await {
+                Ok(j) => j.map(|j| j.describe().to_string()),
+                Err(_) => None,
+            };
             if !q.is_empty() {
                 if entry.title.to_lowercase().contains(&q) {
                     // title match: no passage needed
@@ -636,6 +651,7 @@ fn summarise(b: &Brief, created_at: i64, updated_at: i64) -> Cached {
         excerpt,
         matched: String::new(),
         behind: 0,
+        joining: None,
     };
     // Lowercasing can change byte lengths (rare scripts); keep a parallel text only when it
     // does not, so passages cut at the same offsets.

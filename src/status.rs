@@ -49,6 +49,8 @@ pub struct BriefStatus {
     pub offline: bool,
     /// What merged from others after being apart, until dismissed.
     pub receipt: Option<MergeReceipt>,
+    /// People whose devices ask to join the brief (a member approves them).
+    pub asking: Vec<String>,
 }
 
 impl BriefStatus {
@@ -168,6 +170,7 @@ pub async fn brief_status(
         devices,
         offline,
         receipt: store.receipt(brief).await?,
+        asking: Vec::new(),
     })
 }
 

@@ -9,7 +9,7 @@ use crate::brief::JoinAnswer;
 impl Peer {
     /// The tags of a peer's Hello: every brief it proves it holds is noted; those whose
     /// roster admits it start syncing, the others wait (for an approval, or for the brief to
-    /// open). Returns whether the peer proved a brief it had not proved before.
+    /// open). Returns whether the peer proved a brief it had not proved on this link before.
     pub(super) fn on_tags(&mut self, link: LinkId, tags: &[[u8; 32]]) -> bool {
         let list = self.tag_list();
         let Some(Link::Peer(conn)) = self.links.get_mut(&link) else {
@@ -17,6 +17,7 @@ impl Peer {
         };
         let mut fresh = false;
         for (b, current) in conn.session.match_tags(tags, &list) {
+            fresh |= conn.proved.insert(b);
             if conn.session.topic_for(b).is_some() {
                 continue;
             }
@@ -25,7 +26,7 @@ impl Peer {
             } else {
                 conn.stale_key.insert(b);
             }
-            fresh |= conn.unadmitted.insert(b);
+            conn.unadmitted.insert(b);
         }
         let waiting: Vec<Uuid> = conn.unadmitted.iter().copied().collect();
         for b in waiting {

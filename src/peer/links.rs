@@ -63,6 +63,7 @@ impl Peer {
                 last_recv: now,
                 name: String::new(),
                 hello: (String::new(), String::new()),
+                proved: HashSet::new(),
                 unadmitted: HashSet::new(),
                 stale_key: HashSet::new(),
                 joins: HashMap::new(),
@@ -146,8 +147,9 @@ impl Peer {
                     source: String::new(),
                 }));
                 if self.on_tags(link, &tags) {
-                    // Tell the peer about our briefs again: it may have matched nothing of
-                    // ours yet if it learned of a brief after its last Hello.
+                    // Tell the peer about our briefs again (and present our codes again): it
+                    // may have matched nothing of ours yet if it learned of a brief after our
+                    // last Hello.
                     if let Some(Link::Peer(conn)) = self.links.get(&link) {
                         let hello =
                             conn.session
@@ -157,6 +159,7 @@ impl Peer {
                             bytes: hello.encode(),
                         });
                     }
+                    self.send_joins(link);
                 }
             }
             Frame::Join { tag, code } => self.on_join(link, tag, code),

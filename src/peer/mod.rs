@@ -220,6 +220,8 @@ struct PeerLink {
     name: String,
     /// The name and role as given, apart.
     hello: (String, String),
+    /// Briefs the peer proved it holds (in any Hello on this link).
+    proved: HashSet<Uuid>,
     /// Briefs the peer proved it holds whose roster does not admit it (yet).
     unadmitted: HashSet<Uuid>,
     /// Briefs whose current secret the peer's Hello did not prove: it is handed the secret

@@ -8,7 +8,7 @@
 // stores it and closes. First, the app started with no display must say so and exit.
 // Screenshots of the main screens go to $E2E_OUT (default ui/e2e/screenshots).
 import { By, Key, until } from 'selenium-webdriver';
-import { app, attr, cli, clickOn, count, finish, keys, screen, session, startDriver, text, waitSaved, waitScreen } from './harness.mjs';
+import { app, approveJoin, attr, cli, clickOn, count, finish, keys, screen, session, startDriver, text, waitSaved, waitScreen } from './harness.mjs';
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -268,7 +268,7 @@ try {
   await clickOn(d, '#share-button');
   await d.wait(until.elementLocated(By.id('invite-code')), 5000);
   const code = await d.executeScript("return document.getElementById('invite-code').value");
-  check(/^gw1/.test(code) && !code.includes('\n'), `one-line invite: ${code}`);
+  check(/^gw2/.test(code) && !code.includes('\n'), `one-line invite: ${code}`);
   await keys(d, Key.ESCAPE);
   const listen = await d.executeScript('return window.__gw.profile.listen');
   const peerEnv = { ...process.env, GROUNDWORK_DATA_DIR: join(tmp, 'peer') };
@@ -276,6 +276,7 @@ try {
   execFileSync(cli, ['join', code], { env: peerEnv });
   const serve = spawn(cli, ['serve', '--listen', '127.0.0.1:0', '--peer', listen, '--no-mdns'], { env: peerEnv, stdio: ['ignore', 'ignore', 'inherit'] });
   try {
+    await approveJoin(d, 'Kai');
     const peerShow = () => JSON.parse(execFileSync(cli, ['show', briefId, '--format', 'json'], { env: peerEnv }).toString());
     await d.wait(async () => peerShow().title === 'Checkout drop-off on mobile', 20000, 'the peer filled in the brief');
     await typeInSection(d, 'options', 'Wallets first.');

@@ -79,7 +79,11 @@ matched: string,
 /**
  * Other devices known to lack some of this device's changes to the brief.
  */
-behind: number, };
+behind: number, 
+/**
+ * While this device waits for a member to approve it: where its join stands.
+ */
+joining: string | null, };
 
 export type ErrorKind = "no_such_brief" | "not_attached" | "rejected" | "storage" | "stopped";
 
@@ -211,7 +215,11 @@ offline: boolean,
 /**
  * What merged from others after being apart, until dismissed.
  */
-receipt: MergeReceipt | null, };
+receipt: MergeReceipt | null, 
+/**
+ * People whose devices ask to join the brief (a member approves them).
+ */
+asking: Array<string>, };
 
 export type KnownDevice = { device: string, 
 /**

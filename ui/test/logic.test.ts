@@ -55,7 +55,7 @@ describe('sign-off and weighing in', () => {
 });
 
 describe('library', () => {
-  const e = (title: string, updated: number, created: number): LibraryEntry => ({ id: title, title, template: 'problem-first', template_label: '', created_at: created, updated_at: updated, signed: 0, stale: 0, open_concerns: 0, open_questions: 0, excerpt: '', matched: '', behind: 0 });
+  const e = (title: string, updated: number, created: number): LibraryEntry => ({ id: title, title, template: 'problem-first', template_label: '', created_at: created, updated_at: updated, signed: 0, stale: 0, open_concerns: 0, open_questions: 0, excerpt: '', matched: '', behind: 0, joining: null });
   const list = [e('beta', 10, 3), e('Alpha', 30, 1), e('gamma', 20, 2)];
   it('sorts by last change, creation or title', () => {
     expect(sortEntries(list, 'updated').map((x) => x.title)).toEqual(['Alpha', 'gamma', 'beta']);
@@ -137,7 +137,7 @@ describe('sectionHeight', () => {
 
 describe('sync status', () => {
   const dev = (name: string, unseen: number | null, connected: boolean, last_seen: number | null = 1000): DeviceStatus => ({ device: name.toLowerCase().padEnd(64, '0'), name, connected, last_seen, as_of: unseen === null ? null : last_seen, unseen });
-  const st = (devices: DeviceStatus[]): BriefStatus => ({ changes: 4, devices, offline: !devices.some((d) => d.connected), receipt: null });
+  const st = (devices: DeviceStatus[]): BriefStatus => ({ changes: 4, devices, offline: !devices.some((d) => d.connected), receipt: null, asking: [] });
   it('names the first device that lacks changes, with the count', () => {
     const s = syncSummary(st([dev('Dana (pm)', 3, true), dev('Eli (engineer)', 0, true)]));
     expect(s).toEqual({ text: 'Dana (pm) has not seen 3 of your changes', state: 'behind' });

@@ -62,11 +62,21 @@ export function renderRoster(brief: string, a: Access, list: HTMLElement, joinin
 /** Keeps the roster in `list` current while it is on screen (a request shows up live). */
 export function watchRoster(brief: string, list: HTMLElement, joining: HTMLElement) {
   let timer = 0;
+  let shown = '';
   const refresh = async () => {
     window.clearTimeout(timer);
     if (!list.isConnected && timer !== 0) return;
     try {
-      renderRoster(brief, await api.access(brief), list, joining, () => void refresh());
+      const a = await api.access(brief);
+      // redrawn only when something changed: a button under the pointer stays put
+      const now = JSON.stringify(a);
+      if (now !== shown) {
+        shown = now;
+        renderRoster(brief, a, list, joining, () => {
+          shown = '';
+          void refresh();
+        });
+      }
     } catch (e) {
       clear(list);
       list.append(h('li', { class: 'error' }, errorText(e)));

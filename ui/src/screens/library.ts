@@ -146,6 +146,7 @@ export async function fillList(list: HTMLElement, count: HTMLElement) {
       h('span', { class: `badge ${e.signed === 3 ? 'ok' : e.stale ? 'warn' : ''}`, title: 'Problem sign-offs' }, `${e.signed}/3 signed${e.stale ? ` · ${e.stale} stale` : ''}`),
     );
     if (e.open_concerns) badges.append(h('span', { class: 'badge warn' }, `${e.open_concerns} open concern${e.open_concerns === 1 ? '' : 's'}`));
+    if (e.joining) badges.append(h('span', { class: 'badge warn', title: 'This device asked to join; a member of the brief approves it' }, e.joining.startsWith('refused') ? 'Join refused' : 'Waiting for approval'));
     if (e.behind) badges.append(h('span', { class: 'badge warn', title: 'Devices that have not seen all of your changes' }, `${e.behind} device${e.behind === 1 ? '' : 's'} behind`));
     if (e.open_questions) badges.append(h('span', { class: 'badge' }, `${e.open_questions} question${e.open_questions === 1 ? '' : 's'}`));
     list.append(

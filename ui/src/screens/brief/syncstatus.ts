@@ -62,6 +62,14 @@ export class SyncStatus {
     this.button.dataset.state = sum.state;
     this.button.textContent = sum.text;
     this.button.title = `${sum.text} — click for the devices that share this brief`;
+    // someone asks to join: the Share button says so until a member decides
+    const share = document.getElementById('share-button');
+    if (share) {
+      const n = st.asking.length;
+      share.textContent = n ? `Share · ${n} asking` : 'Share';
+      share.dataset.asking = String(n);
+      share.title = n ? `${st.asking.join(', ')} ask${n === 1 ? 's' : ''} to join — click to approve or decline` : 'People and devices: invite teammates, see and add devices';
+    }
     if (this.panel.hidden) return;
     clear(this.panel);
     this.panel.append(h('h3', {}, 'Devices'));
