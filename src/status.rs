@@ -35,6 +35,9 @@ pub struct DeviceStatus {
     /// How many of this device's changes it has not seen, if it ever said what it holds.
     #[ts(type = "number | null")]
     pub unseen: Option<usize>,
+    /// Not linked to this device, but present on the brief through this peer ("Ben Okafor
+    /// (engineer)"): its changes and ours travel through it.
+    pub via: Option<String>,
 }
 
 /// The sync status of one brief.
@@ -72,7 +75,12 @@ impl DeviceStatus {
             Some(1) => "has not seen 1 of your changes".to_string(),
             Some(n) => format!("has not seen {n} of your changes"),
         };
-        format!("{}: {state}", self.name)
+        match &self.via {
+            Some(via) if !self.connected => {
+                format!("{}: {state}; connected through {via}", self.name)
+            }
+            _ => format!("{}: {state}", self.name),
+        }
     }
 }
 
@@ -113,6 +121,9 @@ pub async fn known_devices(
     Ok(out)
 }
 
+/// How recent a presence row must be to count (presence is renewed every 15 s).
+const PRESENT_MS: i64 = 60_000;
+
 /// The status of `brief` for this device (`me`, hex key): the devices that sent a state
 /// vector for it, and the other `members`' devices that never did. `connected` lists the
 /// device keys linked now.
@@ -137,6 +148,7 @@ pub async fn brief_status(
             last_seen: Some(st.last_seen.max(st.updated_at)),
             as_of: Some(st.updated_at),
             unseen: Some(unseen(&sessions, &sv)),
+            via: None,
         });
     }
     for m in members {
@@ -155,7 +167,34 @@ pub async fn brief_status(
             last_seen: peer.map(|p| p.last_seen),
             as_of: None,
             unseen: None,
+            via: None,
         });
+    }
+    // people present through another peer (A - B - C: C as A sees it)
+    for state in store.presence(brief, PRESENT_MS).await? {
+        let v: serde_json::Value = serde_json::from_str(&state).unwrap_or_default();
+        let (Some(device), Some(via)) = (v["device"].as_str(), v["via"].as_str()) else {
+            continue;
+        };
+        if device == me || connected.iter().any(|c| c == device) {
+            continue;
+        }
+        match devices.iter_mut().find(|d| d.device == device) {
+            Some(d) => d.via = Some(via.to_string()),
+            None => devices.push(DeviceStatus {
+                device: device.to_string(),
+                name: format!(
+                    "{} ({})",
+                    v["name"].as_str().unwrap_or("someone"),
+                    v["role"].as_str().unwrap_or("?")
+                ),
+                connected: false,
+                last_seen: None,
+                as_of: None,
+                unseen: None,
+                via: Some(via.to_string()),
+            }),
+        }
     }
     devices.sort_by(|a, b| {
         (b.unseen.unwrap_or(0) > 0, &a.name, &a.device).cmp(&(

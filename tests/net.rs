@@ -184,6 +184,12 @@ fn offline_edits_on_both_sides_merge_and_relay_through_a_middle_peer() {
     eventually("C sees A here, through B", Duration::from_secs(10), || {
         ok(c, &["status", &id]).contains("here now: Dana (pm)")
     });
+    // and the status says through whom
+    eventually(
+        "A's status: Cleo connected through Eli",
+        Duration::from_secs(10),
+        || ok(a, &["status", &id]).contains("connected through Eli (engineer)"),
+    );
     pa.stop();
     pb.stop();
     pc.stop();

@@ -63,6 +63,12 @@ impl Peer {
                     ed.presence.extend(update.clients.keys().copied());
                     true
                 }
+                Some(Link::Peer(p)) => {
+                    for cid in update.clients.keys() {
+                        ob.via.insert(*cid, (p.device.clone(), p.name.clone()));
+                    }
+                    false
+                }
                 _ => false,
             };
             let summary = ob

@@ -252,6 +252,9 @@ struct OpenBrief {
     brief: Arc<Brief>,
     awareness: Awareness,
     presence_dirty: bool,
+    /// Per awareness client, the peer link's device and name that last delivered its state:
+    /// a person on a device this one is not linked to is present "through" that peer.
+    via: HashMap<ClientID, (String, String)>,
 }
 
 /// The peer state machine; see the module doc.
@@ -381,6 +384,7 @@ impl Peer {
                 brief,
                 awareness,
                 presence_dirty: true,
+                via: HashMap::new(),
             },
         );
         // peers that proved they hold it while it was closed: admitted now if the roster

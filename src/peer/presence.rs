@@ -58,7 +58,7 @@ impl Peer {
                 continue;
             }
             ob.presence_dirty = false;
-            let states = others(&ob.awareness);
+            let states = with_via(others(&ob.awareness), &ob.via);
             self.out
                 .push(Output::Record(Record::Presence { brief: *id, states }));
         }
@@ -71,6 +71,31 @@ impl Peer {
             .map_or_else(Vec::new, |ob| others(&ob.awareness))
     }
 }
+/// Marks each state that reached this device through a peer other than its own device with
+/// `"via": "<that peer's name>"`.
+fn with_via(
+    states: Vec<(u64, String)>,
+    via: &std::collections::HashMap<yrs::block::ClientID, (String, String)>,
+) -> Vec<(u64, String)> {
+    states
+        .into_iter()
+        .map(|(cid, json)| {
+            let Some((device, name)) = via.get(&yrs::block::ClientID::new(cid)) else {
+                return (cid, json);
+            };
+            match serde_json::from_str::<serde_json::Value>(&json) {
+                Ok(serde_json::Value::Object(mut m))
+                    if m.get("device").and_then(|d| d.as_str()) != Some(device.as_str()) =>
+                {
+                    m.insert("via".into(), serde_json::Value::String(name.clone()));
+                    (cid, serde_json::Value::Object(m).to_string())
+                }
+                _ => (cid, json),
+            }
+        })
+        .collect()
+}
+
 /// The states held of everyone but this device: (awareness client id, state JSON).
 fn others(awareness: &Awareness) -> Vec<(u64, String)> {
     let me = awareness.client_id();

@@ -197,7 +197,12 @@ as_of: number | null,
 /**
  * How many of this device's changes it has not seen, if it ever said what it holds.
  */
-unseen: number | null, };
+unseen: number | null, 
+/**
+ * Not linked to this device, but present on the brief through this peer ("Ben Okafor
+ * (engineer)"): its changes and ours travel through it.
+ */
+via: string | null, };
 
 export type BriefStatus = { 
 /**

@@ -221,14 +221,15 @@ export function firstScreen<T extends { size: number }>(sections: T[], budget: n
 
 /** "has not seen 3 of your changes", "has all of your changes", or why there is no count. */
 export function deviceState(d: DeviceStatus): string {
-  if (d.unseen === null) return 'has not synced this brief with this laptop yet';
+  if (d.unseen === null) return d.via ? 'syncs with this laptop through another device' : 'has not synced this brief with this laptop yet';
   if (d.unseen === 0) return 'has all of your changes';
   return `has not seen ${d.unseen} of your changes`;
 }
 
-/** "connected now", "last seen 5 min ago", "never seen". */
+/** "connected now", "connected through Ben Okafor (engineer)", "last seen 5 min ago", "never seen". */
 export function deviceSeen(d: DeviceStatus, now: number = Date.now()): string {
   if (d.connected) return 'connected now';
+  if (d.via) return `connected through ${d.via}`;
   if (d.last_seen === null) return 'never seen';
   return `last seen ${relativeTime(d.last_seen, now)}`;
 }

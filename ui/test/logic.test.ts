@@ -136,7 +136,7 @@ describe('sectionHeight', () => {
 });
 
 describe('sync status', () => {
-  const dev = (name: string, unseen: number | null, connected: boolean, last_seen: number | null = 1000): DeviceStatus => ({ device: name.toLowerCase().padEnd(64, '0'), name, connected, last_seen, as_of: unseen === null ? null : last_seen, unseen });
+  const dev = (name: string, unseen: number | null, connected: boolean, last_seen: number | null = 1000): DeviceStatus => ({ device: name.toLowerCase().padEnd(64, '0'), name, connected, last_seen, as_of: unseen === null ? null : last_seen, unseen, via: null });
   const st = (devices: DeviceStatus[]): BriefStatus => ({ changes: 4, devices, offline: !devices.some((d) => d.connected), receipt: null, asking: [] });
   it('names the first device that lacks changes, with the count', () => {
     const s = syncSummary(st([dev('Dana (pm)', 3, true), dev('Eli (engineer)', 0, true)]));
@@ -156,6 +156,9 @@ describe('sync status', () => {
     expect(deviceSeen(dev('A', 0, true))).toBe('connected now');
     expect(deviceSeen(dev('A', 0, false, null))).toBe('never seen');
     expect(deviceSeen(dev('A', 0, false, 0), 10 * 60_000)).toBe('last seen 10 min ago');
+    const through = { ...dev('Cleo', null, false), via: 'Ben Okafor (engineer)' };
+    expect(deviceSeen(through)).toBe('connected through Ben Okafor (engineer)');
+    expect(deviceState(through)).toBe('syncs with this laptop through another device');
   });
 });
 
