@@ -139,27 +139,9 @@ impl Store {
     pub async fn rotate_secret(&self, brief: Uuid) -> Result<u32, StoreError> {
         let fresh = crate::invite::new_secret()
             .map_err(|_| StoreError::Db("no randomness available".into()))?;
-        let mut tx = self.pool.begin().await?;
-        let row: Option<(Vec<u8>, i64, Vec<u8>)> =
-            sqlx::query_as("SELECT secret, epoch, retired FROM brief_keys WHERE brief_id = ?")
-                .bind(brief.to_string())
-                .fetch_optional(&mut *tx)
-                .await?;
-        let Some((old, epoch, retired)) = row else {
-            return Err(StoreError::Db("the brief is not shared".into()));
-        };
-        let epoch = u32::try_from(epoch).unwrap_or(0).saturating_add(1);
-        let mut kept = old;
-        kept.extend_from_slice(&retired);
-        sqlx::query("UPDATE brief_keys SET secret = ?, epoch = ?, retired = ? WHERE brief_id = ?")
-            .bind(fresh.as_slice())
-            .bind(i64::from(epoch))
-            .bind(kept)
-            .bind(brief.to_string())
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(epoch)
+        self.replace_secret(brief, |epoch, _| Some((epoch.saturating_add(1), fresh)))
+            .await?
+            .ok_or_else(|| StoreError::Db("the brief is not shared".into()))
     }
 
     /// A member handed over a brief's newer secret: kept if `(epoch, secret)` is greater than
@@ -170,19 +152,35 @@ impl Store {
         epoch: u32,
         secret: &[u8; 32],
     ) -> Result<bool, StoreError> {
+        let secret = *secret;
+        let adopted = self
+            .replace_secret(brief, |held_epoch, held| {
+                ((epoch, secret.as_slice()) > (held_epoch, held)).then_some((epoch, secret))
+            })
+            .await?;
+        Ok(adopted.is_some())
+    }
+
+    /// In one transaction: reads the brief's secret and epoch, asks `next` for the new ones
+    /// (`None`: keep), and keeps the old secret first among the retired ones. Returns the new
+    /// epoch, or `None` when nothing changed (or the brief is not shared).
+    async fn replace_secret(
+        &self,
+        brief: Uuid,
+        next: impl FnOnce(u32, &[u8]) -> Option<(u32, [u8; 32])>,
+    ) -> Result<Option<u32>, StoreError> {
         let mut tx = self.pool.begin().await?;
         let row: Option<(Vec<u8>, i64, Vec<u8>)> =
             sqlx::query_as("SELECT secret, epoch, retired FROM brief_keys WHERE brief_id = ?")
                 .bind(brief.to_string())
                 .fetch_optional(&mut *tx)
                 .await?;
-        let Some((old, old_epoch, retired)) = row else {
-            return Ok(false);
+        let Some((old, epoch, retired)) = row else {
+            return Ok(None);
         };
-        let old_epoch = u32::try_from(old_epoch).unwrap_or(0);
-        if (epoch, secret.as_slice()) <= (old_epoch, old.as_slice()) {
-            return Ok(false);
-        }
+        let Some((epoch, secret)) = next(u32::try_from(epoch).unwrap_or(0), &old) else {
+            return Ok(None);
+        };
         let mut kept = old;
         kept.extend_from_slice(&retired);
         sqlx::query("UPDATE brief_keys SET secret = ?, epoch = ?, retired = ? WHERE brief_id = ?")
@@ -193,7 +191,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(Some(epoch))
     }
 
     /// Every shared brief, as the peer machine takes it.
