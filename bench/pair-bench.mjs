@@ -46,6 +46,18 @@ async function prepare(build) {
   const big = run(dirA, 'replay', trace, '--section', 'problem');
   run(dirA, 'compact', big);
   for (const id of [small, big]) for (const dir of [dirB, dirM]) run(dir, 'join', run(dirA, 'invite', id, '--no-ask'));
+  // Ben and the middle peer meet Ana once, headless, so each holds the other's approval: a
+  // device admits only devices approved in its own copy of the roster (SYNC.md, "Joining")
+  const portA = await freePort();
+  const peers = [await serve(build, dirA, portA, '127.0.0.1:9')];
+  for (const dir of [dirB, dirM]) peers.push(await serve(build, dir, await freePort(), `127.0.0.1:${portA}`));
+  const knows = (dir, id, who) => run(dir, 'status', id).split('\n').some((l) => l.startsWith('devices in the brief:') && l.includes(who));
+  for (const id of [small, big])
+    for (let t = Date.now(); !(knows(dirB, id, 'Office server') && knows(dirM, id, 'Ben Okafor')); ) {
+      if (Date.now() - t > 120000) throw new Error('Ben and the middle peer never learned of each other');
+      await new Promise((res) => setTimeout(res, 200));
+    }
+  for (const p of peers) await new Promise((res) => (p.exitCode !== null ? res() : (p.once('exit', res), p.kill('SIGTERM'))));
   return { dirA, dirB, dirM, small, big };
 }
 

@@ -726,6 +726,15 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
             {
                 out(format!("{}: joining, {}", b.id(), join.describe()));
             }
+            let approved: Vec<String> = b
+                .roster()
+                .into_iter()
+                .filter(|e| e.state == crate::brief::DeviceState::Approved)
+                .map(|e| format!("{} ({})", e.name, e.role))
+                .collect();
+            if !approved.is_empty() {
+                out(format!("devices in the brief: {}", approved.join(", ")));
+            }
             for e in b.roster() {
                 let short = &e.device[..16.min(e.device.len())];
                 match e.state {
