@@ -129,7 +129,8 @@ try {
   await keys(b, 'BEN ');
   await waitSaved(b);
   await a.wait(async () => (await problem(a)).startsWith('BEN '), 15000, "Ana sees Ben's words");
-  check(problemIn(dirB, id).includes('AFTER-REMOVAL') && problemIn(dirA, id).startsWith('BEN '), 'both databases have both');
+  // The window shows a peer's words as they arrive; the database stores them a moment later.
+  await a.wait(async () => problemIn(dirB, id).includes('AFTER-REMOVAL') && problemIn(dirA, id).startsWith('BEN '), 15000, 'both databases have both');
   const c = problemIn(dirC, id);
   check(c === 'New admins quit at step 3.', `Cleo keeps what she had, and nothing after: ${c}`);
   log('removed: the two app windows keep syncing, the removed device gets nothing made after');
