@@ -13,7 +13,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { By, Key, caret, cli, clickOn, failed, finish, freePort, instanceEnv, inviteCode, approveJoin, keys, session, startBrief, startDriver, waitSaved, waitScreen } from './harness.mjs';
+import { By, Key, caret, cli, clickOn, failed, finish, freePort, instanceEnv, inviteCode, approveJoin, keys, stored, session, startBrief, startDriver, waitSaved, waitScreen } from './harness.mjs';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gw-access-e2e-'));
 for (const v of ['XDG_DATA_HOME', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME']) {
@@ -87,7 +87,7 @@ try {
   const waiting = () => run(dirC, 'status', id);
   await a.wait(async () => waiting().includes('waiting for a member of the brief to approve this device'), 15000, 'Cleo is told she waits');
   check(problemIn(dirC, id) === '', `Cleo's database before approval: ${problemIn(dirC, id)}`);
-  check(run(dirA, 'status', id).includes('Cleo Park (designer) asks to join'), 'groundwork status on Ana shows the request');
+  await stored(a, () => run(dirA, 'status', id), (t) => t.includes('Cleo Park (designer) asks to join'), 'groundwork status on Ana shows the request');
   log('a device with a valid code asks, and gets nothing until approved');
 
   step = 'Ana approves Cleo';
@@ -129,8 +129,7 @@ try {
   await keys(b, 'BEN ');
   await waitSaved(b);
   await a.wait(async () => (await problem(a)).startsWith('BEN '), 15000, "Ana sees Ben's words");
-  // The window shows a peer's words as they arrive; the database stores them a moment later.
-  await a.wait(async () => problemIn(dirB, id).includes('AFTER-REMOVAL') && problemIn(dirA, id).startsWith('BEN '), 15000, 'both databases have both');
+  await stored(a, () => [problemIn(dirA, id), problemIn(dirB, id)], ([x, y]) => x.startsWith('BEN ') && y.includes('AFTER-REMOVAL'), 'both databases have both');
   const c = problemIn(dirC, id);
   check(c === 'New admins quit at step 3.', `Cleo keeps what she had, and nothing after: ${c}`);
   log('removed: the two app windows keep syncing, the removed device gets nothing made after');

@@ -148,6 +148,18 @@ export async function waitSaved(d) {
   await d.wait(async () => (await attr(d, '#save-state', 'data-state')) === 'saved', 10000, 'edit acknowledged');
 }
 
+/** Waits until `read()` (a CLI reading of a data directory) satisfies `ok`: a running peer
+ * stores what it received a moment after the window shows it. On timeout the error carries
+ * the last reading. */
+export async function stored(d, read, ok, what, ms = 15000) {
+  let last;
+  try {
+    await d.wait(async () => ok((last = read())), ms, what);
+  } catch {
+    throw new Error(`${what}: ${typeof last === 'string' ? last : JSON.stringify(last)}`);
+  }
+}
+
 /** Reports a failed run: the step, the error, what each window shows (`shows(d)`), and sets
  * the exit code. */
 export async function failed(tag, step, e, windows, shows) {

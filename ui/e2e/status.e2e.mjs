@@ -18,7 +18,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { By, Key, caret, cli, clickOn, failed, finish, freePort, instanceEnv, inviteCode, approveJoin, keys, relay, session, startBrief, startDriver, waitSaved, waitScreen } from './harness.mjs';
+import { By, Key, caret, cli, clickOn, failed, finish, freePort, instanceEnv, inviteCode, approveJoin, keys, relay, stored, session, startBrief, startDriver, waitSaved, waitScreen } from './harness.mjs';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gw-status-e2e-'));
 for (const v of ['XDG_DATA_HOME', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME']) {
@@ -122,8 +122,8 @@ try {
   const row = (await shows(a)).rows[0].text;
   check(row.includes('Ben Okafor (engineer)') && row.includes('last seen') && row.includes('has not seen 2 of your changes'), `Ana's panel row: ${row}`);
   await shot(a, 'status-apart.png');
-  check(status(dirA, id).includes('Ben Okafor (engineer): has not seen 2 of your changes'), `groundwork status on Ana's data: ${status(dirA, id)}`);
-  check(status(dirB, id).includes('Ana Lima (pm): has not seen 2 of your changes'), `groundwork status on Ben's data: ${status(dirB, id)}`);
+  await stored(a, () => status(dirA, id), (t) => t.includes('Ben Okafor (engineer): has not seen 2 of your changes'), "groundwork status on Ana's data");
+  await stored(a, () => status(dirB, id), (t) => t.includes('Ana Lima (pm): has not seen 2 of your changes'), "groundwork status on Ben's data");
   log('apart: each says how many of its changes the other has not seen, as groundwork status does');
 
   step = "Ben's brief list shows a device behind";
@@ -142,8 +142,8 @@ try {
     await waitLine(d, `${who}: up to date again`, (s) => s.state === 'synced' && s.line === 'Up to date · 1 device connected', 30000);
   await waitLine(a, "Ana's panel: Ben connected with everything", (s) => s.rows.length === 1 && s.rows[0].unseen === '0' && s.rows[0].connected === 'true');
   await shot(a, 'status-synced.png');
-  check(status(dirA, id).includes('Ben Okafor (engineer): has all of your changes'), `groundwork status on Ana's data: ${status(dirA, id)}`);
-  check(status(dirB, id).includes('Ana Lima (pm): has all of your changes'), `groundwork status on Ben's data: ${status(dirB, id)}`);
+  await stored(a, () => status(dirA, id), (t) => t.includes('Ben Okafor (engineer): has all of your changes'), "groundwork status on Ana's data");
+  await stored(a, () => status(dirB, id), (t) => t.includes('Ana Lima (pm): has all of your changes'), "groundwork status on Ben's data");
   log('reconnected: both up to date, as groundwork status says');
 
   step = 'the merge receipt lists what merged';
@@ -165,8 +165,7 @@ try {
       check(items[i].part === w.part && items[i].both === w.both && items[i].text.includes(w.by) && (w.both === 'true') === items[i].text.includes('review'), `${who}'s receipt item ${i}: ${JSON.stringify(items[i])}`);
   }
   await shot(a, 'merge-receipt.png');
-  const benStatus = status(dirB, id);
-  check(benStatus.includes('merged after being apart') && benStatus.includes('Problem statement: changed by Ana Lima (pm) and here while apart — review') && benStatus.includes('Who is affected: changed by Ana Lima (pm)'), `groundwork status prints Ben's receipt: ${benStatus}`);
+  await stored(a, () => status(dirB, id), (t) => t.includes('merged after being apart') && t.includes('Problem statement: changed by Ana Lima (pm) and here while apart — review') && t.includes('Who is affected: changed by Ana Lima (pm)'), "groundwork status prints Ben's receipt");
   await clickOn(a, '#merge-receipt li[data-part="evidence"] button');
   await a.wait(async () => a.executeScript(`return document.activeElement?.closest('[data-section-editor]')?.dataset.sectionEditor === 'evidence'`), 10000, 'the item jumped to the evidence section');
   await clickOn(a, '#dismiss-receipt');
@@ -175,7 +174,7 @@ try {
   const after = (await polls()) + 2;
   await a.wait(async () => (await polls()) >= after, 10000, 'two more status answers');
   check((await receipt(a)) === null, 'the receipt stays dismissed');
-  check(!status(dirA, id).includes('merged after being apart'), `groundwork status after dismissing: ${status(dirA, id)}`);
+  await stored(a, () => status(dirA, id), (t) => !t.includes('merged after being apart'), 'groundwork status after dismissing');
   log('merge receipt: the section edited on both sides and the far side only, on both; jumps; dismissed');
   log('all checks passed');
 } catch (e) {
