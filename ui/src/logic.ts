@@ -272,3 +272,25 @@ export function receiptLine(item: ReceiptItem, label: (p: Part) => string): stri
   const by = item.by.length ? item.by.join(', ') : 'someone';
   return item.both ? `${label(item.part)} — changed by ${by} and by you while apart: review` : `${label(item.part)} — changed by ${by}`;
 }
+
+/** Runs `fn` at most once per `ms`, `ms` after the first `schedule()` since it last ran: a
+ * stream of calls closer together than `ms` (peers typing) still runs it every `ms`, where a
+ * debounce would wait for a pause that never comes. */
+export class Coalescer {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  constructor(
+    private readonly fn: () => void,
+    private readonly ms: number,
+  ) {}
+  schedule() {
+    if (this.timer !== undefined) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.fn();
+    }, this.ms);
+  }
+  cancel() {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
+  Coalescer,
   deviceSeen,
   deviceState,
   partTarget,
@@ -170,5 +171,28 @@ describe('merge receipt', () => {
     expect(partTarget({ kind: 'section', section: 'evidence' })).toBe('evidence');
     expect(partTarget({ kind: 'signoffs' })).toBe('weighed-in');
     expect(partTarget({ kind: 'title' })).toBe('brief-title');
+  });
+});
+
+describe('Coalescer', () => {
+  it('runs through a stream of calls that never pauses, at most once per period', () => {
+    vi.useFakeTimers();
+    try {
+      let runs = 0;
+      const c = new Coalescer(() => runs++, 250);
+      for (let t = 0; t < 2000; t += 33) {
+        c.schedule();
+        vi.advanceTimersByTime(33);
+      }
+      expect(runs).toBeGreaterThanOrEqual(7);
+      expect(runs).toBeLessThanOrEqual(8);
+      c.schedule();
+      c.cancel();
+      const before = runs;
+      vi.advanceTimersByTime(1000);
+      expect(runs).toBe(before);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

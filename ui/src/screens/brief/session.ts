@@ -8,7 +8,7 @@ import { showExport } from '../../dialogs/export';
 import { showShare } from '../../dialogs/share';
 import { clear, h, idleSteps } from '../../dom';
 import { editorExtensions } from '../../extensions';
-import { firstScreen, isParkingLot, personColour, sectionHeight } from '../../logic';
+import { Coalescer, firstScreen, isParkingLot, personColour, sectionHeight } from '../../logic';
 import { PLACEHOLDERS } from '../../placeholders';
 import { SectionView, pressInto, sectionSchema } from '../../sectionview';
 import { app, root } from '../../state';
@@ -77,7 +77,8 @@ export class BriefSession {
   /** Sections below the first screen, shown as text until reached (src/sectionview.ts). */
   texts = new Map<string, SectionView>();
   el!: HTMLElement;
-  viewTimer: number | undefined;
+  /** Re-reads the view (sign-offs, decisions…) after changes, also while peers keep typing. */
+  private viewRefresh = new Coalescer(() => void this.refreshView(), 250);
   viewKey = '';
   /** Kept across re-renders so a half-typed question survives a change from elsewhere. */
   questionInput = h('input', { id: 'question-input', type: 'text', placeholder: 'Ask a question… (Enter)', 'aria-label': 'New question' });
@@ -177,7 +178,7 @@ export class BriefSession {
   close() {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.viewTimer);
+    this.viewRefresh.cancel();
     this.sync.stop();
     for (const e of this.editors.values()) e.destroy();
     for (const t of this.texts.values()) t.release();
@@ -187,8 +188,7 @@ export class BriefSession {
   }
 
   scheduleView() {
-    clearTimeout(this.viewTimer);
-    this.viewTimer = window.setTimeout(() => this.refreshView(), 250);
+    this.viewRefresh.schedule();
   }
 
   async refreshView() {
