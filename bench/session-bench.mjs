@@ -134,6 +134,11 @@ try {
     ['Ben (app)', appPid(dirB)],
     ...procs.map((p, i) => [`headless ${i + 1}`, p.pid]),
   ];
+  // what the web views hold, next to their memory: tells a growing structure from GC heap
+  const census = (d) =>
+    d.executeScript(`const s = window.__gw.session; let structs = 0; for (const v of s.doc.store.clients.values()) structs += v.length;
+      return { dom: document.getElementsByTagName('*').length, callbacks: window.__TAURI_INTERNALS__.callbacks?.size ?? -1, acks: window.__gw.metrics.ack.length, structs, editors: s.editors.size, awareness: s.awareness.getStates().size };`);
+  const censuses = [[await census(a), await census(b)]];
   const before = watched.map(([, pid]) => sample(pid));
   const started = performance.now();
   log(`measuring ${ROUNDS} × ${SECS} s: each round ${KEYS} keys in A, one every ${EVERY} ms; ${HEADLESS} peers typing ${TYPE_RATE}/s throughout`);
@@ -153,6 +158,7 @@ try {
     const left = SECS * 1000 * (r + 1) - (performance.now() - started);
     if (left > 0) await new Promise((res) => setTimeout(res, left));
     ends.push(watched.map(([, pid]) => sample(pid)));
+    censuses.push([await census(a), await census(b)]);
   }
   const pressed = await a.executeScript('return window.__pa');
   const { painted } = await b.executeScript('return window.__pb');
@@ -186,6 +192,7 @@ try {
   for (let r = 1; r < ROUNDS; r++)
     for (const [i, [name]] of watched.entries())
       console.log(`| ${name}: memory growth in window ${r + 1} (MB) | ${f((ends[r][i].rss - ends[r - 1][i].rss) / 1024)} (${f(ends[r][i].rss / 1024)} MB resident) | ≤ 10 |`);
+  for (const [r, [ca, cb]] of censuses.entries()) console.log(`| web views ${r === 0 ? 'at the start' : `after window ${r}`}: Ana ${JSON.stringify(ca)}, Ben ${JSON.stringify(cb)} | — | — |`);
   console.log(`| characters in B's evidence section at the end (all peers' typing arrived) | ${typed} | — |`);
 } catch (e) {
   console.error(`[session-bench] FAILED: ${e && e.stack ? e.stack : e}`);
