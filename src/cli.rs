@@ -58,8 +58,13 @@ pub enum Command {
         #[arg(long, value_enum, ignore_case = true, default_value_t = Template::ProblemFirst)]
         template: Template,
     },
-    /// List briefs: id, title, last change.
-    List,
+    /// List briefs: id, title, last change; with --search, only those holding every word.
+    List {
+        /// Words to find in titles, sections, decisions, concerns and questions (each as a
+        /// word or the start of one); prints the passage that matched under each brief.
+        #[arg(long, short)]
+        search: Option<String>,
+    },
     /// Print a brief.
     Show {
         brief: String,
@@ -139,8 +144,12 @@ pub enum Command {
         #[arg(short = 'o', long = "output")]
         output: Option<PathBuf>,
     },
-    /// Import a brief from Markdown; prints its id.
-    Import { file: PathBuf },
+    /// Import briefs from Markdown files, one brief each; prints their ids. Every file is
+    /// read and checked first: one that does not parse imports nothing.
+    Import {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Fold a brief's stored updates into one snapshot.
     Compact { brief: String },
     /// Replay an editing trace (gzip'd JSON, ../shared/data) into a section of a new brief.
@@ -234,6 +243,12 @@ pub enum CliError {
     Name(#[from] ParseNameError),
     #[error(transparent)]
     Import(#[from] ImportError),
+    #[error("{path}: {source}")]
+    ImportFile {
+        path: PathBuf,
+        #[source]
+        source: ImportError,
+    },
     #[error(transparent)]
     Trace(#[from] TraceError),
     #[error("cannot read {path}: {source}")]
@@ -403,19 +418,25 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
             let brief = engine.create(&title, template).await?;
             out(brief.id());
         }
-        Command::List => {
-            for row in engine.list().await? {
-                let title = if row.title.is_empty() {
+        Command::List { search } => {
+            let entries = crate::library::Library
+                .list(engine, search.as_deref().unwrap_or(""))
+                .await?;
+            for e in entries {
+                let title = if e.title.is_empty() {
                     "(untitled)"
                 } else {
-                    &row.title
+                    &e.title
                 };
                 out(format!(
                     "{}  {}  {}",
-                    row.id,
+                    e.id,
                     title,
-                    format_time(row.updated_at)
+                    format_time(e.updated_at)
                 ));
+                if !e.matched.is_empty() {
+                    out(format!("    {}", e.matched));
+                }
             }
         }
         Command::Show { brief, format } => {
@@ -538,17 +559,26 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
                 }
             }
         }
-        Command::Import { file } => {
-            let bytes = std::fs::read(&file).map_err(|source| CliError::Read {
-                path: file.clone(),
-                source,
-            })?;
-            let parsed = export::parse_markdown(&bytes)?;
-            let template = parsed.template.unwrap_or(Template::ProblemFirst);
-            let b = engine.create(&parsed.title, template).await?;
-            export::fill_brief(&b, &parsed);
-            engine.flush(&b).await?;
-            out(b.id());
+        Command::Import { files } => {
+            let mut parsed = Vec::with_capacity(files.len());
+            for file in &files {
+                let bytes = std::fs::read(file).map_err(|source| CliError::Read {
+                    path: file.clone(),
+                    source,
+                })?;
+                let p = export::parse_markdown(&bytes).map_err(|source| CliError::ImportFile {
+                    path: file.clone(),
+                    source,
+                })?;
+                parsed.push(p);
+            }
+            for p in parsed {
+                let template = p.template.unwrap_or(Template::ProblemFirst);
+                let b = engine.create(&p.title, template).await?;
+                export::fill_brief(&b, &p);
+                engine.flush(&b).await?;
+                out(b.id());
+            }
         }
         Command::Compact { brief } => {
             let id = engine.resolve(&brief).await?;

@@ -1,19 +1,21 @@
 //! What a front end (the desktop shell) needs from a running peer, with no GUI in sight:
 //! a cloneable [`Handle`] over the hub's command channel ([`crate::net::Command`]), the typed
-//! brief operations the UI asks for ([`BriefOp`]), the brief library with search
-//! ([`Library`]), and export to files. The shell only turns IPC calls into these.
+//! brief operations the UI asks for ([`BriefOp`]), and export to files; the brief library
+//! with search is [`crate::library`] (re-exported here). The shell only turns IPC calls into
+//! these.
 
-use crate::brief::{Brief, BriefView, NewDecision};
-use crate::engine::{Engine, EngineError};
+use crate::brief::{Brief, NewDecision};
+use crate::engine::Engine;
 use crate::model::{ConcernKind, ConcernStatus, Role, Section, Template};
 use crate::net::{Command, EditOp, FrontendError};
 use crate::status::{BriefStatus, KnownDevice};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, RwLock, RwLockReadGuard};
 use uuid::Uuid;
+
+pub use crate::library::{Library, LibraryEntry};
 
 /// A front end's end of a running peer. Cheap to clone.
 #[derive(Clone)]
@@ -507,191 +509,6 @@ pub fn file_stem(title: &str) -> String {
     }
 }
 
-/// One brief in the library list.
-#[derive(Debug, Clone, Serialize, ts_rs::TS)]
-pub struct LibraryEntry {
-    pub id: String,
-    pub title: String,
-    pub template: String,
-    pub template_label: String,
-    /// Unix milliseconds of the brief's creation and last stored change.
-    #[ts(type = "number")]
-    pub created_at: i64,
-    #[ts(type = "number")]
-    pub updated_at: i64,
-    /// Non-stale sign-offs, out of the three roles.
-    pub signed: usize,
-    pub stale: usize,
-    pub open_concerns: usize,
-    pub open_questions: usize,
-    /// The start of the problem statement.
-    pub excerpt: String,
-    /// Where a search matched: a short piece of text around the first hit (empty when no
-    /// query, or when the title matched).
-    pub matched: String,
-    /// Other devices known to lack some of this device's changes to the brief.
-    pub behind: usize,
-    /// While this device waits for a member to approve it: where its join stands.
-    pub joining: Option<String>,
-}
-
-struct Cached {
-    updated_at: i64,
-    entry: LibraryEntry,
-    /// Title and all section text, lowercased, for search.
-    haystack: String,
-    text: String,
-}
-
-/// The brief list with search, cached per brief until its last change moves.
-#[derive(Default)]
-pub struct Library {
-    cache: Mutex<HashMap<Uuid, Arc<Cached>>>,
-}
-
-impl Library {
-    /// Every brief, most recently changed first; with a query, only those whose title or
-    /// text contains it (case-insensitive), each with the matching passage.
-    pub async fn list(
-        &self,
-        engine: &Engine,
-        query: &str,
-    ) -> Result<Vec<LibraryEntry>, EngineError> {
-        let rows = engine.list().await?;
-        let behind = crate::status::behind_by_brief(engine.store(), &engine.identity().device_id())
-            .await
-            .unwrap_or_else(|e| {
-                tracing::warn!(error = %e, "sync status for the list unavailable");
-                HashMap::new()
-            });
-        let q = query.trim().to_lowercase();
-        let mut out = Vec::new();
-        for row in rows {
-            let hit = {
-                let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-                cache
-                    .get(&row.id)
-                    .filter(|c| c.updated_at == row.updated_at)
-                    .cloned()
-            };
-            let cached = match hit {
-                Some(c) => c,
-                None => {
-                    let ob = match engine.open_brief(row.id).await {
-                        Ok(ob) => ob,
-                        Err(e) => {
-                            tracing::warn!(brief = %row.id, error = %e, "cannot open brief for the list");
-                            continue;
-                        }
-                    };
-                    let c = Arc::new(summarise(&ob.brief, row.created_at, row.updated_at));
-                    self.cache
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .insert(row.id, c.clone());
-                    c
-                }
-            };
-            let mut entry = cached.entry.clone();
-            entry.behind = behind.get(&row.id).copied().unwrap_or(0);
-            entry.joining = match engine.store().join_state(row.id).await {
-                Ok(j) => j.map(|j| j.describe().to_string()),
-                Err(_) => None,
-            };
-            if !q.is_empty() {
-                if entry.title.to_lowercase().contains(&q) {
-                    // title match: no passage needed
-                } else if let Some(at) = cached.haystack.find(&q) {
-                    entry.matched = passage(&cached.text, at, q.len());
-                } else {
-                    continue;
-                }
-            }
-            out.push(entry);
-        }
-        Ok(out)
-    }
-}
-
-fn summarise(b: &Brief, created_at: i64, updated_at: i64) -> Cached {
-    let view: BriefView = b.view();
-    let template = view.template;
-    let mut text = String::new();
-    for (s, _) in template.sections() {
-        if let Some(t) = view.sections.get(s.as_str()) {
-            if !t.is_empty() {
-                text.push_str(t);
-                text.push('\n');
-            }
-        }
-    }
-    let excerpt: String = view
-        .sections
-        .get("problem")
-        .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
-        .unwrap_or_default()
-        .chars()
-        .take(160)
-        .collect();
-    let entry = LibraryEntry {
-        id: view.id.clone(),
-        title: view.title.clone(),
-        template: template.as_str().to_string(),
-        template_label: template.label().to_string(),
-        created_at,
-        updated_at,
-        signed: view.signoff.signoffs.iter().filter(|s| !s.stale).count(),
-        stale: view.signoff.signoffs.iter().filter(|s| s.stale).count(),
-        open_concerns: view
-            .concerns
-            .iter()
-            .filter(|c| c.status == ConcernStatus::Open)
-            .count(),
-        open_questions: view.questions.iter().filter(|q| !q.resolved).count(),
-        excerpt,
-        matched: String::new(),
-        behind: 0,
-        joining: None,
-    };
-    // Lowercasing can change byte lengths (rare scripts); keep a parallel text only when it
-    // does not, so passages cut at the same offsets.
-    let lower = text.to_lowercase();
-    let (haystack, text) = if lower.len() == text.len() {
-        (lower, text)
-    } else {
-        (lower.clone(), lower)
-    };
-    Cached {
-        updated_at,
-        entry,
-        haystack,
-        text,
-    }
-}
-
-/// About 120 characters of `text` around byte offset `at`, cut at character boundaries.
-fn passage(text: &str, at: usize, len: usize) -> String {
-    let mut start = at.saturating_sub(50);
-    while start > 0 && !text.is_char_boundary(start) {
-        start -= 1;
-    }
-    let mut end = (at + len + 70).min(text.len());
-    while end < text.len() && !text.is_char_boundary(end) {
-        end += 1;
-    }
-    let mut s = text[start..end]
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    if start > 0 {
-        s.insert(0, '…');
-    }
-    if end < text.len() {
-        s.push('…');
-    }
-    s
-}
-
 /// Creates a brief from Markdown (the export format or free-form headings).
 pub async fn import_markdown(engine: &Engine, markdown: &str) -> Result<Uuid, FrontendError> {
     if markdown.len() > 8 * 1024 * 1024 {
@@ -753,14 +570,5 @@ mod tests {
         assert_eq!(file_stem("   "), "brief");
         assert_eq!(file_stem("\u{7}x"), "x");
         assert_eq!(file_stem(&"é".repeat(200)).chars().count(), 80);
-    }
-
-    #[test]
-    fn passages_cut_at_char_boundaries() {
-        let text = "ééé ".repeat(100) + "needle" + &" ñññ".repeat(100);
-        let at = text.find("needle").unwrap_or(0);
-        let p = passage(&text, at, 6);
-        assert!(p.contains("needle"));
-        assert!(p.starts_with('…') && p.ends_with('…'));
     }
 }

@@ -16,6 +16,7 @@ pub mod fuzzing;
 pub mod identity;
 pub mod invite;
 pub mod ipc;
+pub mod library;
 pub mod mdescape;
 pub mod model;
 pub mod net;

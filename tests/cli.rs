@@ -375,3 +375,36 @@ fn replaying_a_real_trace_reproduces_its_final_text() {
     let v = show_json(d.path(), &id);
     assert_eq!(v["sections"]["evidence"].as_str().unwrap(), expected);
 }
+
+#[test]
+fn many_files_import_at_once_and_list_search_finds_their_words() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let mut files = Vec::new();
+    for (i, word) in ["heron", "otter", "badger"].iter().enumerate() {
+        let p = dir.join(format!("b{i}.md"));
+        std::fs::write(
+            &p,
+            format!("# Brief {i}\n\n## Problem statement\n\nSightings of the {word} went down.\n"),
+        )
+        .unwrap();
+        files.push(p.to_str().unwrap().to_string());
+    }
+    let mut args = vec!["import"];
+    args.extend(files.iter().map(String::as_str));
+    let ids = ok(dir, &args);
+    assert_eq!(ids.lines().count(), 3, "{ids}");
+    let hit = ok(dir, &["list", "--search", "OTT"]);
+    assert!(hit.starts_with(ids.lines().nth(1).unwrap()), "{hit}");
+    assert_eq!(hit.lines().count(), 2, "the brief and its passage: {hit}");
+    assert!(hit.contains("Sightings of the otter went down."), "{hit}");
+    assert_eq!(ok(dir, &["list"]).lines().count(), 3);
+    assert_eq!(ok(dir, &["list", "--search", "zebra"]), "");
+
+    // one bad file among good ones imports nothing, and says which file
+    let bad = dir.join("bad.md");
+    std::fs::write(&bad, "no title here\n").unwrap();
+    let err = fails(dir, &["import", &files[0], bad.to_str().unwrap()], 1);
+    assert!(err.contains("bad.md"), "{err}");
+    assert_eq!(ok(dir, &["list"]).lines().count(), 3);
+}

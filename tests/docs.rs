@@ -69,7 +69,11 @@ fn migrated_tables() -> BTreeMap<String, BTreeSet<String>> {
                 }
                 continue;
             }
-            let Some(rest) = line.trim().strip_prefix("CREATE TABLE ") else {
+            let line = line.trim();
+            let Some(rest) = line
+                .strip_prefix("CREATE TABLE ")
+                .or_else(|| line.strip_prefix("CREATE VIRTUAL TABLE "))
+            else {
                 continue;
             };
             let name = rest.split([' ', '(']).next().unwrap().to_string();
@@ -80,7 +84,10 @@ fn migrated_tables() -> BTreeMap<String, BTreeSet<String>> {
                     break;
                 }
                 let word = col.split_whitespace().next().unwrap_or("");
-                let constraint = ["PRIMARY", "FOREIGN", "UNIQUE", "CHECK", "--", ""];
+                // table constraints, and an FTS5 table's options
+                let constraint = [
+                    "PRIMARY", "FOREIGN", "UNIQUE", "CHECK", "--", "", "tokenize", "prefix",
+                ];
                 if !constraint.contains(&word) {
                     cols.insert(word.trim_end_matches(',').to_string());
                 }

@@ -6,6 +6,19 @@ use super::*;
 use crate::brief::JoinAnswer;
 use crate::peer::Share;
 
+/// A join's state from its `brief_keys` columns; `None` when there is no join code (a member).
+pub(super) fn join_state_from(code: Option<&[u8]>, state: &str) -> Option<JoinState> {
+    code?;
+    Some(match state {
+        "waiting" => JoinState::Waiting,
+        "expired" => JoinState::Refused(JoinAnswer::Expired),
+        "used" => JoinState::Refused(JoinAnswer::Used),
+        "unknown" => JoinState::Refused(JoinAnswer::Unknown),
+        "removed" => JoinState::Refused(JoinAnswer::Removed),
+        _ => JoinState::Pending,
+    })
+}
+
 /// A `brief_keys` row: brief id, secret, epoch, retired secrets, join code.
 type ShareRow = (String, Vec<u8>, i64, Vec<u8>, Option<Vec<u8>>);
 
@@ -121,17 +134,7 @@ impl Store {
                 .bind(brief.to_string())
                 .fetch_optional(&self.pool)
                 .await?;
-        Ok(match row {
-            Some((Some(_), state)) => Some(match state.as_str() {
-                "waiting" => JoinState::Waiting,
-                "expired" => JoinState::Refused(JoinAnswer::Expired),
-                "used" => JoinState::Refused(JoinAnswer::Used),
-                "unknown" => JoinState::Refused(JoinAnswer::Unknown),
-                "removed" => JoinState::Refused(JoinAnswer::Removed),
-                _ => JoinState::Pending,
-            }),
-            _ => None,
-        })
+        Ok(row.and_then(|(code, state)| join_state_from(code.as_deref(), &state)))
     }
 
     /// A device was removed here: the brief gets a new random secret, one generation on; the

@@ -14,9 +14,11 @@
 
 mod access;
 mod compaction;
+mod library;
 mod log;
 mod peers;
 
+pub use library::{IndexRow, SearchHit, HIT_END, HIT_START};
 pub use log::check_row;
 
 use crate::blob::{self, BlobKind};

@@ -1,0 +1,156 @@
+//! The library index's rows (`brief_index`, `brief_search`, migration 0007): what the brief
+//! list shows of each brief and SQLite FTS5 over its words, stamped with the newest log row
+//! they were made from. What goes into them is `crate::library`'s business.
+
+use super::access::{join_state_from, JoinState};
+use super::*;
+use std::collections::HashMap;
+
+/// A brief's row as the library reads it: the brief, the newest row of its log, and its
+/// index entry if it has one.
+#[derive(Debug, Clone)]
+pub struct IndexRow {
+    pub brief: BriefRow,
+    /// The newest `brief_updates.seq` of the brief (0: no rows).
+    pub newest_seq: i64,
+    /// The seq its index entry was made from, and that entry's summary JSON.
+    pub indexed: Option<(i64, String)>,
+}
+
+impl IndexRow {
+    /// The index entry, if it was made from the brief's newest row.
+    pub fn current_summary(&self) -> Option<&str> {
+        match &self.indexed {
+            Some((seq, summary)) if *seq == self.newest_seq => Some(summary),
+            _ => None,
+        }
+    }
+}
+
+/// One brief that a search matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchHit {
+    pub brief: Uuid,
+    /// The passage of the body around the hits, each hit between [`HIT_START`] and
+    /// [`HIT_END`]; no markers when only the title matched.
+    pub snippet: String,
+}
+
+/// Marks the start of a hit in [`SearchHit::snippet`] (a private-use character).
+pub const HIT_START: char = '\u{E000}';
+/// Marks the end of a hit in [`SearchHit::snippet`].
+pub const HIT_END: char = '\u{E001}';
+
+impl Store {
+    /// Every brief with its newest log row and index entry, most recently changed first.
+    pub async fn index_rows(&self) -> Result<Vec<IndexRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT b.id, b.title, b.template, b.created_at, b.updated_at,
+                    COALESCE((SELECT MAX(u.seq) FROM brief_updates u WHERE u.brief_id = b.id), 0)
+                      AS newest_seq,
+                    i.indexed_seq, i.summary
+             FROM briefs b LEFT JOIN brief_index i ON i.brief_id = b.id
+             ORDER BY b.updated_at DESC, b.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let indexed_seq: Option<i64> = r.try_get("indexed_seq")?;
+                let summary: Option<String> = r.try_get("summary")?;
+                Ok(IndexRow {
+                    brief: BriefRow::from_row(r)?,
+                    newest_seq: r.try_get("newest_seq")?,
+                    indexed: indexed_seq.zip(summary),
+                })
+            })
+            .collect()
+    }
+
+    /// The newest `brief_updates.seq` of a brief (0: no rows).
+    pub async fn newest_seq(&self, brief: Uuid) -> Result<i64, StoreError> {
+        Ok(
+            sqlx::query_scalar(
+                "SELECT COALESCE(MAX(seq), 0) FROM brief_updates WHERE brief_id = ?",
+            )
+            .bind(brief.to_string())
+            .fetch_one(&self.pool)
+            .await?,
+        )
+    }
+
+    /// Stores a brief's index entry made from its log up to `seq`, with the words search
+    /// finds. An entry made from a newer row (another process indexed meanwhile) is kept.
+    pub async fn put_index(
+        &self,
+        brief: Uuid,
+        seq: i64,
+        summary: &str,
+        title: &str,
+        body: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO brief_index (brief_id, indexed_seq, summary) VALUES (?, ?, ?)
+             ON CONFLICT(brief_id) DO UPDATE SET
+               indexed_seq = excluded.indexed_seq, summary = excluded.summary
+             WHERE excluded.indexed_seq >= brief_index.indexed_seq
+             RETURNING id",
+        )
+        .bind(brief.to_string())
+        .bind(seq)
+        .bind(summary)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(id) = id {
+            sqlx::query("DELETE FROM brief_search WHERE rowid = ?")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("INSERT INTO brief_search (rowid, title, body) VALUES (?, ?, ?)")
+                .bind(id)
+                .bind(title)
+                .bind(body)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The briefs whose indexed words match an FTS5 query (build it with
+    /// `crate::library::fts_query`, which quotes member text), each with its passage.
+    pub async fn search(&self, fts_query: &str) -> Result<Vec<SearchHit>, StoreError> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT i.brief_id, snippet(brief_search, 1, char(57344), char(57345), '…', 20)
+             FROM brief_search JOIN brief_index i ON i.id = brief_search.rowid
+             WHERE brief_search MATCH ?",
+        )
+        .bind(fts_query)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(id, snippet)| {
+                Ok(SearchHit {
+                    brief: Uuid::parse_str(&id).map_err(|e| StoreError::Db(e.to_string()))?,
+                    snippet,
+                })
+            })
+            .collect()
+    }
+
+    /// Where this device's join stands for every brief it is joining.
+    pub async fn join_states(&self) -> Result<HashMap<Uuid, JoinState>, StoreError> {
+        let rows: Vec<(String, Option<Vec<u8>>, String)> =
+            sqlx::query_as("SELECT brief_id, join_code, join_state FROM brief_keys")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, code, state)| {
+                let id = Uuid::parse_str(&id).ok()?;
+                join_state_from(code.as_deref(), &state).map(|s| (id, s))
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,208 @@
+//! The library index on real SQLite files: search finds a word wherever a brief holds it, the
+//! index follows changes made by another process (the CLI) or stored from a peer, and no
+//! typed query is an error.
+
+use groundwork::brief::NewDecision;
+use groundwork::library::{Library, LibraryEntry};
+use groundwork::{ConcernKind, Engine, Role, Section, Template};
+use proptest::prelude::*;
+
+async fn search(engine: &Engine, q: &str) -> Vec<LibraryEntry> {
+    Library.list(engine, q).await.unwrap()
+}
+
+fn titles(list: &[LibraryEntry]) -> Vec<&str> {
+    list.iter().map(|e| e.title.as_str()).collect()
+}
+
+#[tokio::test]
+async fn search_finds_words_in_every_part_of_a_brief() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::open(dir.path()).await.unwrap();
+    let b = engine
+        .create("Quarterly churn", Template::ProblemFirst)
+        .await
+        .unwrap();
+    b.set_section(Section::Problem, "New admins quit at step three.");
+    b.append_paragraph(
+        Section::Evidence,
+        "Forty tickets a week mention invitations.",
+    );
+    b.set_section(Section::Approach, "A guided setup with a checklist.");
+    b.add_decision(NewDecision {
+        decision: "Ship the wizard behind a flag".into(),
+        context: "Support load peaks on Mondays".into(),
+        alternatives: "Rewrite onboarding emails".into(),
+        tradeoffs: "Delays the billing migration".into(),
+        decided_by: vec![Role::Pm],
+        rests_on: vec![Section::Problem],
+    })
+    .unwrap();
+    b.add_concern(
+        Role::Engineer,
+        ConcernKind::Feasibility,
+        "SSO tenants skip the wizard",
+    )
+    .unwrap();
+    b.add_question("Do résellers see the checklist?").unwrap();
+    engine.flush(&b).await.unwrap();
+    let other = engine
+        .create("Billing emails", Template::ProblemFirst)
+        .await
+        .unwrap();
+    other.set_section(Section::Problem, "Invoices land in spam.");
+    engine.flush(&other).await.unwrap();
+
+    assert_eq!(search(&engine, "").await.len(), 2);
+    for word in [
+        "churn",        // title
+        "admins",       // problem
+        "invitations",  // evidence
+        "checklist",    // approach (and a question)
+        "wizard",       // decision
+        "mondays",      // decision context
+        "emails",       // decision alternatives (and the other brief's title)
+        "migration",    // trade-offs
+        "sso",          // concern
+        "resellers",    // question, accent ignored
+        "invit",        // the start of a word
+        "ADMINS three", // any case, every word
+    ] {
+        let hits = search(&engine, word).await;
+        assert!(
+            titles(&hits).contains(&"Quarterly churn"),
+            "{word}: {:?}",
+            titles(&hits)
+        );
+    }
+    assert_eq!(titles(&search(&engine, "spam").await), ["Billing emails"]);
+    assert!(search(&engine, "admins spam").await.is_empty());
+    assert!(search(&engine, "zebra").await.is_empty());
+    // a hit in the text comes with its passage; a hit in the title only, without
+    let hits = search(&engine, "step").await;
+    assert!(hits[0].matched.contains("quit at step three"), "{hits:?}");
+    let hits = search(&engine, "quarterly").await;
+    assert_eq!(hits[0].matched, "");
+    assert_eq!(hits[0].excerpt, "New admins quit at step three.");
+    assert_eq!(hits[0].open_concerns, 1);
+    assert_eq!(hits[0].open_questions, 1);
+}
+
+#[tokio::test]
+async fn the_index_follows_changes_made_elsewhere_and_reindexes_only_those() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = Engine::open(dir.path()).await.unwrap();
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let b = app
+            .create(&format!("Brief {i}"), Template::ProblemFirst)
+            .await
+            .unwrap();
+        b.set_section(Section::Problem, &format!("Original words number{i}."));
+        app.flush(&b).await.unwrap();
+        ids.push(b.id());
+    }
+    assert_eq!(search(&app, "original").await.len(), 5);
+    let before = app.store().index_rows().await.unwrap();
+    assert!(before.iter().all(|r| r.current_summary().is_some()));
+
+    // another process on the same data directory (the CLI) rewrites brief 2
+    let cli = Engine::open(dir.path()).await.unwrap();
+    let b = cli.open_brief(ids[2]).await.unwrap().brief;
+    b.set_section(Section::Problem, "Replaced by pelican sightings.");
+    cli.flush(&b).await.unwrap();
+    drop(cli);
+    // a peer's copy of brief 4, stored as the running peer stores what it receives
+    let da = tempfile::tempdir().unwrap();
+    let peer = Engine::open(da.path()).await.unwrap();
+    let theirs = peer.adopt(ids[4]).await.unwrap();
+    let mine = app.open_brief(ids[4]).await.unwrap().brief;
+    theirs.apply_update_v1(&mine.encode_state_v1()).unwrap();
+    theirs.add_question("What about walruses?").unwrap();
+    mine.apply_update_v1(&theirs.encode_diff_v1(&mine.state_vector()))
+        .unwrap();
+    app.flush(&mine).await.unwrap();
+
+    assert_eq!(titles(&search(&app, "pelican").await), ["Brief 2"]);
+    assert_eq!(titles(&search(&app, "walrus").await), ["Brief 4"]);
+    assert!(!titles(&search(&app, "number2").await).contains(&"Brief 2"));
+    assert_eq!(search(&app, "original").await.len(), 4);
+    let after = app.store().index_rows().await.unwrap();
+    let moved: Vec<_> = before
+        .iter()
+        .filter(|b| {
+            let a = after.iter().find(|a| a.brief.id == b.brief.id).unwrap();
+            a.indexed.as_ref().map(|x| x.0) != b.indexed.as_ref().map(|x| x.0)
+        })
+        .map(|b| b.brief.id)
+        .collect();
+    let mut want = vec![ids[2], ids[4]];
+    want.sort();
+    let mut moved = moved;
+    moved.sort();
+    assert_eq!(moved, want, "only the changed briefs were indexed again");
+}
+
+#[tokio::test]
+async fn an_index_dropped_or_from_an_older_layout_is_made_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::open(dir.path()).await.unwrap();
+    let b = engine.create("Kept", Template::ProblemFirst).await.unwrap();
+    b.set_section(Section::Problem, "Albatross.");
+    engine.flush(&b).await.unwrap();
+    assert_eq!(search(&engine, "albatross").await.len(), 1);
+    let seq = engine.store().newest_seq(b.id()).await.unwrap();
+    engine
+        .store()
+        .put_index(b.id(), seq, "{\"v\":0}", "Kept", "")
+        .await
+        .unwrap();
+    // an unreadable summary is made again, words and all
+    assert_eq!(search(&engine, "albatross").await.len(), 1);
+    assert_eq!(search(&engine, "").await[0].title, "Kept");
+}
+
+fn hostile() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        proptest::collection::vec(
+            prop_oneof![
+                Just("\"".to_string()),
+                Just("*".to_string()),
+                Just(" ".to_string()),
+                Just("NEAR(".to_string()),
+                Just(")".to_string()),
+                Just("title:".to_string()),
+                Just("^".to_string()),
+                Just("OR".to_string()),
+                Just("-".to_string()),
+                Just("\u{E000}".to_string()),
+                Just("ß".to_string()),
+                Just("\u{301}".to_string()),
+                "[a-z]{1,4}",
+            ],
+            0..12
+        )
+        .prop_map(|v| v.concat()),
+    ]
+}
+
+#[test]
+fn no_typed_query_is_an_error() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let engine = rt.block_on(async {
+        let e = Engine::open(dir.path()).await.unwrap();
+        let b = e
+            .create("NEAR title OR", Template::ProblemFirst)
+            .await
+            .unwrap();
+        b.set_section(Section::Problem, "ab \"quoted\" * NEAR(x y) ß café");
+        e.flush(&b).await.unwrap();
+        e
+    });
+    proptest!(ProptestConfig::with_cases(400), |(q in hostile())| {
+        let r = rt.block_on(Library.list(&engine, &q));
+        prop_assert!(r.is_ok(), "{q:?}: {:?}", r.err());
+    });
+}
