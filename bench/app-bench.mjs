@@ -10,10 +10,11 @@
 //     minimal app likewise: as its window shows and IDLE_S seconds later); and, as a
 //     reference, the same brief shown as text with no editor mounted.
 // Figures are printed; nothing here asserts on time.
-import { spawn, execFileSync } from 'node:child_process';
-import { appendFileSync, closeSync, mkdtempSync, mkdirSync, openSync, readFileSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { launcher } from './launch.mjs';
 import { median, pct } from './stats.mjs';
 
 const app = resolve(process.env.GROUNDWORK_APP);
@@ -84,85 +85,13 @@ function memory(pid) {
   return { rssMb: rss / 1024, pssMb: pss / 1024, processes: names, per: per.join(', ') };
 }
 
-let launches = 0;
-/** Starts a binary; resolves metrics as they are printed (METRIC name value unix_ms detail).
- * Its stderr goes to a log file, whose first lines a missing metric's error shows. */
-function launch(bin, extraEnv = {}) {
-  const t0 = Date.now();
-  const logPath = join(tmp, `launch-${++launches}.log`);
-  const log = openSync(logPath, 'w');
-  const child = spawn(bin, [], { env: { GROUNDWORK_LOG: 'info', ...env, ...extraEnv }, stdio: ['ignore', 'pipe', log] });
-  closeSync(log);
-  const metrics = new Map();
-  const waiters = [];
-  let exited = null;
-  child.once('exit', (code, signal) => {
-    exited = signal ?? `status ${code}`;
-    for (const w of waiters.splice(0)) w();
-  });
-  let buf = '';
-  child.stdout.on('data', (d) => {
-    buf += d.toString();
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      const m = /^METRIC (\S+) (\S+) (\d+) ?(.*)$/.exec(line);
-      if (!m) continue;
-      metrics.set(m[1], { value: Number(m[2]), at: Number(m[3]), detail: m[4] });
-      for (const w of waiters.splice(0)) w();
-    }
-  });
-  const wait = (name, ms = 60000) =>
-    new Promise((res, rej) => {
-      const fail = (why) => {
-        const tail = readFileSync(logPath, 'utf8').split('\n').slice(0, 12).join('\n');
-        rej(new Error(`${bin}: no ${name} metric (${why}); the start of its log (${logPath}):\n${tail}`));
-      };
-      const timer = setTimeout(() => fail(`none in ${ms} ms`), ms);
-      const check = () => {
-        if (metrics.has(name)) {
-          clearTimeout(timer);
-          res(metrics.get(name));
-        } else if (exited) {
-          clearTimeout(timer);
-          fail(`it exited: ${exited}`);
-        } else waiters.push(check);
-      };
-      check();
-    });
-  const stop = () =>
-    new Promise((res) => {
-      if (exited) return res();
-      child.once('exit', res);
-      child.kill('SIGTERM');
-    });
-  return { child, t0, wait, stop };
-}
+const { start, hung } = launcher(tmp, env);
 
 const f = (x, d = 0) => x.toFixed(d);
 
 // How groundwork draws here (src-tauri/src/rendering.rs): without a GPU it turns WebKit's GL
 // compositing off. The minimal app is measured as Tauri ships it and, when that happened, also
 // drawn the same way, so the comparison holds either way.
-// A start that never gets as far as its first figure within the time (a window that never
-// became interactive) or that exits first (under Xvfb, now and then GTK cannot open the display,
-// the minimal app as well) is counted, its log shown, and started again, at most three times.
-const hung = { app: 0, minimal: 0, minimalSame: 0 };
-async function start(name, bin, extraEnv, first = 'list_interactive', ms = 60000) {
-  for (let attempt = 0; ; attempt++) {
-    const l = launch(bin, extraEnv);
-    try {
-      return { ...l, first: await l.wait(first, ms) };
-    } catch (e) {
-      hung[name]++;
-      console.error(`[bench] a start of ${name} did not get going: ${e.message}`);
-      l.child.kill('SIGKILL');
-      if (attempt >= 2) throw e;
-    }
-  }
-}
-
 const probe = await start('app', app, {});
 const drawing = await probe.wait('compositing');
 const tiers = await probe.wait('js_tiers');
@@ -261,4 +190,4 @@ console.log(`processes counted: groundwork ${memApp.processes.join(', ')}; minim
 console.log(`starts (ms): groundwork ${starts.app.join(', ')}; minimal ${starts.minimal.join(', ')}; minimal drawn the same way ${starts.minimalSame.join(', ')}`);
 console.log(`memory per process (PSS MB): groundwork ${memApp.per}; minimal ${memMin.per}; minimal drawn the same way ${memMinSame.per}`);
 console.log(`memory per process after ${IDLE_S} s idle (PSS MB): groundwork ${memAppIdle.per}; minimal ${memMinIdle.per}; minimal drawn the same way ${memMinSameIdle.per}`);
-console.log(`starts that did not get going (exited or hung; killed, retried): groundwork ${hung.app}, minimal ${hung.minimal}, minimal drawn the same way ${hung.minimalSame}`);
+console.log(`starts that did not get going (exited or hung; killed, retried): groundwork ${hung.app ?? 0}, minimal ${hung.minimal ?? 0}, minimal drawn the same way ${hung.minimalSame ?? 0}`);

@@ -41,6 +41,8 @@ pub enum ExportFormat {
     Html,
     /// The whole document as one Yjs update (v1), for `Y.applyUpdate` in any Yjs tool
     Yjs,
+    /// One decision (--decision) as an Architecture Decision Record, MADR layout
+    Adr,
 }
 
 #[derive(Subcommand, Debug)]
@@ -140,6 +142,9 @@ pub enum Command {
         brief: String,
         #[arg(long, value_enum)]
         format: ExportFormat,
+        /// The decision (id or unique prefix) to export, with --format adr
+        #[arg(long)]
+        decision: Option<String>,
         /// Output file (default: standard output)
         #[arg(short = 'o', long = "output")]
         output: Option<PathBuf>,
@@ -273,6 +278,10 @@ pub enum CliError {
     Frontend(#[from] crate::net::FrontendError),
     #[error("the operating system's random number generator failed")]
     Random,
+    #[error("--format adr exports one decision: say which with --decision ID")]
+    AdrNeedsDecision,
+    #[error("--decision goes with --format adr")]
+    DecisionNeedsAdr,
 }
 
 fn text_arg(text: &str) -> Result<String, CliError> {
@@ -419,7 +428,7 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
             out(brief.id());
         }
         Command::List { search } => {
-            let entries = crate::library::Library
+            let entries = crate::library::Library::default()
                 .list(engine, search.as_deref().unwrap_or(""))
                 .await?;
             for e in entries {
@@ -541,10 +550,18 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
         Command::Export {
             brief,
             format,
+            decision,
             output,
         } => {
             let b = open(engine, &brief).await?;
             let text = match format {
+                ExportFormat::Adr => {
+                    let d = decision.ok_or(CliError::AdrNeedsDecision)?;
+                    crate::adr::decision_adr(&b, &d)
+                        .map_err(EngineError::from)?
+                        .into_bytes()
+                }
+                _ if decision.is_some() => return Err(CliError::DecisionNeedsAdr),
                 ExportFormat::Md => export::to_markdown(&b).into_bytes(),
                 ExportFormat::Json => (export::to_json(&b) + "\n").into_bytes(),
                 ExportFormat::Html => export::to_html(&b).into_bytes(),

@@ -108,6 +108,33 @@ impl Handle {
         rx.await.map_err(|_| FrontendError::Stopped)
     }
 
+    /// One decision of a brief as an ADR (file name stem, Markdown), from the live document.
+    pub async fn render_adr(
+        &self,
+        brief: Uuid,
+        decision: String,
+    ) -> Result<(String, String), FrontendError> {
+        let (tx, rx) = oneshot::channel();
+        self.edit(
+            brief,
+            Box::new(move |b: &Brief| {
+                let adr = crate::adr::decision_adr(b, &decision).map_err(rejected)?;
+                let d = b
+                    .decisions()
+                    .into_iter()
+                    .find(|d| d.id.starts_with(decision.trim()));
+                let stem = match d {
+                    Some(d) => format!("ADR {} {}", d.date, d.decision),
+                    None => "ADR".to_string(),
+                };
+                let _ = tx.send((stem, adr));
+                Ok(serde_json::Value::Null)
+            }),
+        )
+        .await?;
+        rx.await.map_err(|_| FrontendError::Stopped)
+    }
+
     /// Runs any operation on a brief's live document; returns once it is stored.
     pub async fn edit(&self, brief: Uuid, op: EditOp) -> Result<serde_json::Value, FrontendError> {
         let (reply, rx) = oneshot::channel();

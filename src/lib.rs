@@ -3,6 +3,7 @@
 //! are thin layers over this crate. See ARCHITECTURE.md for the module map, the document
 //! schema and the storage format.
 
+pub mod adr;
 pub mod blob;
 pub mod body;
 pub mod brief;

@@ -14,10 +14,11 @@
 use crate::brief::{Brief, BriefView};
 use crate::engine::{Engine, EngineError};
 use crate::model::{ConcernStatus, Template};
-use crate::store::{IndexRow, HIT_END, HIT_START};
+use crate::store::{Fingerprint, IndexRow, HIT_END, HIT_START};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 
 /// One brief in the library list.
@@ -46,6 +47,26 @@ pub struct LibraryEntry {
     pub behind: usize,
     /// While this device waits for a member to approve it: where its join stands.
     pub joining: Option<String>,
+}
+
+/// The order of the brief list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, ts_rs::TS)]
+#[serde(rename_all = "lowercase")]
+pub enum ListSort {
+    /// Most recently changed first.
+    #[default]
+    Updated,
+    /// Newest first.
+    Created,
+    /// By title, ignoring case; untitled last.
+    Title,
+}
+
+/// One page of the brief list: the first `limit` briefs in order, and how many match in all.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct LibraryPage {
+    pub total: usize,
+    pub entries: Vec<LibraryEntry>,
 }
 
 /// What the index keeps of a brief for the list (`brief_index.summary`, JSON). A summary that
@@ -149,9 +170,14 @@ fn passage(snippet: &str) -> String {
         .join(" ")
 }
 
-/// The brief list with search over the library index.
+/// The brief list with search over the library index. It keeps the last list it made
+/// (without passages) with the store's [`Fingerprint`] at the time: while no row that the
+/// list depends on was written since (a keystroke in the search box, most often), a listing
+/// only runs the search.
 #[derive(Default)]
-pub struct Library;
+pub struct Library {
+    last: Mutex<Option<(Fingerprint, Arc<Vec<LibraryEntry>>)>>,
+}
 
 impl Library {
     /// Every brief, most recently changed first; with a query, only those holding every word
@@ -163,27 +189,82 @@ impl Library {
         query: &str,
     ) -> Result<Vec<LibraryEntry>, EngineError> {
         let store = engine.store();
-        let mut rows = store.index_rows().await?;
-        for row in rows.iter_mut() {
-            if current(row).is_none() {
-                refresh(engine, row).await;
-            }
-        }
-        let hits: Option<HashMap<Uuid, String>> = if query.trim().is_empty() {
-            None
+        let t0 = std::time::Instant::now();
+        let all = self.all(engine).await?;
+        let t_all = t0.elapsed();
+        let out: Vec<LibraryEntry> = if query.trim().is_empty() {
+            all.as_ref().clone()
         } else {
             match fts_query(query) {
-                None => Some(HashMap::new()),
-                Some(q) => Some(
-                    store
+                None => Vec::new(),
+                Some(q) => {
+                    let hits: HashMap<Uuid, String> = store
                         .search(&q)
                         .await?
                         .into_iter()
                         .map(|h| (h.brief, passage(&h.snippet)))
-                        .collect(),
-                ),
+                        .collect();
+                    all.iter()
+                        .filter_map(|e| {
+                            let id = Uuid::parse_str(&e.id).ok()?;
+                            let matched = hits.get(&id)?;
+                            Some(LibraryEntry {
+                                matched: matched.clone(),
+                                ..e.clone()
+                            })
+                        })
+                        .collect()
+                }
             }
         };
+        tracing::debug!(
+            briefs = all.len(),
+            shown = out.len(),
+            list_ms = t_all.as_secs_f64() * 1e3,
+            total_ms = t0.elapsed().as_secs_f64() * 1e3,
+            "library listed"
+        );
+        Ok(out)
+    }
+
+    /// The first `limit` briefs of [`Library::list`] in `sort` order, and how many there
+    /// are: what a screen shows, without sending every brief of a large library to the UI.
+    pub async fn page(
+        &self,
+        engine: &Engine,
+        query: &str,
+        sort: ListSort,
+        limit: usize,
+    ) -> Result<LibraryPage, EngineError> {
+        let mut entries = self.list(engine, query).await?;
+        sort_entries(&mut entries, sort);
+        let total = entries.len();
+        entries.truncate(limit);
+        Ok(LibraryPage { total, entries })
+    }
+
+    /// Every brief's entry (no passages), from the last listing while the store has not moved
+    /// since, else read again (indexing the briefs whose log moved on).
+    async fn all(&self, engine: &Engine) -> Result<Arc<Vec<LibraryEntry>>, EngineError> {
+        let store = engine.store();
+        let before = store.fingerprint().await?;
+        if let Some((f, list)) = self.last.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            if *f == before {
+                return Ok(list.clone());
+            }
+        }
+        let mut rows = store.index_rows().await?;
+        let mut summaries = Vec::with_capacity(rows.len());
+        for row in rows.iter_mut() {
+            let s = match current(row) {
+                Some(s) => Some(s),
+                None => {
+                    refresh(engine, row).await;
+                    current(row)
+                }
+            };
+            summaries.push(s);
+        }
         let behind = crate::status::behind_by_brief(store, &engine.identity().device_id())
             .await
             .unwrap_or_else(|e| {
@@ -194,16 +275,9 @@ impl Library {
             tracing::warn!(error = %e, "join states for the list unavailable");
             HashMap::new()
         });
-        let mut out = Vec::new();
-        for row in &rows {
-            let matched = match &hits {
-                None => String::new(),
-                Some(h) => match h.get(&row.brief.id) {
-                    Some(p) => p.clone(),
-                    None => continue,
-                },
-            };
-            let Some(s) = current(row) else { continue };
+        let mut out = Vec::with_capacity(rows.len());
+        for (row, s) in rows.iter().zip(summaries) {
+            let Some(s) = s else { continue };
             let template = Template::from_str(&s.template).unwrap_or(Template::ProblemFirst);
             let id = row.brief.id;
             out.push(LibraryEntry {
@@ -218,12 +292,39 @@ impl Library {
                 open_concerns: s.open_concerns,
                 open_questions: s.open_questions,
                 excerpt: s.excerpt,
-                matched,
+                matched: String::new(),
                 behind: behind.get(&id).copied().unwrap_or(0),
                 joining: joins.get(&id).map(|j| j.describe().to_string()),
             });
         }
-        Ok(out)
+        let list = Arc::new(out);
+        // the fingerprint from before reading: a write during the read makes the next
+        // listing read again
+        *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some((before, list.clone()));
+        Ok(list)
+    }
+}
+
+/// Sorts entries as the list shows them (ties: by last change, then id).
+pub fn sort_entries(entries: &mut [LibraryEntry], sort: ListSort) {
+    match sort {
+        ListSort::Updated => {
+            entries.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(a.id.cmp(&b.id)))
+        }
+        ListSort::Created => entries.sort_by(|a, b| {
+            b.created_at
+                .cmp(&a.created_at)
+                .then(b.updated_at.cmp(&a.updated_at))
+                .then(a.id.cmp(&b.id))
+        }),
+        ListSort::Title => entries.sort_by_cached_key(|e| {
+            (
+                e.title.trim().is_empty(),
+                e.title.to_lowercase(),
+                std::cmp::Reverse(e.updated_at),
+                e.id.clone(),
+            )
+        }),
     }
 }
 
@@ -273,6 +374,43 @@ mod tests {
             Some("\"title\"* \"NEAR\"* \"a\"* \"OR\"* \"b\"*")
         );
         assert_eq!(fts_query("café").as_deref(), Some("\"café\"*"));
+    }
+
+    fn entry(title: &str, updated_at: i64, created_at: i64) -> LibraryEntry {
+        LibraryEntry {
+            id: title.to_string(),
+            title: title.to_string(),
+            template: String::new(),
+            template_label: String::new(),
+            created_at,
+            updated_at,
+            signed: 0,
+            stale: 0,
+            open_concerns: 0,
+            open_questions: 0,
+            excerpt: String::new(),
+            matched: String::new(),
+            behind: 0,
+            joining: None,
+        }
+    }
+
+    #[test]
+    fn the_list_sorts_by_last_change_creation_or_title() {
+        let list = vec![
+            entry("beta", 10, 3),
+            entry("", 40, 4),
+            entry("Alpha", 30, 1),
+            entry("gamma", 20, 2),
+        ];
+        let order = |sort| {
+            let mut l = list.clone();
+            sort_entries(&mut l, sort);
+            l.into_iter().map(|e| e.title).collect::<Vec<_>>()
+        };
+        assert_eq!(order(ListSort::Updated), ["", "Alpha", "gamma", "beta"]);
+        assert_eq!(order(ListSort::Created), ["", "beta", "gamma", "Alpha"]);
+        assert_eq!(order(ListSort::Title), ["Alpha", "beta", "gamma", ""]);
     }
 
     #[test]

@@ -216,12 +216,17 @@ pub async fn brief_status(
 /// For every brief, how many other devices are known to lack some of this device's (`me`)
 /// changes: what the brief list shows. Two queries, whatever the size of the library.
 pub async fn behind_by_brief(store: &Store, me: &str) -> Result<HashMap<Uuid, usize>, StoreError> {
+    let states = store.all_peer_states().await?;
+    if states.iter().all(|(_, device, _)| device == me) {
+        // no peer has said what it holds: nothing to count (and no sessions to read)
+        return Ok(HashMap::new());
+    }
     let mut sessions: HashMap<Uuid, Vec<EditSession>> = HashMap::new();
     for (brief, s) in store.all_edit_sessions().await? {
         sessions.entry(brief).or_default().push(s);
     }
     let mut out: HashMap<Uuid, usize> = HashMap::new();
-    for (brief, device, sv) in store.all_peer_states().await? {
+    for (brief, device, sv) in states {
         let Some(mine) = sessions.get(&brief) else {
             continue;
         };

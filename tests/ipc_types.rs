@@ -29,6 +29,8 @@ fn render() -> String {
         LayoutSection::decl(),
         EditorView::decl(),
         LibraryEntry::decl(),
+        groundwork::library::LibraryPage::decl(),
+        groundwork::library::ListSort::decl(),
         ErrorKind::decl(),
         AppError::decl(),
         Profile::decl(),

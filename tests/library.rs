@@ -8,7 +8,11 @@ use groundwork::{ConcernKind, Engine, Role, Section, Template};
 use proptest::prelude::*;
 
 async fn search(engine: &Engine, q: &str) -> Vec<LibraryEntry> {
-    Library.list(engine, q).await.unwrap()
+    Library::default().list(engine, q).await.unwrap()
+}
+
+async fn lib_search(lib: &Library, engine: &Engine, q: &str) -> Vec<LibraryEntry> {
+    lib.list(engine, q).await.unwrap()
 }
 
 fn titles(list: &[LibraryEntry]) -> Vec<&str> {
@@ -92,6 +96,8 @@ async fn search_finds_words_in_every_part_of_a_brief() {
 async fn the_index_follows_changes_made_elsewhere_and_reindexes_only_those() {
     let dir = tempfile::tempdir().unwrap();
     let app = Engine::open(dir.path()).await.unwrap();
+    // one library, as the app keeps: what it remembers between listings must follow too
+    let lib = Library::default();
     let mut ids = Vec::new();
     for i in 0..5 {
         let b = app
@@ -102,7 +108,7 @@ async fn the_index_follows_changes_made_elsewhere_and_reindexes_only_those() {
         app.flush(&b).await.unwrap();
         ids.push(b.id());
     }
-    assert_eq!(search(&app, "original").await.len(), 5);
+    assert_eq!(lib_search(&lib, &app, "original").await.len(), 5);
     let before = app.store().index_rows().await.unwrap();
     assert!(before.iter().all(|r| r.current_summary().is_some()));
 
@@ -123,10 +129,13 @@ async fn the_index_follows_changes_made_elsewhere_and_reindexes_only_those() {
         .unwrap();
     app.flush(&mine).await.unwrap();
 
-    assert_eq!(titles(&search(&app, "pelican").await), ["Brief 2"]);
-    assert_eq!(titles(&search(&app, "walrus").await), ["Brief 4"]);
-    assert!(!titles(&search(&app, "number2").await).contains(&"Brief 2"));
-    assert_eq!(search(&app, "original").await.len(), 4);
+    assert_eq!(
+        titles(&lib_search(&lib, &app, "pelican").await),
+        ["Brief 2"]
+    );
+    assert_eq!(titles(&lib_search(&lib, &app, "walrus").await), ["Brief 4"]);
+    assert!(!titles(&lib_search(&lib, &app, "number2").await).contains(&"Brief 2"));
+    assert_eq!(lib_search(&lib, &app, "original").await.len(), 4);
     let after = app.store().index_rows().await.unwrap();
     let moved: Vec<_> = before
         .iter()
@@ -141,6 +150,17 @@ async fn the_index_follows_changes_made_elsewhere_and_reindexes_only_those() {
     let mut moved = moved;
     moved.sort();
     assert_eq!(moved, want, "only the changed briefs were indexed again");
+
+    // a peer says it holds nothing of brief 0: the same library shows it behind
+    use yrs::updates::encoder::Encode;
+    let nothing = yrs::StateVector::default().encode_v1();
+    app.store()
+        .set_peer_state(&"ab".repeat(32), ids[0], &nothing)
+        .await
+        .unwrap();
+    let list = lib_search(&lib, &app, "").await;
+    let e = list.iter().find(|e| e.title == "Brief 0").unwrap();
+    assert_eq!(e.behind, 1, "{e:?}");
 }
 
 #[tokio::test]
@@ -202,7 +222,7 @@ fn no_typed_query_is_an_error() {
         e
     });
     proptest!(ProptestConfig::with_cases(400), |(q in hostile())| {
-        let r = rt.block_on(Library.list(&engine, &q));
+        let r = rt.block_on(Library::default().list(&engine, &q));
         prop_assert!(r.is_ok(), "{q:?}: {:?}", r.err());
     });
 }

@@ -2,8 +2,9 @@
 //! is a typed error, never a panic) and calls the engine; none holds brief logic.
 
 use crate::AppState;
-use groundwork::frontend::{self, BriefOp, ExportFormat, LibraryEntry};
+use groundwork::frontend::{self, BriefOp, ExportFormat};
 use groundwork::ipc::{AppError, Exported, Profile, TemplateInfo};
+use groundwork::library::{LibraryPage, ListSort};
 use groundwork::model::{Role, Template};
 use tauri::ipc::{Channel, InvokeBody, InvokeResponseBody, Request};
 use tauri::State;
@@ -131,9 +132,14 @@ pub fn templates() -> Vec<TemplateInfo> {
 }
 
 #[tauri::command]
-pub async fn list_briefs(state: State<'_, AppState>, query: String) -> Res<Vec<LibraryEntry>> {
+pub async fn list_briefs(
+    state: State<'_, AppState>,
+    query: String,
+    sort: ListSort,
+    limit: usize,
+) -> Res<LibraryPage> {
     let engine = state.handle.engine().await;
-    let list = state.library.list(&engine, &query).await?;
+    let list = state.library.page(&engine, &query, sort, limit).await?;
     state.trimmer.soon();
     Ok(list)
 }
@@ -280,6 +286,22 @@ pub async fn export_brief(
         .map_err(|_| bad("format must be markdown, html or json"))?;
     let (title, content) = state.handle.render(id, format).await?;
     let path = frontend::write_export(&state.export_dir, &title, format, &content)?;
+    Ok(Exported {
+        path: path.display().to_string(),
+        bytes: content.len(),
+    })
+}
+
+/// One decision of the brief as an ADR (MADR layout, Markdown), written to the export folder.
+#[tauri::command]
+pub async fn export_decision(
+    state: State<'_, AppState>,
+    brief: String,
+    decision: String,
+) -> Res<Exported> {
+    let id = brief_id(&brief)?;
+    let (stem, content) = state.handle.render_adr(id, decision).await?;
+    let path = frontend::write_export(&state.export_dir, &stem, ExportFormat::Markdown, &content)?;
     Ok(Exported {
         path: path.display().to_string(),
         bytes: content.len(),

@@ -209,6 +209,7 @@ fn main() {
             commands::sync,
             commands::brief_op,
             commands::export_brief,
+            commands::export_decision,
             commands::metric,
             commands::invite_brief,
             commands::join_brief,

@@ -18,6 +18,53 @@ impl Brief {
             .collect()
     }
 
+    /// The plain text of each section, as a decision records what it rests on.
+    fn section_texts<T: ReadTxn>(&self, txn: &T, sections: &[Section]) -> HashMap<String, Any> {
+        sections
+            .iter()
+            .map(|s| {
+                let text = crate::body::render_plain(self.body(*s), txn);
+                (s.as_str().to_string(), Any::from(text))
+            })
+            .collect()
+    }
+
+    /// What a decision (by id or unique prefix) rests on: each section with its text as it
+    /// read when the decision was logged or last edited. A decision logged before the text
+    /// was recorded has it only while the section is unchanged since (`None` otherwise).
+    pub fn decision_basis(
+        &self,
+        id_prefix: &str,
+    ) -> Result<Vec<(Section, Option<String>)>, BriefError> {
+        let txn = self.doc.transact();
+        let m = find_entry(&self.decisions, &txn, id_prefix, "decision")?;
+        let digests = match m.get(&txn, "rests_on") {
+            Some(Out::Any(Any::Map(s))) => (*s).clone(),
+            _ => HashMap::new(),
+        };
+        let texts = match m.get(&txn, "rests_on_text") {
+            Some(Out::Any(Any::Map(s))) => (*s).clone(),
+            _ => HashMap::new(),
+        };
+        let changed = self.changed_sections(&txn, &digests);
+        let mut out: Vec<(Section, Option<String>)> = digests
+            .keys()
+            .filter_map(|k| k.parse::<Section>().ok())
+            .map(|s| {
+                let text = match texts.get(s.as_str()) {
+                    Some(Any::String(t)) => Some(t.to_string()),
+                    _ if !changed.contains(&s) => {
+                        Some(crate::body::render_plain(self.body(s), &txn))
+                    }
+                    _ => None,
+                };
+                (s, text)
+            })
+            .collect();
+        out.sort_by_key(|(s, _)| *s);
+        Ok(out)
+    }
+
     pub(super) fn changed_sections<T: ReadTxn>(
         &self,
         txn: &T,
@@ -100,6 +147,7 @@ impl Brief {
         let id = Uuid::new_v4().to_string();
         let mut txn = self.txn();
         let digests = self.section_digests(&txn, &d.rests_on);
+        let texts = self.section_texts(&txn, &d.rests_on);
         let by: Vec<Any> = d.decided_by.iter().map(|r| Any::from(r.as_str())).collect();
         let entry = MapPrelim::from_iter([
             ("id", Any::from(id.clone())),
@@ -114,6 +162,7 @@ impl Brief {
             ("tradeoffs", Any::from(d.tradeoffs)),
             ("decided_by", Any::from(by)),
             ("rests_on", Any::from(digests)),
+            ("rests_on_text", Any::from(texts)),
             ("author", Any::from(self.local().name)),
         ]);
         self.decisions.push_back(&mut txn, entry);
@@ -131,6 +180,7 @@ impl Brief {
         let mut txn = self.txn();
         let m = find_entry(&self.decisions, &txn, id_prefix, "decision")?;
         let digests = self.section_digests(&txn, &d.rests_on);
+        let texts = self.section_texts(&txn, &d.rests_on);
         let by: Vec<Any> = d.decided_by.iter().map(|r| Any::from(r.as_str())).collect();
         let fields = [
             ("decision", Any::from(d.decision)),
@@ -139,6 +189,7 @@ impl Brief {
             ("tradeoffs", Any::from(d.tradeoffs)),
             ("decided_by", Any::from(by)),
             ("rests_on", Any::from(digests)),
+            ("rests_on_text", Any::from(texts)),
             ("edited_at", Any::from(now_rfc3339())),
             ("edited_by", Any::from(self.local().name)),
         ];

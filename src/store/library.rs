@@ -41,7 +41,36 @@ pub const HIT_START: char = '\u{E000}';
 /// Marks the end of a hit in [`SearchHit::snippet`].
 pub const HIT_END: char = '\u{E001}';
 
+/// What the brief list depends on, in a few numbers: the newest log row (every change to
+/// any brief, its title, sign-offs and edit sessions included, writes one), the briefs, the
+/// index, what peers said they hold, and where joins stand. Equal fingerprints: the list
+/// reads the same.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Fingerprint {
+    newest_seq: i64,
+    briefs: i64,
+    newest_index: i64,
+    peer_states: i64,
+    peer_updated: i64,
+    joins: String,
+}
+
 impl Store {
+    /// The store's [`Fingerprint`] now.
+    pub async fn fingerprint(&self) -> Result<Fingerprint, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT COALESCE((SELECT MAX(seq) FROM brief_updates), 0) AS newest_seq,
+                    (SELECT COUNT(*) FROM briefs) AS briefs,
+                    COALESCE((SELECT MAX(indexed_seq) FROM brief_index), 0) AS newest_index,
+                    (SELECT COUNT(*) FROM peer_state) AS peer_states,
+                    COALESCE((SELECT MAX(updated_at) FROM peer_state), 0) AS peer_updated,
+                    COALESCE((SELECT group_concat(brief_id || '=' || join_state, ',')
+                              FROM brief_keys WHERE join_code IS NOT NULL), '') AS joins",
+        )
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
     /// Every brief with its newest log row and index entry, most recently changed first.
     pub async fn index_rows(&self) -> Result<Vec<IndexRow>, StoreError> {
         let rows = sqlx::query(

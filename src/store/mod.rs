@@ -18,7 +18,7 @@ mod library;
 mod log;
 mod peers;
 
-pub use library::{IndexRow, SearchHit, HIT_END, HIT_START};
+pub use library::{Fingerprint, IndexRow, SearchHit, HIT_END, HIT_START};
 pub use log::check_row;
 
 use crate::blob::{self, BlobKind};

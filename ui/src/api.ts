@@ -1,13 +1,13 @@
 // Typed calls to the engine over Tauri IPC (src-tauri/src/commands.rs).
 import { invoke, Channel } from '@tauri-apps/api/core';
 import { parseOpenReply } from './sync';
-import type { Access, BriefStatus, EditorView, InviteOptions, KnownDevice, LibraryEntry, Profile, TemplateInfo, Role } from './types';
+import type { Access, BriefStatus, EditorView, InviteOptions, KnownDevice, LibraryPage, ListSort, Profile, TemplateInfo, Role } from './types';
 
 export const api = {
   profile: () => invoke<Profile>('profile'),
   setProfile: (name: string, role: Role) => invoke<void>('set_profile', { name, role }),
   templates: () => invoke<TemplateInfo[]>('templates'),
-  listBriefs: (query: string) => invoke<LibraryEntry[]>('list_briefs', { query }),
+  listBriefs: (query: string, sort: ListSort, limit: number) => invoke<LibraryPage>('list_briefs', { query, sort, limit }),
   createBrief: (title: string, template: string) => invoke<string>('create_brief', { title, template }),
   importMarkdown: (markdown: string) => invoke<string>('import_markdown', { markdown }),
   openBrief: (brief: string, clientId: number, onMessage: (bytes: Uint8Array) => void) => {
@@ -21,6 +21,8 @@ export const api = {
   op: (brief: string, op: Record<string, unknown>) => invoke<EditorView>('brief_op', { brief, op }),
   exportBrief: (brief: string, format: 'markdown' | 'html' | 'json') =>
     invoke<{ path: string; bytes: number }>('export_brief', { brief, format }),
+  exportDecision: (brief: string, decision: string) =>
+    invoke<{ path: string; bytes: number }>('export_decision', { brief, decision }),
   /** Which devices share the brief, connected or last heard, and what of ours they lack. */
   syncStatus: (brief: string) => invoke<BriefStatus>('sync_status', { brief }),
   /** Every device this one has met, connected now or when last seen. */

@@ -11,6 +11,7 @@ import { app } from './state';
  * benchmark's reference for what showing the brief costs without an editor. */
 export async function runAutopilot(spec: string) {
   const opts = Object.fromEntries(spec.split(';').map((kv) => kv.split('=') as [string, string]));
+  if (opts.search) return searchAutopilot(opts.search.split(','), Number(opts.every ?? 150));
   if (!opts.open) return;
   if (opts.text) app.firstScreenPx = () => 0;
   if (opts.settle) {
@@ -43,3 +44,31 @@ export async function runAutopilot(spec: string) {
   api.metric('autopilot_done', acks.length, JSON.stringify(acks));
 }
 
+
+/** Benchmark mode (GROUNDWORK_AUTOPILOT=search=<word>,<word>…[;every=<ms>]): once the list is
+ * shown and the app idle, types each word into the search box a letter at a time, as a
+ * person would (a letter, then `every` ms after its list showed), and reports each query's
+ * keystroke-to-list-on-screen time (the list screen records them). */
+async function searchAutopilot(words: string[], every: number) {
+  while (!window.__gw.warm) await new Promise((r) => requestAnimationFrame(r));
+  await window.__gw.warm;
+  const box = document.getElementById('search') as HTMLInputElement;
+  const m = window.__gw.metrics.search;
+  const typeIn = async (value: string) => {
+    const before = m.length;
+    box.value = value;
+    box.dispatchEvent(new Event('input'));
+    const t0 = performance.now();
+    while (!m.slice(before).some((x) => x.q === value) && performance.now() - t0 < 10000) {
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    await new Promise((r) => setTimeout(r, every));
+  };
+  const start = m.length;
+  for (const w of words) {
+    for (let i = 1; i <= w.length; i++) await typeIn(w.slice(0, i));
+    await typeIn('');
+  }
+  const typed = m.slice(start).filter((x) => x.q !== '');
+  api.metric('autopilot_done', typed.length, JSON.stringify(typed));
+}

@@ -72,8 +72,8 @@ signed: number, stale: number, open_concerns: number, open_questions: number,
  */
 excerpt: string, 
 /**
- * Where a search matched: a short piece of text around the first hit (empty when no
- * query, or when the title matched).
+ * Where a search matched: a short passage around the hits (empty when no query, or
+ * when only the title matched).
  */
 matched: string, 
 /**
@@ -84,6 +84,10 @@ behind: number,
  * While this device waits for a member to approve it: where its join stands.
  */
 joining: string | null, };
+
+export type LibraryPage = { total: number, entries: Array<LibraryEntry>, };
+
+export type ListSort = "updated" | "created" | "title";
 
 export type ErrorKind = "no_such_brief" | "not_attached" | "rejected" | "storage" | "stopped";
 

@@ -1,6 +1,6 @@
 // The UI's own logic, free of the DOM and of IPC so unit tests can run it: sign-off and
 // "who has weighed in" summaries, list sorting, relative times, shortcut matching.
-import type { BriefStatus, Concern, DeviceStatus, EditorView, LibraryEntry, Part, ReceiptItem, Role, Signoff } from './types';
+import type { BriefStatus, Concern, DeviceStatus, EditorView, Part, ReceiptItem, Role, Signoff } from './types';
 import { ROLES, ROLE_LABEL } from './types';
 
 export type RoleState = 'signed' | 'stale' | 'pending';
@@ -62,16 +62,6 @@ export function concernsByRole(concerns: Concern[]): Record<Role, Concern[]> {
   for (const c of concerns) out[c.role]?.push(c);
   const rank = { open: 0, addressed: 1, accepted: 2 } as const;
   for (const r of ROLES) out[r].sort((a, b) => rank[a.status] - rank[b.status] || a.created_at.localeCompare(b.created_at));
-  return out;
-}
-
-export type SortKey = 'updated' | 'created' | 'title';
-
-export function sortEntries(entries: LibraryEntry[], key: SortKey): LibraryEntry[] {
-  const out = entries.slice();
-  if (key === 'updated') out.sort((a, b) => b.updated_at - a.updated_at || a.title.localeCompare(b.title));
-  else if (key === 'created') out.sort((a, b) => b.created_at - a.created_at || a.title.localeCompare(b.title));
-  else out.sort((a, b) => a.title.localeCompare(b.title, undefined, { sensitivity: 'base' }) || b.updated_at - a.updated_at);
   return out;
 }
 
@@ -292,5 +282,35 @@ export class Coalescer {
   cancel() {
     clearTimeout(this.timer);
     this.timer = undefined;
+  }
+}
+
+/** Runs an async task for the newest request only. While a run is under way, later requests
+ * collapse into one more run with the newest value once it ends: a burst of keystrokes asks
+ * the engine once per answer it can give, never queues a stale query, and the last value is
+ * always run. */
+export class Latest<T> {
+  private running = false;
+  private next: { value: T } | null = null;
+  constructor(private readonly fn: (value: T) => Promise<void>) {}
+  request(value: T): void {
+    this.next = { value };
+    if (!this.running) void this.pump();
+  }
+  private async pump() {
+    this.running = true;
+    try {
+      while (this.next) {
+        const { value } = this.next;
+        this.next = null;
+        try {
+          await this.fn(value);
+        } catch (e) {
+          console.error(e);
+        }
+      }
+    } finally {
+      this.running = false;
+    }
   }
 }

@@ -7,6 +7,8 @@ export interface Metrics {
   listInteractiveMs?: number;
   open: { brief: string; ms: number }[];
   ack: number[];
+  /** Search box: each typed query's time from keystroke to its list on screen. */
+  search: { q: string; ms: number; rows: number }[];
 }
 
 declare global {
@@ -15,7 +17,7 @@ declare global {
   }
 }
 
-window.__gw = { metrics: { open: [], ack: [] }, screen: 'loading' };
+window.__gw = { metrics: { open: [], ack: [], search: [] }, screen: 'loading' };
 
 export const root = document.getElementById('app') as HTMLElement;
 /** The app's shared state. */

@@ -23,6 +23,8 @@ export type {
   Exported,
   LayoutSection,
   LibraryEntry,
+  LibraryPage,
+  ListSort,
   Member,
   Profile,
   Question,

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import {
   Coalescer,
+  Latest,
   deviceSeen,
   deviceState,
   partTarget,
@@ -18,9 +19,8 @@ import {
   relativeTime,
   roleSummaries,
   signoffHeadline,
-  sortEntries,
 } from '../src/logic';
-import type { BriefStatus, Concern, DeviceStatus, LibraryEntry, Signoff } from '../src/types';
+import type { BriefStatus, Concern, DeviceStatus, Signoff } from '../src/types';
 
 const so = (role: Signoff['role'], stale = false): Signoff => ({ role, name: role.toUpperCase(), signed_at: '2026-01-01T00:00:00Z', stale, changed_sections: stale ? ['problem'] : [] });
 const concern = (role: Concern['role'], status: Concern['status'], at = '2026-01-01'): Concern => ({ id: `${role}${status}${at}`, role, kind: 'feasibility', text: 't', status, author: 'x', created_at: at });
@@ -56,14 +56,6 @@ describe('sign-off and weighing in', () => {
 });
 
 describe('library', () => {
-  const e = (title: string, updated: number, created: number): LibraryEntry => ({ id: title, title, template: 'problem-first', template_label: '', created_at: created, updated_at: updated, signed: 0, stale: 0, open_concerns: 0, open_questions: 0, excerpt: '', matched: '', behind: 0, joining: null });
-  const list = [e('beta', 10, 3), e('Alpha', 30, 1), e('gamma', 20, 2)];
-  it('sorts by last change, creation or title', () => {
-    expect(sortEntries(list, 'updated').map((x) => x.title)).toEqual(['Alpha', 'gamma', 'beta']);
-    expect(sortEntries(list, 'created').map((x) => x.title)).toEqual(['beta', 'gamma', 'Alpha']);
-    expect(sortEntries(list, 'title').map((x) => x.title)).toEqual(['Alpha', 'beta', 'gamma']);
-    expect(list.map((x) => x.title)).toEqual(['beta', 'Alpha', 'gamma']);
-  });
   it('writes times for people', () => {
     const now = Date.parse('2026-11-22T12:00:00Z');
     expect(relativeTime(now - 10_000, now)).toBe('just now');
@@ -194,5 +186,33 @@ describe('Coalescer', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('Latest', () => {
+  it('runs the first and the newest of a burst, one at a time, never a stale one', async () => {
+    const ran: string[] = [];
+    let inFlight = 0;
+    let most = 0;
+    const gates: (() => void)[] = [];
+    const l = new Latest<string>(async (q) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      ran.push(q);
+      await new Promise<void>((r) => gates.push(r));
+      inFlight--;
+    });
+    for (const q of ['a', 'an', 'and', 'andr']) l.request(q);
+    expect(ran).toEqual(['a']);
+    gates.shift()!();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(ran).toEqual(['a', 'andr']);
+    l.request('andro');
+    gates.shift()!();
+    await new Promise((r) => setTimeout(r, 0));
+    gates.shift()!();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(ran).toEqual(['a', 'andr', 'andro']);
+    expect(most).toBe(1);
   });
 });

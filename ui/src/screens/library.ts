@@ -6,15 +6,17 @@ import { showJoin } from '../dialogs/join';
 import { showNewBrief } from '../dialogs/newbrief';
 import { showShortcuts } from '../dialogs/shortcuts';
 import { clear, h } from '../dom';
-import { type SortKey, initials, personColour, relativeTime, sortEntries } from '../logic';
+import { Latest, initials, personColour } from '../logic';
 import { app, root } from '../state';
 import { toggleTheme } from '../theme';
-import { type LibraryEntry, ROLE_PERSON } from '../types';
+import { type LibraryPage, type ListSort, ROLE_PERSON } from '../types';
 import { openBrief, warmUp } from './brief/session';
+import { BriefRows, PAGE } from './libraryrows';
 import { showProfileDialog } from './firstrun';
 
 let listQuery = '';
-let listSort: SortKey = (localStorage.getItem('gw.sort') as SortKey) || 'updated';
+let listSort: ListSort = (localStorage.getItem('gw.sort') as ListSort) || 'updated';
+let listLimit = PAGE;
 // ---- brief list ----------------------------------------------------------------------------
 
 export function headerBar(...middle: (HTMLElement | null)[]): HTMLElement {
@@ -34,10 +36,10 @@ export function headerBar(...middle: (HTMLElement | null)[]): HTMLElement {
   );
 }
 
-let listSeq = 0;
-
 export async function renderList() {
   window.__gw.screen = 'list';
+  rows?.close();
+  rows = null;
   if (app.session) {
     app.session.close();
     app.session = null;
@@ -78,11 +80,17 @@ export async function renderList() {
       list,
     ),
   );
-  let timer: number | undefined;
+  const filler = new Latest<number>((limit) => fillList(shown, count, listQuery, limit));
+  const shown = new BriefRows(list, openBrief, () => {
+    listLimit += PAGE;
+    filler.request(listLimit);
+  });
+  rows = shown;
   search.addEventListener('input', () => {
     listQuery = search.value;
-    clearTimeout(timer);
-    timer = window.setTimeout(() => fillList(list, count), 120);
+    listLimit = PAGE;
+    inputAt.set(listQuery, performance.now());
+    filler.request(listLimit);
   });
   search.addEventListener('keydown', (e) => {
     if (e.key === 'ArrowDown') {
@@ -95,11 +103,13 @@ export async function renderList() {
     }
   });
   sort.addEventListener('change', () => {
-    listSort = sort.value as SortKey;
+    listSort = sort.value as ListSort;
     localStorage.setItem('gw.sort', listSort);
-    fillList(list, count);
+    listLimit = PAGE;
+    filler.request(listLimit);
   });
-  await fillList(list, count);
+  listLimit = PAGE;
+  await fillList(shown, count, listQuery, listLimit);
   if (window.__gw.metrics.listInteractiveMs === undefined) {
     // after two frames the list is on screen, not just in the DOM
     requestAnimationFrame(() =>
@@ -113,61 +123,45 @@ export async function renderList() {
   search.focus();
 }
 
-export async function fillList(list: HTMLElement, count: HTMLElement) {
-  const seq = ++listSeq;
-  let entries: LibraryEntry[];
+/** When each query was typed (performance.now()), until its list is on screen. */
+const inputAt = new Map<string, number>();
+let rows: BriefRows | null = null;
+
+/** Asks the engine for the briefs matching `query` and shows them; a query typed since is
+ * not shown over (the newer one follows). Records how long the typed query took to show. */
+export async function fillList(view: BriefRows, count: HTMLElement, query: string, limit: number) {
+  let page: LibraryPage;
   try {
-    entries = await api.listBriefs(listQuery);
+    page = await api.listBriefs(query, listSort, limit);
   } catch (e) {
     fail(e);
     return;
   }
-  if (seq !== listSeq) return;
-  entries = sortEntries(entries, listSort);
-  clear(list);
-  count.textContent = listQuery
-    ? `${entries.length} brief${entries.length === 1 ? '' : 's'} match “${listQuery}”`
-    : `${entries.length} brief${entries.length === 1 ? '' : 's'}`;
+  if (query !== listQuery || rows !== view) return;
+  const { entries, total } = page;
+  count.textContent = query
+    ? `${total} brief${total === 1 ? '' : 's'} match “${query}”`
+    : `${total} brief${total === 1 ? '' : 's'}`;
+  view.show(entries, total);
   if (entries.length === 0) {
-    list.append(
+    view.list.append(
       h(
         'li',
         { class: 'empty' },
-        listQuery
-          ? h('p', {}, 'Nothing matches. Try fewer words.')
+        query
+          ? h('p', {}, 'Nothing matches. Try fewer words, or the start of a word.')
           : h('div', {}, h('p', {}, 'No briefs yet.'), h('p', { class: 'muted' }, 'Create one from a template (Ctrl+N) or import a Markdown file (Ctrl+O).')),
       ),
     );
-    return;
   }
-  for (const e of entries) {
-    const badges = h('div', { class: 'badges' });
-    badges.append(
-      h('span', { class: `badge ${e.signed === 3 ? 'ok' : e.stale ? 'warn' : ''}`, title: 'Problem sign-offs' }, `${e.signed}/3 signed${e.stale ? ` · ${e.stale} stale` : ''}`),
-    );
-    if (e.open_concerns) badges.append(h('span', { class: 'badge warn' }, `${e.open_concerns} open concern${e.open_concerns === 1 ? '' : 's'}`));
-    if (e.joining) badges.append(h('span', { class: 'badge warn', title: 'This device asked to join; a member of the brief approves it' }, e.joining.startsWith('refused') ? 'Join refused' : 'Waiting for approval'));
-    if (e.behind) badges.append(h('span', { class: 'badge warn', title: 'Devices that have not seen all of your changes' }, `${e.behind} device${e.behind === 1 ? '' : 's'} behind`));
-    if (e.open_questions) badges.append(h('span', { class: 'badge' }, `${e.open_questions} question${e.open_questions === 1 ? '' : 's'}`));
-    list.append(
-      h(
-        'li',
-        {},
-        h(
-          'a',
-          { href: '#', class: 'brief-row', 'data-id': e.id, onclick: (ev: Event) => { ev.preventDefault(); openBrief(e.id); } },
-          h('div', { class: 'row-main' }, h('span', { class: 'title' }, e.title || 'Untitled'), h('span', { class: 'template' }, e.template_label)),
-          h('p', { class: 'excerpt' }, e.matched || e.excerpt || h('span', { class: 'muted' }, 'No problem statement yet')),
-          h('div', { class: 'row-meta' }, badges, h('time', { datetime: new Date(e.updated_at).toISOString(), title: new Date(e.updated_at).toLocaleString() }, relativeTime(e.updated_at))),
-        ),
-      ),
-    );
+  const typed = inputAt.get(query);
+  if (typed !== undefined) {
+    inputAt.clear();
+    // on screen after the next frame, not just in the DOM
+    requestAnimationFrame(() => {
+      const m = window.__gw.metrics.search;
+      m.push({ q: query, ms: performance.now() - typed, rows: total });
+      if (m.length > 2000) m.splice(0, m.length - 2000);
+    });
   }
-  list.addEventListener('keydown', (ev) => {
-    const links = [...list.querySelectorAll<HTMLElement>('a')];
-    const i = links.indexOf(document.activeElement as HTMLElement);
-    if (ev.key === 'ArrowDown' && i < links.length - 1) { ev.preventDefault(); links[i + 1].focus(); }
-    if (ev.key === 'ArrowUp') { ev.preventDefault(); if (i > 0) links[i - 1].focus(); else document.getElementById('search')?.focus(); }
-  });
 }
-

@@ -1,5 +1,6 @@
 // The decision log panel and the form to log or revisit a decision.
-import { closeDialog, showDialog } from '../../dialogs/dialog';
+import { api } from '../../api';
+import { closeDialog, fail, showDialog, toast } from '../../dialogs/dialog';
 import { clear, h } from '../../dom';
 import { app } from '../../state';
 import { type Decision, ROLES, ROLE_LABEL } from '../../types';
@@ -16,8 +17,8 @@ export function renderDecisions(bs: BriefSession) {
       h(
         'article',
         { class: `decision${flagged ? ' flagged' : ''}`, 'data-id': d.id },
-        h('div', { class: 'decision-top' }, h('strong', {}, d.decision), h('span', { class: 'muted small' }, `${d.date} · ${d.author}${d.decided_by.length ? ' · ' + d.decided_by.map((r) => ROLE_LABEL[r]).join(', ') : ''}`), h('button', { class: 'small', onclick: () => showDecisionForm(bs, d) }, 'Edit')),
-        flagged ? h('p', { class: 'flag', role: 'note' }, `⚠ Revisit: ${d.changed_since.map((s) => bs.heading(s)).join(', ')} changed since bs was decided.`) : null,
+        h('div', { class: 'decision-top' }, h('strong', {}, d.decision), h('span', { class: 'muted small' }, `${d.date} · ${d.author}${d.decided_by.length ? ' · ' + d.decided_by.map((r) => ROLE_LABEL[r]).join(', ') : ''}`), h('button', { class: 'small', onclick: () => showDecisionForm(bs, d) }, 'Edit'), h('button', { class: 'small export-adr', title: 'Save this decision as an Architecture Decision Record (Markdown, MADR layout) for a review', onclick: () => exportAdr(bs, d) }, 'ADR')),
+        flagged ? h('p', { class: 'flag', role: 'note' }, `⚠ Revisit: ${d.changed_since.map((s) => bs.heading(s)).join(', ')} changed since this was decided.`) : null,
         d.context ? h('p', {}, h('span', { class: 'label' }, 'Context '), d.context) : null,
         d.alternatives ? h('p', {}, h('span', { class: 'label' }, 'Alternatives '), d.alternatives) : null,
         d.tradeoffs ? h('p', {}, h('span', { class: 'label' }, 'Trade-offs '), d.tradeoffs) : null,
@@ -61,4 +62,14 @@ export function showDecisionForm(bs: BriefSession, existing?: Decision) {
   });
   showDialog(existing ? 'Edit decision' : 'Log a decision', form, { wide: true });
   decision.focus();
+}
+
+async function exportAdr(bs: BriefSession, d: Decision) {
+  try {
+    const r = await api.exportDecision(bs.id, d.id);
+    document.body.dataset.lastExport = r.path;
+    toast(`ADR saved to ${r.path}`);
+  } catch (e) {
+    fail(e);
+  }
 }
