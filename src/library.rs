@@ -236,10 +236,45 @@ impl Library {
         sort: ListSort,
         limit: usize,
     ) -> Result<LibraryPage, EngineError> {
-        let mut entries = self.list(engine, query).await?;
+        let all = self.all(engine).await?;
+        if query.trim().is_empty() {
+            let mut entries = all.as_ref().clone();
+            sort_entries(&mut entries, sort);
+            let total = entries.len();
+            entries.truncate(limit);
+            return Ok(LibraryPage { total, entries });
+        }
+        let Some(q) = fts_query(query) else {
+            return Ok(LibraryPage {
+                total: 0,
+                entries: Vec::new(),
+            });
+        };
+        let store = engine.store();
+        let ids: std::collections::HashSet<Uuid> =
+            store.search_ids(&q).await?.into_iter().collect();
+        let mut entries: Vec<LibraryEntry> = all
+            .iter()
+            .filter(|e| Uuid::parse_str(&e.id).is_ok_and(|id| ids.contains(&id)))
+            .cloned()
+            .collect();
         sort_entries(&mut entries, sort);
         let total = entries.len();
         entries.truncate(limit);
+        // passages only for the page
+        let shown: Vec<Uuid> = entries
+            .iter()
+            .filter_map(|e| Uuid::parse_str(&e.id).ok())
+            .collect();
+        let passages: HashMap<Uuid, String> = store
+            .search_among(&q, &shown)
+            .await?
+            .into_iter()
+            .map(|h| (h.brief, passage(&h.snippet)))
+            .collect();
+        for (e, id) in entries.iter_mut().zip(&shown) {
+            e.matched = passages.get(id).cloned().unwrap_or_default();
+        }
         Ok(LibraryPage { total, entries })
     }
 

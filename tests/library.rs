@@ -85,6 +85,16 @@ async fn search_finds_words_in_every_part_of_a_brief() {
     // a hit in the text comes with its passage; a hit in the title only, without
     let hits = search(&engine, "step").await;
     assert!(hits[0].matched.contains("quit at step three"), "{hits:?}");
+    // a page has the passages of its briefs too
+    let page = Library::default()
+        .page(&engine, "step", groundwork::library::ListSort::Updated, 10)
+        .await
+        .unwrap();
+    assert_eq!(page.total, 1);
+    assert!(
+        page.entries[0].matched.contains("quit at step three"),
+        "{page:?}"
+    );
     let hits = search(&engine, "quarterly").await;
     assert_eq!(hits[0].matched, "");
     assert_eq!(hits[0].excerpt, "New admins quit at step three.");

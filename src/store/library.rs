@@ -168,6 +168,48 @@ impl Store {
             .collect()
     }
 
+    /// The briefs whose indexed words match an FTS5 query, without passages (cheap for any
+    /// number of hits).
+    pub async fn search_ids(&self, fts_query: &str) -> Result<Vec<Uuid>, StoreError> {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT i.brief_id FROM brief_search JOIN brief_index i ON i.id = brief_search.rowid
+             WHERE brief_search MATCH ?",
+        )
+        .bind(fts_query)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|id| Uuid::parse_str(id).map_err(|e| StoreError::Db(e.to_string())))
+            .collect()
+    }
+
+    /// [`Store::search`] limited to these briefs: the passages of the ones a screen shows.
+    pub async fn search_among(
+        &self,
+        fts_query: &str,
+        briefs: &[Uuid],
+    ) -> Result<Vec<SearchHit>, StoreError> {
+        let ids = serde_json::to_string(&briefs.iter().map(Uuid::to_string).collect::<Vec<_>>())
+            .unwrap_or_default();
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT i.brief_id, snippet(brief_search, 1, char(57344), char(57345), '…', 20)
+             FROM brief_search JOIN brief_index i ON i.id = brief_search.rowid
+             WHERE brief_search MATCH ?1 AND i.brief_id IN (SELECT value FROM json_each(?2))",
+        )
+        .bind(fts_query)
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(id, snippet)| {
+                Ok(SearchHit {
+                    brief: Uuid::parse_str(&id).map_err(|e| StoreError::Db(e.to_string()))?,
+                    snippet,
+                })
+            })
+            .collect()
+    }
+
     /// Where this device's join stands for every brief it is joining.
     pub async fn join_states(&self) -> Result<HashMap<Uuid, JoinState>, StoreError> {
         let rows: Vec<(String, Option<Vec<u8>>, String)> =

@@ -233,6 +233,16 @@ try {
   const decided = cliShow(briefId).decisions;
   check(decided.length === 1 && decided[0].decision === 'Fix the payment step on Android first' && decided[0].rests_on.includes('problem'), `edit stored: ${JSON.stringify(decided)}`);
 
+  step = 'decision as an ADR';
+  await clickOn(d, '#decisions article.decision .export-adr');
+  await d.wait(async () => !!(await d.executeScript('return document.body.dataset.lastExport')), 5000, 'ADR saved');
+  const adrPath = await d.executeScript('return document.body.dataset.lastExport');
+  check(adrPath.startsWith(exportDir) && adrPath.endsWith('.md'), `ADR in the export folder: ${adrPath}`);
+  const adr = readFileSync(adrPath, 'utf8');
+  check(adr.startsWith('# Fix the payment step on Android first') && adr.includes('## Considered Options') && adr.includes('## Decision Outcome'), 'ADR in the MADR layout');
+  check(adr.includes('Drop-off concentrates there.') && adr.includes('Worst on Android.'), 'ADR holds the context and the problem as it read when decided');
+  check(!adr.includes('older phones') && adr.includes('has changed since this decision'), 'ADR: the text at decision time, flagged as changed since');
+
   step = 'concern status';
   await clickOn(d, '.concern select.status option[value="addressed"]');
   await d.wait(async () => ((await text(d, '.weigh[data-role="engineer"]')) || '').includes('0 open concerns of 1'), 5000, 'concern addressed');

@@ -85,14 +85,17 @@ export const attr = (d, css, name) => d.executeScript('const e = document.queryS
 export const text = (d, css) => d.executeScript('const e = document.querySelector(arguments[0]); return e ? e.innerText : null;', css);
 export const count = (d, css) => d.executeScript('return document.querySelectorAll(arguments[0]).length;', css);
 
-/** A real click on what `css` finds now, found again if a re-render replaced it meanwhile. */
+/** A real click on what `css` finds now, found again if a re-render replaced it meanwhile
+ * (the brief view refreshes up to four times a second while its document changes; WebKit's
+ * driver reports an element detached between finding and clicking as stale or, when it was
+ * mid-replacement, as not interactable). */
 export async function clickOn(d, css) {
   for (let i = 0; ; i++) {
     try {
       await d.findElement(By.css(css)).click();
       return;
     } catch (e) {
-      if (i >= 4 || e.name !== 'StaleElementReferenceError') throw e;
+      if (i >= 4 || !['StaleElementReferenceError', 'ElementNotInteractableError'].includes(e.name)) throw e;
     }
   }
 }
