@@ -11,6 +11,7 @@
 mod closing;
 mod commands;
 mod display;
+mod instance;
 mod jsengine;
 mod memory;
 mod rendering;
@@ -19,7 +20,8 @@ use groundwork::frontend::{Handle, Library};
 use groundwork::net::{self, Frontend, ServeConfig};
 use groundwork::Engine;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use tauri::Manager;
 use tokio::sync::{mpsc, oneshot};
 
@@ -162,7 +164,57 @@ impl AppState {
     }
 }
 
+/// Set once the window is asked to close: a later launch then waits for this app to end.
+static CLOSING: AtomicBool = AtomicBool::new(false);
+
+/// Brings the window forward for a second launch on this data directory; false while closing.
+fn raise(handle: &tauri::AppHandle, raised: &AtomicUsize) -> bool {
+    if CLOSING.load(Ordering::SeqCst) {
+        return false;
+    }
+    let Some(w) = handle.get_webview_window("main") else {
+        return false;
+    };
+    let _ = w.unminimize();
+    let _ = w.show();
+    let _ = w.set_focus();
+    let n = raised.fetch_add(1, Ordering::SeqCst) + 1;
+    tracing::info!(
+        times = n,
+        "a second launch on this data directory: window brought forward"
+    );
+    commands::metric("raised".into(), n as f64, String::new());
+    // the end-to-end test reads it
+    let _ = w.eval(format!("document.body.dataset.raised = '{n}'"));
+    true
+}
+
+/// `--version` and `--help`; anything else (a desktop launcher's arguments) is ignored.
+fn arguments() {
+    for a in std::env::args().skip(1) {
+        match a.as_str() {
+            "--version" | "-V" => {
+                println!("groundwork-app {}", env!("CARGO_PKG_VERSION"));
+                std::process::exit(0);
+            }
+            "--help" | "-h" => {
+                println!(
+                    "groundwork-app {}: the Groundwork desktop app\n\n\
+                     Environment: GROUNDWORK_DATA_DIR (where the briefs are kept), \
+                     GROUNDWORK_LISTEN (address for peers), GROUNDWORK_EXPORT_DIR.\n\
+                     A second launch on the same data directory brings the open window forward.\n\
+                     The command-line tool is `groundwork`.",
+                    env!("CARGO_PKG_VERSION")
+                );
+                std::process::exit(0);
+            }
+            _ => {}
+        }
+    }
+}
+
 fn main() {
+    arguments();
     // first, while this is the only thread: WebKit reads these when it starts its web process
     let compositing = rendering::apply();
     let js_tiers = jsengine::apply();
@@ -187,6 +239,24 @@ fn main() {
         eprintln!("groundwork: {e}");
         std::process::exit(1);
     }
+    // one app per data directory: a second launch brings the first forward and ends here
+    // (before a window or the database; after the display check, so no display creates nothing)
+    let primary =
+        match data_dir().map(|d| (instance::start(&d, std::time::Duration::from_secs(15)), d)) {
+            Ok((Ok(instance::Start::Primary(p)), _)) => Some(p),
+            Ok((Ok(instance::Start::Raised), dir)) => {
+                eprintln!(
+                    "groundwork: already open on {}; brought its window forward",
+                    dir.display()
+                );
+                std::process::exit(0);
+            }
+            Ok((Err(e), _)) => {
+                eprintln!("groundwork: {e}");
+                std::process::exit(1);
+            }
+            Err(_) => None, // no data directory: start() says so below
+        };
     let state = match tauri::async_runtime::block_on(start()) {
         Ok(s) => s,
         Err(e) => {
@@ -224,6 +294,7 @@ fn main() {
         ])
         .on_window_event(|window, event| {
             if let tauri::WindowEvent::CloseRequested { .. } = event {
+                CLOSING.store(true, Ordering::SeqCst);
                 // the UI answers (see `closing`); if it does not, close anyway after GRACE
                 let n = window.state::<AppState>().closing.requested();
                 let window = window.clone();
@@ -244,7 +315,15 @@ fn main() {
             std::process::exit(1);
         }
     };
+    if let Some(primary) = primary {
+        let handle = app.handle().clone();
+        let raised = Arc::new(AtomicUsize::new(0));
+        primary.serve(move || raise(&handle, &raised));
+    }
     app.run(|handle, event| {
+        if let tauri::RunEvent::ExitRequested { .. } = event {
+            CLOSING.store(true, Ordering::SeqCst);
+        }
         if let tauri::RunEvent::Exit = event {
             handle.state::<AppState>().stop();
         }

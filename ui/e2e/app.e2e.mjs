@@ -371,6 +371,18 @@ try {
   await waitScreen(d, 'list');
   await d.wait(async () => ((await text(d, '#brief-count')) || '') === '2 briefs', 5000, 'two briefs');
 
+  step = 'a second launch on the same data directory brings this window forward';
+  {
+    const second = spawnSync(app, [], { env: process.env, timeout: 30000, encoding: 'utf8' });
+    check(second.status === 0, `the second launch ends by itself: ${second.status} ${second.signal} ${second.stderr}`);
+    check(second.stderr.includes('already open'), `it says why: ${second.stderr}`);
+    await d.wait(async () => (await d.executeScript('return document.body.dataset.raised')) === '1', 5000, 'the first window was raised');
+    check((await screen(d)) === 'list', 'the first window carries on');
+    const version = execFileSync(app, ['--version'], { encoding: 'utf8' }).trim();
+    const cargoVersion = /^version = "([^"]+)"/m.exec(readFileSync(join(here, '../../src-tauri/Cargo.toml'), 'utf8'))[1];
+    check(version === `groundwork-app ${cargoVersion}`, `--version: ${version}`);
+  }
+
   step = 'quit with Ctrl+Q right after typing: what is on its way is stored first';
   await clickOn(d, `.brief-row[data-id="${briefId}"]`);
   await waitScreen(d, 'brief');

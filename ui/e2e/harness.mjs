@@ -118,7 +118,7 @@ export async function startBrief(d, name, title) {
   await clickOn(d, '#profile-save');
   await waitScreen(d, 'list');
   await keys(d, Key.CONTROL, 'n');
-  await d.wait(async () => (await d.findElements(By.id('new-title'))).length === 1, 5000);
+  await d.wait(async () => (await count(d, '#new-title')) === 1, 5000);
   await d.findElement(By.id('new-title')).sendKeys(title);
   await clickOn(d, '#create-brief');
   await waitScreen(d, 'brief');
@@ -128,7 +128,7 @@ export async function startBrief(d, name, title) {
 /** The open brief's invite code, read from its share dialog (closed again). */
 export async function inviteCode(d) {
   await clickOn(d, '#share-button');
-  await d.wait(async () => (await d.findElements(By.id('invite-code'))).length === 1, 5000);
+  await d.wait(async () => (await count(d, '#invite-code')) === 1, 5000);
   const code = await d.executeScript("return document.getElementById('invite-code').value");
   await keys(d, Key.ESCAPE);
   return code;
@@ -139,11 +139,12 @@ export async function inviteCode(d) {
 export async function approveJoin(d, name) {
   await clickOn(d, '#share-button');
   const asking = '#roster li[data-state="asking"]';
-  await d.wait(async () => (await d.findElements(By.css(`${asking} button.approve`))).length > 0, 30000, `${name} asks to join`);
-  const text = await d.findElement(By.css(asking)).getText();
-  if (!text.includes(`${name}’s device asks to join`)) throw new Error(`the request shown is not ${name}'s: ${text}`);
+  // read in one script call each: the roster re-renders as devices come and go
+  await d.wait(async () => (await count(d, `${asking} button.approve`)) > 0, 30000, `${name} asks to join`);
+  const shown = await text(d, asking);
+  if (!shown.includes(`${name}’s device asks to join`)) throw new Error(`the request shown is not ${name}'s: ${shown}`);
   await clickOn(d, `${asking} button.approve`);
-  await d.wait(async () => (await d.findElements(By.css(asking))).length === 0, 10000, `${name} approved`);
+  await d.wait(async () => (await count(d, asking)) === 0, 10000, `${name} approved`);
   await keys(d, Key.ESCAPE);
 }
 
