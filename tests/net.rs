@@ -708,6 +708,13 @@ fn a_removed_device_is_sent_nothing_made_after_its_removal() {
         Duration::from_secs(15),
         || ok(b, &["status", &id]).contains("Cleo"),
     );
+    // and in Ana's database, which the CLI below reads: the running peer stores what it
+    // received a moment after it applied it (CI saw the removal find no Cleo yet)
+    eventually(
+        "Cleo is in Ana's stored roster",
+        Duration::from_secs(15),
+        || ok(a, &["status", &id]).contains("Cleo"),
+    );
     let said = ok(a, &["remove", &id, "Cleo"]);
     assert!(said.contains("keeps what it already had"), "{said}");
     eventually(
