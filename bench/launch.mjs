@@ -3,7 +3,7 @@
 // first figure, or exits first, is retried (counted per name in `hung`). Used by
 // app-bench.mjs and library-bench.mjs.
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Launchers writing their logs under `tmp`, with `env` as the environment. */
@@ -13,6 +13,10 @@ export function launcher(tmp, env) {
   /** Starts a binary; resolves metrics as they are printed (METRIC name value unix_ms detail).
    * Its stderr goes to a log file, whose first lines a missing metric's error shows. */
   function launch(bin, extraEnv = {}) {
+    // every launch starts on the list, as a first start does: the brief an earlier launch had
+    // open is not reopened (src-tauri/src/placement.rs keeps it in window.json)
+    const dataDir = extraEnv.GROUNDWORK_DATA_DIR ?? env.GROUNDWORK_DATA_DIR;
+    if (dataDir) rmSync(join(dataDir, 'window.json'), { force: true });
     const t0 = Date.now();
     const logPath = join(tmp, `launch-${++launches}.log`);
     const log = openSync(logPath, 'w');

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what Groundwork needs on a fresh Debian or Ubuntu machine: system packages (the
 # WebKitGTK stack the Tauri app uses; Xvfb, WebKitWebDriver and python3-gi, which grabs the
-# screen, for its tests), Node.js and the UI's npm packages, the Rust components and
-# tauri-driver. Safe to run again; it skips what is already there.
+# screen, xdotool, which answers file dialogs, and poppler-utils, which reads PDFs, for its
+# tests; desktop-file-utils and rpm, which inspect the packages), Node.js and the UI's npm
+# packages, the Rust components and tauri-driver. Safe to run again; it skips what is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -11,7 +12,8 @@ need_apt=()
 for pkg in build-essential pkg-config ca-certificates iproute2 util-linux procps file \
   libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev librsvg2-dev \
   libayatana-appindicator3-dev libxdo-dev \
-  xvfb xauth dbus webkit2gtk-driver fonts-dejavu-core python3-gi gir1.2-gtk-3.0; do
+  xvfb xauth dbus webkit2gtk-driver fonts-dejavu-core python3-gi gir1.2-gtk-3.0 \
+  desktop-file-utils rpm xdotool poppler-utils; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then

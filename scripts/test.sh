@@ -2,7 +2,8 @@
 # Installs what is needed and runs every check and test: formatting, clippy (engine, app
 # shell, minimal app), the engine's unit/integration/doc tests (real SQLite files, real
 # processes killed with SIGKILL, the seeded simulation, network namespaces), the UI's type
-# check and unit tests (vitest), the end-to-end test of the real app window under Xvfb, and
+# check and unit tests (vitest), the end-to-end test of the real app window under Xvfb, the
+# packages (built, inspected, installed and started: scripts/package-test.sh), and
 # each fuzz target for a short budget (its committed corpus is also replayed by cargo test).
 # This is the command CI runs.
 set -euo pipefail
@@ -26,6 +27,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "==> desktop app: end-to-end in a real window"
 bash scripts/e2e.sh
+
+echo "==> packages: build the .deb and .rpm, inspect them, install the .deb, run what it installed"
+bash scripts/package-test.sh
 
 echo "==> cargo test (engine)"
 # unit, integration and doc tests; the benchmarks are run by scripts/bench*.sh, not here

@@ -39,6 +39,8 @@ pub enum ExportFormat {
     Md,
     Json,
     Html,
+    /// The brief laid out for paper (problem space first); binary: use --output or a pipe
+    Pdf,
     /// The whole document as one Yjs update (v1), for `Y.applyUpdate` in any Yjs tool
     Yjs,
     /// One decision (--decision) as an Architecture Decision Record, MADR layout
@@ -282,6 +284,10 @@ pub enum CliError {
     AdrNeedsDecision,
     #[error("--decision goes with --format adr")]
     DecisionNeedsAdr,
+    #[error(transparent)]
+    Pdf(#[from] crate::pdf::PdfError),
+    #[error("a PDF is not for a terminal: pass --output FILE, or pipe it")]
+    BinaryToTerminal,
 }
 
 fn text_arg(text: &str) -> Result<String, CliError> {
@@ -565,6 +571,12 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
                 ExportFormat::Md => export::to_markdown(&b).into_bytes(),
                 ExportFormat::Json => (export::to_json(&b) + "\n").into_bytes(),
                 ExportFormat::Html => export::to_html(&b).into_bytes(),
+                ExportFormat::Pdf => {
+                    if output.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+                        return Err(CliError::BinaryToTerminal);
+                    }
+                    crate::pdf::brief_pdf(&b)?
+                }
                 ExportFormat::Yjs => b.encode_state_v1(),
             };
             match output {

@@ -283,6 +283,7 @@ pub enum ExportFormat {
     Markdown,
     Html,
     Json,
+    Pdf,
 }
 
 impl ExportFormat {
@@ -291,6 +292,7 @@ impl ExportFormat {
             ExportFormat::Markdown => "md",
             ExportFormat::Html => "html",
             ExportFormat::Json => "json",
+            ExportFormat::Pdf => "pdf",
         }
     }
 }
@@ -476,12 +478,34 @@ impl BriefOp {
     }
 }
 
+/// A brief in an export format. A PDF is laid out from the Markdown export; `finish` does that
+/// outside the engine's loop (it takes a moment), so here it is still Markdown.
 pub fn render(b: &Brief, format: ExportFormat) -> String {
     match format {
-        ExportFormat::Markdown => crate::export::to_markdown(b),
+        ExportFormat::Markdown | ExportFormat::Pdf => crate::export::to_markdown(b),
         ExportFormat::Html => crate::export::to_html(b),
         ExportFormat::Json => crate::export::to_json(b),
     }
+}
+
+/// What [`render`] made, as the file's bytes: a PDF is laid out here (on a blocking thread).
+pub async fn finish(
+    title: &str,
+    format: ExportFormat,
+    rendered: String,
+) -> Result<Vec<u8>, FrontendError> {
+    if format != ExportFormat::Pdf {
+        return Ok(rendered.into_bytes());
+    }
+    let title = if title.trim().is_empty() {
+        "Untitled brief".to_string()
+    } else {
+        title.to_string()
+    };
+    tokio::task::spawn_blocking(move || crate::pdf::from_markdown(&title, &rendered))
+        .await
+        .map_err(|_| FrontendError::Stopped)?
+        .map_err(rejected)
 }
 
 /// Writes an export next to the user's other downloads: `<dir>/<title>.<ext>`, never
@@ -493,28 +517,47 @@ pub fn write_export(
     format: ExportFormat,
     content: &str,
 ) -> Result<PathBuf, FrontendError> {
+    write_export_bytes(dir, title, format.extension(), content.as_bytes())
+}
+
+/// [`write_export`] for any content: `<dir>/<title>.<ext>`, never overwriting.
+pub fn write_export_bytes(
+    dir: &Path,
+    title: &str,
+    ext: &str,
+    bytes: &[u8],
+) -> Result<PathBuf, FrontendError> {
     std::fs::create_dir_all(dir).map_err(storage)?;
     let stem = file_stem(title);
-    let ext = format.extension();
     let mut path = dir.join(format!("{stem}.{ext}"));
     let mut n = 2;
     while path.exists() {
         path = dir.join(format!("{stem} ({n}).{ext}"));
         n += 1;
     }
-    let tmp = dir.join(format!(".{stem}.{ext}.partial"));
+    write_file(&path, bytes)?;
+    Ok(path)
+}
+
+/// Writes `bytes` to exactly `path` (a file the person chose), replacing what was there only
+/// once the new content is on disk: written beside it as `.NAME.partial`, synced, renamed.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), FrontendError> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| rejected(format!("not a file name: {}", path.display())))?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(".{}.partial", name.to_string_lossy()));
     let write = || -> std::io::Result<()> {
         use std::io::Write;
         let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(content.as_bytes())?;
+        f.write_all(bytes)?;
         f.sync_all()?;
-        std::fs::rename(&tmp, &path)
+        std::fs::rename(&tmp, path)
     };
     write().map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
-        storage(e)
-    })?;
-    Ok(path)
+        storage(format!("cannot write {}: {e}", path.display()))
+    })
 }
 
 /// A file name from a title: path separators and control characters dropped, length capped.

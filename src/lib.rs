@@ -21,6 +21,7 @@ pub mod library;
 pub mod mdescape;
 pub mod model;
 pub mod net;
+pub mod pdf;
 pub mod peer;
 pub mod retry;
 pub mod richtext;

@@ -1,7 +1,7 @@
 //! The IPC commands the UI calls. Each one parses its arguments into engine types (bad input
 //! is a typed error, never a panic) and calls the engine; none holds brief logic.
 
-use crate::AppState;
+use crate::{files, AppState};
 use groundwork::frontend::{self, BriefOp, ExportFormat};
 use groundwork::ipc::{AppError, Exported, Profile, TemplateInfo};
 use groundwork::library::{LibraryPage, ListSort};
@@ -36,7 +36,12 @@ pub async fn profile(state: State<'_, AppState>) -> Res<Profile> {
         device: id.device_id(),
         confirmed,
         data_dir: state.data_dir.display().to_string(),
-        export_dir: state.export_dir.display().to_string(),
+        // empty: exports ask where to go ("Save as…")
+        export_dir: state
+            .export_dir
+            .as_ref()
+            .map(|d| d.display().to_string())
+            .unwrap_or_default(),
         listen: state
             .listen
             .lock()
@@ -277,35 +282,71 @@ pub async fn brief_op(
 /// Renders the brief from its live document and writes it to the export folder.
 #[tauri::command]
 pub async fn export_brief(
+    app: tauri::AppHandle,
     state: State<'_, AppState>,
     brief: String,
     format: String,
-) -> Res<Exported> {
+) -> Res<Option<Exported>> {
     let id = brief_id(&brief)?;
     let format: ExportFormat = serde_json::from_value(serde_json::Value::String(format))
-        .map_err(|_| bad("format must be markdown, html or json"))?;
+        .map_err(|_| bad("format must be markdown, html, json or pdf"))?;
     let (title, content) = state.handle.render(id, format).await?;
-    let path = frontend::write_export(&state.export_dir, &title, format, &content)?;
-    Ok(Exported {
-        path: path.display().to_string(),
-        bytes: content.len(),
-    })
+    let bytes = frontend::finish(&title, format, content).await?;
+    let kind = match format {
+        ExportFormat::Markdown => files::MARKDOWN,
+        ExportFormat::Html => files::Kind {
+            name: "HTML",
+            extension: "html",
+        },
+        ExportFormat::Json => files::Kind {
+            name: "JSON",
+            extension: "json",
+        },
+        ExportFormat::Pdf => files::Kind {
+            name: "PDF",
+            extension: "pdf",
+        },
+    };
+    files::save(&app, "Save brief as", &title, kind, &bytes).await
 }
 
-/// One decision of the brief as an ADR (MADR layout, Markdown), written to the export folder.
+/// One decision of the brief as an ADR (MADR layout, Markdown), through "Save as…".
 #[tauri::command]
 pub async fn export_decision(
+    app: tauri::AppHandle,
     state: State<'_, AppState>,
     brief: String,
     decision: String,
-) -> Res<Exported> {
+) -> Res<Option<Exported>> {
     let id = brief_id(&brief)?;
     let (stem, content) = state.handle.render_adr(id, decision).await?;
-    let path = frontend::write_export(&state.export_dir, &stem, ExportFormat::Markdown, &content)?;
-    Ok(Exported {
-        path: path.display().to_string(),
-        bytes: content.len(),
-    })
+    files::save(
+        &app,
+        "Save decision as",
+        &stem,
+        files::MARKDOWN,
+        content.as_bytes(),
+    )
+    .await
+}
+
+/// "Open…": a Markdown file chosen in the platform's dialog, imported as a new brief; its id,
+/// or `None` if the person cancelled.
+#[tauri::command]
+pub async fn open_markdown(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+) -> Res<Option<String>> {
+    let Some(markdown) = files::open_text(&app, "Open a Markdown brief", files::MARKDOWN).await?
+    else {
+        return Ok(None);
+    };
+    let engine = state.handle.engine().await;
+    Ok(Some(
+        frontend::import_markdown(&engine, &markdown)
+            .await?
+            .to_string(),
+    ))
 }
 
 /// A one-line invite code for a brief. Without `options`, the code shown before while it
@@ -369,4 +410,22 @@ mod tests {
         );
         assert_eq!(open_reply(5, &[]).expect("fits"), 5u64.to_le_bytes());
     }
+}
+
+/// The brief that was open when the app last ended (see `placement`), to reopen at start.
+#[tauri::command]
+pub fn last_brief(state: State<'_, AppState>) -> Option<String> {
+    state.placement.get().brief
+}
+
+/// What the window shows now: a brief (its id), or the list (`None`); kept at once, so even a
+/// crash reopens it.
+#[tauri::command]
+pub fn remember_brief(state: State<'_, AppState>, brief: Option<String>) -> Res<()> {
+    let brief = brief
+        .map(|b| brief_id(&b))
+        .transpose()?
+        .map(|id| id.to_string());
+    state.placement.update(true, |p| p.brief = brief);
+    Ok(())
 }

@@ -11,9 +11,11 @@
 mod closing;
 mod commands;
 mod display;
+mod files;
 mod instance;
 mod jsengine;
 mod memory;
+mod placement;
 mod rendering;
 
 use groundwork::frontend::{Handle, Library};
@@ -30,12 +32,15 @@ pub struct AppState {
     pub handle: Handle,
     pub library: Library,
     pub data_dir: PathBuf,
-    pub export_dir: PathBuf,
+    /// Set by `GROUNDWORK_EXPORT_DIR`: exports go there instead of asking.
+    pub export_dir: Option<PathBuf>,
     pub listen: Mutex<Option<String>>,
     /// Gives the heap back after briefs were loaded (see `memory`).
     pub trimmer: memory::Trimmer,
     /// Close requests the UI has to answer (see `closing`).
     pub closing: closing::Guard,
+    /// The window's size and place and the open brief, restored at start (see `placement`).
+    pub placement: placement::Memory,
     shutdown: Mutex<Option<oneshot::Sender<()>>>,
     serving: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
 }
@@ -47,17 +52,9 @@ fn data_dir() -> Result<PathBuf, String> {
         .ok_or_else(|| "no data directory: set GROUNDWORK_DATA_DIR".to_string())
 }
 
-fn export_dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("GROUNDWORK_EXPORT_DIR") {
-        return PathBuf::from(d);
-    }
-    directories::UserDirs::new()
-        .and_then(|u| {
-            u.download_dir()
-                .map(|d| d.to_path_buf())
-                .or_else(|| Some(u.home_dir().join("Downloads")))
-        })
-        .unwrap_or_else(|| PathBuf::from("."))
+/// `GROUNDWORK_EXPORT_DIR`: exports go there without a dialog (see `files`).
+fn export_dir() -> Option<PathBuf> {
+    std::env::var_os("GROUNDWORK_EXPORT_DIR").map(PathBuf::from)
 }
 
 /// The address to listen on: `GROUNDWORK_LISTEN`, else the usual port if it is free, else
@@ -129,13 +126,14 @@ async fn start() -> Result<AppState, String> {
     Ok(AppState {
         handle: Handle::new(tx, library_engine),
         library: Library::default(),
-        data_dir: dir,
         export_dir: export_dir(),
         listen: Mutex::new(listen),
         trimmer: memory::Trimmer::start(),
         closing: closing::Guard::default(),
+        placement: placement::Memory::load(&dir),
         shutdown: Mutex::new(Some(stop)),
         serving: Mutex::new(Some(serving)),
+        data_dir: dir,
     })
 }
 
@@ -266,7 +264,16 @@ fn main() {
         }
     };
     let app = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .manage(state)
+        .setup(|app| {
+            // the window is made hidden (tauri.conf.json) and shown where it was last
+            if let Some(w) = app.get_webview_window("main") {
+                placement::restore(&w, &app.state::<AppState>().placement);
+                let _ = w.show();
+            }
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::profile,
             commands::set_profile,
@@ -280,6 +287,7 @@ fn main() {
             commands::brief_op,
             commands::export_brief,
             commands::export_decision,
+            commands::open_markdown,
             commands::metric,
             commands::invite_brief,
             commands::join_brief,
@@ -291,8 +299,11 @@ fn main() {
             commands::dismiss_receipt,
             commands::devices,
             commands::add_peer,
+            commands::last_brief,
+            commands::remember_brief,
         ])
         .on_window_event(|window, event| {
+            placement::follow(window, &window.state::<AppState>().placement, event);
             if let tauri::WindowEvent::CloseRequested { .. } = event {
                 CLOSING.store(true, Ordering::SeqCst);
                 // the UI answers (see `closing`); if it does not, close anyway after GRACE
@@ -325,6 +336,7 @@ fn main() {
             CLOSING.store(true, Ordering::SeqCst);
         }
         if let tauri::RunEvent::Exit = event {
+            handle.state::<AppState>().placement.store();
             handle.state::<AppState>().stop();
         }
     });

@@ -1,8 +1,9 @@
 // End-to-end test of the real app window: tauri-driver + WebKitWebDriver drive the built
 // `groundwork-app` binary under Xvfb (run through scripts/e2e.sh). It walks first run,
 // creating a brief from a template, typing into problem sections, signing off, staleness, a
-// decision, a concern, a question, export, then quits with Ctrl+Q right after typing and starts
-// again to find it all; then kills the app with SIGKILL right after an acknowledged edit and
+// decision, a concern, a question, export, then moves and resizes the window, quits with Ctrl+Q
+// right after typing and starts again to find it all, in the brief that was open, where the
+// window was and at its size; then kills the app with SIGKILL right after an acknowledged edit and
 // checks the database; then, with the data directory on a full 4 MB tmpfs, a paste that does
 // not fit shows "Not saved", closing is held and says why, and with space back "Try again"
 // stores it and closes. First, the app started with no display must say so and exit.
@@ -358,8 +359,8 @@ try {
   await shot(d, '07-list-dark');
   await keys(d, Key.CONTROL, Key.SHIFT, 'l');
 
-  step = 'import Markdown (the export, retitled)';
-  await keys(d, Key.CONTROL, 'o');
+  step = 'import Markdown (the export, retitled, pasted)';
+  await clickOn(d, '#import-button');
   await d.wait(until.elementLocated(By.id('import-text')), 5000);
   const retitled = md.replace('# Checkout drop-off on mobile', '# Imported brief');
   await d.executeScript("const t = document.getElementById('import-text'); t.value = arguments[0];", retitled);
@@ -382,6 +383,14 @@ try {
     const cargoVersion = /^version = "([^"]+)"/m.exec(readFileSync(join(here, '../../src-tauri/Cargo.toml'), 'utf8'))[1];
     check(version === `groundwork-app ${cargoVersion}`, `--version: ${version}`);
   }
+
+  step = 'the window is moved and resized (restored at the next start)';
+  const placed = { x: 40, y: 30, width: 1000, height: 700 };
+  await d.manage().window().setRect(placed);
+  const sizeNow = () => d.executeScript('return [window.outerWidth, window.outerHeight, window.screenX, window.screenY]');
+  await d.wait(async () => (await sizeNow())[0] === placed.width, 5000, 'the window took the new size');
+  const before = await sizeNow();
+  log(`window placed at ${JSON.stringify(before)} (outer width, height, x, y)`);
 
   step = 'quit with Ctrl+Q right after typing: what is on its way is stored first';
   await clickOn(d, `.brief-row[data-id="${briefId}"]`);
@@ -406,9 +415,16 @@ try {
   check(afterQuit.sections.nogos === 'No redesign of the cart.', `text stored on quit: ${JSON.stringify(afterQuit.sections.nogos)}`);
 
   // ---- run 2: everything is still there -----------------------------------------------------
-  step = 'restart';
+  step = 'restart: the brief that was open opens again, where the window was, at its size';
   d = await session(drv.port);
   current = d;
+  await waitScreen(d, 'brief');
+  const reopened = await d.executeScript("const e = document.getElementById('brief-title'); return e && e.value");
+  check(reopened === 'Checkout drop-off on mobile (web)', `the last brief reopened: ${reopened}`);
+  const after = await sizeNow();
+  check(JSON.stringify(after) === JSON.stringify(before), `window restored: ${JSON.stringify(after)}, was ${JSON.stringify(before)}`);
+  log(`restart reopened the last brief in the window as it was: ${JSON.stringify(after)}`);
+  await clickOn(d, '#back');
   await waitScreen(d, 'list');
   await d.wait(async () => (await count(d, '.brief-row')) === 2, 5000, 'briefs listed');
   const title = await text(d, `.brief-row[data-id="${briefId}"] .title`);

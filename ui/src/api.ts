@@ -1,7 +1,7 @@
 // Typed calls to the engine over Tauri IPC (src-tauri/src/commands.rs).
 import { invoke, Channel } from '@tauri-apps/api/core';
 import { parseOpenReply } from './sync';
-import type { Access, BriefStatus, EditorView, InviteOptions, KnownDevice, LibraryPage, ListSort, Profile, TemplateInfo, Role } from './types';
+import type { Access, BriefStatus, EditorView, Exported, InviteOptions, KnownDevice, LibraryPage, ListSort, Profile, TemplateInfo, Role } from './types';
 
 export const api = {
   profile: () => invoke<Profile>('profile'),
@@ -17,12 +17,18 @@ export const api = {
     return invoke<ArrayBuffer>('open_brief', { brief, clientId, channel }).then(parseOpenReply);
   },
   closeBrief: (editor: number) => invoke<void>('close_brief', { editor }),
+  /** The brief that was open when the app last ended (src-tauri/src/placement.rs). */
+  lastBrief: () => invoke<string | null>('last_brief'),
+  /** What the window shows now, reopened at the next start: a brief, or the list (null). */
+  rememberBrief: (brief: string | null) => invoke<void>('remember_brief', { brief }),
   sync: (editor: number, message: Uint8Array) => invoke<void>('sync', message, { headers: { editor: String(editor) } }),
   op: (brief: string, op: Record<string, unknown>) => invoke<EditorView>('brief_op', { brief, op }),
-  exportBrief: (brief: string, format: 'markdown' | 'html' | 'json') =>
-    invoke<{ path: string; bytes: number }>('export_brief', { brief, format }),
-  exportDecision: (brief: string, decision: string) =>
-    invoke<{ path: string; bytes: number }>('export_decision', { brief, decision }),
+  /** Through "Save as…" (null if cancelled), or into GROUNDWORK_EXPORT_DIR when it is set. */
+  exportBrief: (brief: string, format: 'markdown' | 'html' | 'json' | 'pdf') => invoke<Exported | null>('export_brief', { brief, format }),
+  /** One decision as an ADR, saved as exportBrief saves. */
+  exportDecision: (brief: string, decision: string) => invoke<Exported | null>('export_decision', { brief, decision }),
+  /** "Open…": a Markdown file imported as a new brief; its id, or null if cancelled. */
+  openMarkdown: () => invoke<string | null>('open_markdown'),
   /** Which devices share the brief, connected or last heard, and what of ours they lack. */
   syncStatus: (brief: string) => invoke<BriefStatus>('sync_status', { brief }),
   /** Every device this one has met, connected now or when last seen. */

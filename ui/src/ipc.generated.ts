@@ -11,7 +11,7 @@ export type Section = "problem" | "affected" | "evidence" | "workaround" | "metr
 
 export type Template = "problem-first" | "pitch" | "prfaq" | "decision";
 
-export type ExportFormat = "markdown" | "html" | "json";
+export type ExportFormat = "markdown" | "html" | "json" | "pdf";
 
 export type Member = { 
 /**

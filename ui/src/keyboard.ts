@@ -1,6 +1,6 @@
 // The keyboard map: what each shortcut does on each screen.
 import { closeDialog, dialogOpen, fail } from './dialogs/dialog';
-import { showImport } from './dialogs/import';
+import { openMarkdownFile } from './dialogs/import';
 import { showNewBrief } from './dialogs/newbrief';
 import { showShortcuts } from './dialogs/shortcuts';
 import { matchShortcut } from './logic';
@@ -43,7 +43,7 @@ document.addEventListener('keydown', (e) => {
       else document.getElementById('search')?.focus();
       break;
     case 'import':
-      showImport();
+      void openMarkdownFile();
       break;
     case 'profile':
       showProfileDialog();

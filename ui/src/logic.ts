@@ -89,7 +89,7 @@ export const SHORTCUTS: Shortcut[] = [
   { id: 'new', keys: 'Ctrl+N', label: 'New brief' },
   { id: 'search', keys: 'Ctrl+K', label: 'Search briefs' },
   { id: 'jump', keys: 'Ctrl+J', label: 'Jump to a section' },
-  { id: 'import', keys: 'Ctrl+O', label: 'Import Markdown' },
+  { id: 'import', keys: 'Ctrl+O', label: 'Open a Markdown file' },
   { id: 'export', keys: 'Ctrl+E', label: 'Export the brief' },
   { id: 'undo', keys: 'Ctrl+Z', label: 'Undo your own last edit in this section (never a teammate’s)' },
   { id: 'redo', keys: 'Ctrl+Shift+Z / Ctrl+Y', label: 'Redo your own edit' },

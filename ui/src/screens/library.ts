@@ -38,6 +38,7 @@ export function headerBar(...middle: (HTMLElement | null)[]): HTMLElement {
 
 export async function renderList() {
   window.__gw.screen = 'list';
+  api.rememberBrief(null).catch(() => {});
   rows?.close();
   rows = null;
   if (app.session) {
@@ -73,7 +74,7 @@ export async function renderList() {
         search,
         sort,
         h('button', { id: 'join-button', onclick: showJoin, title: 'Join a brief from an invite code' }, 'Join…'),
-        h('button', { id: 'import-button', onclick: showImport, title: 'Import Markdown (Ctrl+O)' }, 'Import…'),
+        h('button', { id: 'import-button', onclick: showImport, title: 'Import Markdown: open a file (Ctrl+O), drop one here, or paste' }, 'Import…'),
         h('button', { class: 'primary', id: 'new-brief', onclick: showNewBrief, title: 'New brief (Ctrl+N)' }, 'New brief'),
       ),
       count,

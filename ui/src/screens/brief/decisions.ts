@@ -67,6 +67,7 @@ export function showDecisionForm(bs: BriefSession, existing?: Decision) {
 async function exportAdr(bs: BriefSession, d: Decision) {
   try {
     const r = await api.exportDecision(bs.id, d.id);
+    if (r === null) return; // "Save as…" cancelled
     document.body.dataset.lastExport = r.path;
     toast(`ADR saved to ${r.path}`);
   } catch (e) {

@@ -517,6 +517,7 @@ export async function openBrief(id: string, focusFirst = false) {
   window.__gw.session = s;
   try {
     await s.open();
+    api.rememberBrief(id).catch(() => {});
     if (focusFirst) s.jumpTo(s.view.layout[0]?.section ?? 'problem');
   } catch (e) {
     fail(e);
