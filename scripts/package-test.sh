@@ -32,12 +32,12 @@ has "$info" '^ Depends:.*libwebkit2gtk-4\.1-0' "WebKitGTK as a dependency"
 has "$info" '^ Depends:.*libgtk-3-0' "GTK as a dependency"
 
 echo "==> $deb: files"
-files=$(dpkg-deb -c "$deb" | awk '{print $6}')
+files=$(dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./||')
 echo "$files" | grep -v '/$'
-has "$files" '^\./usr/bin/groundwork-app$' "the app binary"
-has "$files" '^\./usr/bin/groundwork$' "the CLI on the PATH"
-has "$files" '^\./usr/share/applications/[^/]+\.desktop$' "a desktop entry"
-has "$files" '^\./usr/share/icons/hicolor/128x128/apps/groundwork-app\.png$' "the 128x128 icon"
+has "$files" '^usr/bin/groundwork-app$' "the app binary"
+has "$files" '^usr/bin/groundwork$' "the CLI on the PATH"
+has "$files" '^usr/share/applications/[^/]+\.desktop$' "a desktop entry"
+has "$files" '^usr/share/icons/hicolor/128x128/apps/groundwork-app\.png$' "the 128x128 icon"
 
 tmp=$(mktemp -d)
 cleanup() {
@@ -60,6 +60,19 @@ desktop-file-validate "$tmp"/root/usr/share/applications/*.desktop || fail "desk
 "$tmp/root/usr/bin/groundwork" --version | grep -qx "groundwork $(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)" \
   || fail "the packaged CLI's --version"
 
+echo "==> every library the app links comes with the declared dependencies"
+depends=$(sed -n 's/^ Depends: //p' <<<"$info" | tr -d ' ' | tr ',' ' ')
+closure=$( (apt-cache depends --recurse --important --no-recommends --no-suggests $depends 2>/dev/null || true) \
+  | grep -v '^ ' | sed 's/:amd64$//' | sort -u)
+missing=""
+for lib in $(ldd "$tmp/root/usr/bin/groundwork-app" | awk '/=>/ {print $3}'); do
+  pkg=$( (dpkg -S "$(readlink -f "$lib")" 2>/dev/null || true) | head -1 | cut -d: -f1)
+  [ -z "$pkg" ] && continue # not from a package (the loader's own)
+  grep -qx "$pkg" <<<"$closure" || missing+=" $pkg($lib)"
+done
+[ -z "$missing" ] || fail "linked libraries whose packages Depends does not bring:$missing"
+echo "$(ldd "$tmp/root/usr/bin/groundwork-app" | grep -c '=>') libraries, all from: $depends and what they depend on"
+
 if [ -n "$rpm_file" ]; then
   echo "==> $rpm_file"
   rpm -qip "$rpm_file" | grep -E '^(Name|Version|Architecture)'
@@ -67,7 +80,7 @@ if [ -n "$rpm_file" ]; then
   has "$rpm_files" '^/usr/bin/groundwork-app$' "the app in the rpm"
   has "$rpm_files" '^/usr/bin/groundwork$' "the CLI in the rpm"
   has "$rpm_files" '^/usr/share/applications/[^/]+\.desktop$' "a desktop entry in the rpm"
-  has "$(rpm -qp --requires "$rpm_file")" 'webkit2gtk4\.1' "WebKitGTK as an rpm dependency"
+  has "$(rpm -qp --requires "$rpm_file")" 'libwebkit2gtk-4\.1\.so' "WebKitGTK as an rpm dependency (by soname)"
 else
   fail "no .rpm in dist/"
 fi

@@ -21,8 +21,10 @@ case "$PROFILE" in
 esac
 
 npm --prefix ui run build --silent
-# the CLI goes into the package beside the app: build it with the same profile first
-cargo build --locked "${cargo_flag[@]}" -p groundwork --bin groundwork
+# the CLI goes into the package beside the app: build it with the same profile first (with the
+# app in one invocation, as scripts/e2e.sh does, so the dependencies' features are the same and
+# the bundler's build finds them built)
+cargo build --locked "${cargo_flag[@]}" -p groundwork-app -p groundwork
 cli="$TARGET/$PROFILE/groundwork"
 
 # the CLI's path depends on the target directory, so it is passed as a config overlay
