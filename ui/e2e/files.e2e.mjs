@@ -8,7 +8,7 @@
 // is not something Xvfb can make) is imported and opens; a file that is not Markdown is
 // refused in words. The PDF export is read back with poppler-utils. Screenshots of both
 // dialogs and page 1 of the PDF land in $E2E_OUT.
-import { cli, clickOn, finish, keys, Key, screen, session, startDriver, text, waitScreen } from './harness.mjs';
+import { app, cli, clickOn, finish, keys, Key, screen, session, startDriver, text, waitScreen } from './harness.mjs';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +30,13 @@ const log = (m) => console.log(`[files-e2e] ${m}`);
 let step = 'start';
 function check(cond, what) {
   if (!cond) throw new Error(`check failed at "${step}": ${what}`);
+}
+function running() {
+  try {
+    return execFileSync('pgrep', ['-f', app]).toString().trim() !== '';
+  } catch {
+    return false; // pgrep exits 1 when nothing matches
+  }
 }
 const run = (...args) => execFileSync(cli, args, { env: process.env, encoding: 'utf8' }).trim();
 const xdo = (...args) => execFileSync('xdotool', args, { encoding: 'utf8', timeout: 20000 }).trim();
@@ -143,7 +150,16 @@ try {
   log('a dropped .md became a brief; a dropped .png was refused');
 
   step = 'after a restart, Save as… still opens in the folder used last';
-  await keys(d, Key.CONTROL, 'q');
+  try {
+    await keys(d, Key.CONTROL, 'q');
+  } catch {
+    /* the window may close before the driver answers */
+  }
+  // the app ends by itself (the process table is polled, as a port would be)
+  for (let i = 0; running(); i++) {
+    check(i < 100, 'the app exits after Ctrl+Q');
+    await new Promise((r) => setTimeout(r, 100));
+  }
   try {
     await d.quit();
   } catch {
