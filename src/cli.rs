@@ -75,6 +75,15 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "md")]
         format: ShowFormat,
     },
+    /// Who wrote what in a section: one line per run of one author's text, tab-separated:
+    /// block number, name, role, text (tabs and newlines in it as \t and \n); unknown
+    /// authors as "unknown" with the yrs client id.
+    Blame {
+        brief: String,
+        section: String,
+        #[arg(long, value_enum, default_value = "md")]
+        format: ShowFormat,
+    },
     /// Replace a section's text ("-" reads standard input).
     Set {
         brief: String,
@@ -459,6 +468,36 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
             match format {
                 ShowFormat::Md => out(export::to_markdown(&b).trim_end()),
                 ShowFormat::Json => out(export::to_json(&b)),
+            }
+        }
+        Command::Blame {
+            brief,
+            section,
+            format,
+        } => {
+            let section: Section = section.parse()?;
+            let b = open(engine, &brief).await?;
+            let blame = b.blame(section);
+            match format {
+                ShowFormat::Json => out(serde_json::to_string_pretty(&blame).unwrap_or_default()),
+                ShowFormat::Md => {
+                    for (i, block) in blame.iter().enumerate() {
+                        for run in block {
+                            let (name, role) = match &run.author {
+                                Some(m) => (m.name.clone(), m.role.to_string()),
+                                None => ("unknown".to_string(), format!("client {}", run.client)),
+                            };
+                            let field = |s: &str| s.replace('\t', "\\t").replace('\n', "\\n");
+                            out(format!(
+                                "{}\t{}\t{}\t{}",
+                                i + 1,
+                                field(&name),
+                                role,
+                                field(&run.text)
+                            ));
+                        }
+                    }
+                }
             }
         }
         Command::Set {

@@ -108,6 +108,23 @@ impl Handle {
         rx.await.map_err(|_| FrontendError::Stopped)
     }
 
+    /// Who writes for each client id in a brief ("who wrote what" in the editor).
+    pub async fn authors(
+        &self,
+        brief: Uuid,
+    ) -> Result<Vec<crate::brief::KnownClient>, FrontendError> {
+        let (tx, rx) = oneshot::channel();
+        self.edit(
+            brief,
+            Box::new(move |b: &Brief| {
+                let _ = tx.send(b.known_clients());
+                Ok(serde_json::Value::Null)
+            }),
+        )
+        .await?;
+        rx.await.map_err(|_| FrontendError::Stopped)
+    }
+
     /// One decision of a brief as an ADR (file name stem, Markdown), from the live document.
     pub async fn render_adr(
         &self,

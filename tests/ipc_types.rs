@@ -3,8 +3,8 @@
 //! `GROUNDWORK_WRITE_TYPES=1 cargo test --test ipc_types` rewrites the file.
 
 use groundwork::brief::{
-    Concern, Decision, FlaggedDecision, Member, MergeReceipt, Part, Question, ReceiptItem, Signoff,
-    SignoffStatus,
+    Concern, Decision, FlaggedDecision, KnownClient, Member, MergeReceipt, Part, Question,
+    ReceiptItem, Signoff, SignoffStatus,
 };
 use groundwork::frontend::{EditorView, ExportFormat, LayoutSection, LibraryEntry};
 use groundwork::ipc::{AppError, ErrorKind, Exported, Profile, TemplateInfo};
@@ -44,6 +44,7 @@ fn render() -> String {
         ReceiptItem::decl(),
         FlaggedDecision::decl(),
         MergeReceipt::decl(),
+        KnownClient::decl(),
         DeviceStatus::decl(),
         BriefStatus::decl(),
         KnownDevice::decl(),

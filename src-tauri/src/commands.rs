@@ -429,3 +429,13 @@ pub fn remember_brief(state: State<'_, AppState>, brief: Option<String>) -> Res<
     state.placement.update(true, |p| p.brief = brief);
     Ok(())
 }
+
+/// Who writes for each yrs client id of a brief, to colour its text by author.
+#[tauri::command]
+pub async fn authors(
+    state: State<'_, AppState>,
+    brief: String,
+) -> Res<Vec<groundwork::brief::KnownClient>> {
+    let id = brief_id(&brief)?;
+    Ok(state.handle.authors(id).await?)
+}

@@ -301,6 +301,7 @@ fn main() {
             commands::add_peer,
             commands::last_brief,
             commands::remember_brief,
+            commands::authors,
         ])
         .on_window_event(|window, event| {
             placement::follow(window, &window.state::<AppState>().placement, event);

@@ -12,9 +12,11 @@
 //! - `edit_sessions`: this device's changes counted as edit sessions, for "has not seen 3
 //!   of your changes";
 //! - `receipt`: the merge receipt, what a catch-up from a peer merged;
+//! - `authors`: who wrote what, character by character (`blame`);
 //! - `roster`: who may sync the brief (approved, asking, removed devices) and its invite
 //!   records.
 
+mod authors;
 mod edit_sessions;
 mod entries;
 mod ids;
@@ -22,6 +24,7 @@ mod receipt;
 mod roster;
 mod sections;
 
+pub use authors::{AuthorRun, KnownClient};
 pub use edit_sessions::{
     unseen, EditSession, Ledger, Part, EDITOR_ORIGIN, MIGRATE_ORIGIN, SESSION_PAUSE_MS,
 };

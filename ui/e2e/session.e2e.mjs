@@ -7,6 +7,8 @@
 //     both screens and in both databases, every key once;
 //   - Ana types, Ben types in the same paragraph, Ana presses Ctrl+Z: only her words go, on
 //     both screens;
+//   - who wrote what (issue 15, point 2): Ana turns on "Authors": Ben's words and hers are
+//     coloured apart, name and role on hover, and `groundwork blame` on Ben's data agrees;
 //   - Ben closes the brief: his caret leaves Ana's window.
 // Screenshots of the carets land in $E2E_OUT.
 import { execFileSync } from 'node:child_process';
@@ -147,6 +149,26 @@ try {
   ])
     await d.wait(async () => (await problem(d))[0] === 'New admins really quit at step 3. BEN-KEEP', 10000, `${who}: only Ana's words undone`);
   log("Ctrl+Z took back Ana's words and kept Ben's, on both screens");
+
+  step = 'who wrote what: Ana colours the text by author';
+  await clickOn(a, '#authors-toggle');
+  const authored = () =>
+    a.executeScript(`const ed = window.__gw.session.editors.get('problem').view.dom;
+      return [...ed.querySelectorAll('.gw-author')].map((e) => [e.getAttribute('title'), e.textContent]);`);
+  const runs = await a.wait(async () => {
+    const r = await authored();
+    return r.some(([t]) => t.startsWith('Ben ')) && r.some(([t]) => t.startsWith('Ana ')) ? r : null;
+  }, 10000, 'runs by both authors are coloured');
+  const by = (who) => runs.filter(([t]) => t.startsWith(who)).map(([, x]) => x).join('');
+  check(by('Ben ').includes('really ') && by('Ben ').includes('b'.repeat(20)) && by('Ben ').includes(' BEN-KEEP'), `Ben's runs: ${JSON.stringify(runs)}`);
+  check(by('Ana ').includes('a'.repeat(20)) && !by('Ana ').includes('BEN') && !by('Ben ').includes('a'.repeat(20)), `Ana's runs: ${JSON.stringify(runs)}`);
+  check(runs.every(([t]) => / · (pm|engineer|designer)$/.test(t)), `name and role on hover: ${JSON.stringify(runs)}`);
+  writeFileSync(join(shots, 'session-authors.png'), await a.takeScreenshot(), 'base64');
+  const blamed = execFileSync(cli, ['blame', id, 'problem'], { env: { ...process.env, GROUNDWORK_DATA_DIR: dirB }, encoding: 'utf8' });
+  check(blamed.split('\n').some((l) => l.split('\t')[1]?.startsWith('Ben') && l.endsWith('b'.repeat(20))), `groundwork blame agrees: ${blamed}`);
+  await clickOn(a, '#authors-toggle');
+  await a.wait(async () => (await authored()).length === 0, 5000, 'the colours go when toggled off');
+  log("who wrote what: Ana's window colours Ben's and her words apart, with name and role; `groundwork blame` agrees");
 
   step = "Ben closes the brief: his caret leaves Ana's window";
   check(await caret(b, 'Half', 0), 'Ben in the problem again');

@@ -1,7 +1,7 @@
 // Typed calls to the engine over Tauri IPC (src-tauri/src/commands.rs).
 import { invoke, Channel } from '@tauri-apps/api/core';
 import { parseOpenReply } from './sync';
-import type { Access, BriefStatus, EditorView, Exported, InviteOptions, KnownDevice, LibraryPage, ListSort, Profile, TemplateInfo, Role } from './types';
+import type { Access, BriefStatus, EditorView, Exported, InviteOptions, KnownClient, KnownDevice, LibraryPage, ListSort, Profile, TemplateInfo, Role } from './types';
 
 export const api = {
   profile: () => invoke<Profile>('profile'),
@@ -17,6 +17,8 @@ export const api = {
     return invoke<ArrayBuffer>('open_brief', { brief, clientId, channel }).then(parseOpenReply);
   },
   closeBrief: (editor: number) => invoke<void>('close_brief', { editor }),
+  /** Who writes for each client id of a brief (colouring text by author). */
+  authors: (brief: string) => invoke<KnownClient[]>('authors', { brief }),
   /** The brief that was open when the app last ended (src-tauri/src/placement.rs). */
   lastBrief: () => invoke<string | null>('last_brief'),
   /** What the window shows now, reopened at the next start: a brief, or the list (null). */

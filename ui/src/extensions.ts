@@ -7,6 +7,7 @@ import { ListItem } from '@tiptap/extension-list';
 import { Placeholder } from '@tiptap/extensions';
 import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
+import { Authors } from './body/authors';
 import { BodySync } from './body/binding';
 import { Carets } from './body/carets';
 import { FastParagraph } from './paragraph';
@@ -21,6 +22,7 @@ export function editorExtensions(text: Y.Text | null, placeholder: string, caret
     FastParagraph,
     BodyListItem,
     BodySync.configure({ text }),
+    Authors,
     Placeholder.configure({ placeholder }),
     ...(carets ? [Carets.configure(carets)] : []),
   ];

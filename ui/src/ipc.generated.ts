@@ -177,6 +177,8 @@ export type MergeReceipt = { items: Array<ReceiptItem>,
  */
 stale_signoffs: Array<Role>, flagged_decisions: Array<FlaggedDecision>, };
 
+export type KnownClient = { client: number, member: Member, };
+
 export type DeviceStatus = { 
 /**
  * Its device key, hex.

@@ -1,6 +1,7 @@
 // The keyboard map: what each shortcut does on each screen.
 import { closeDialog, dialogOpen, fail } from './dialogs/dialog';
 import { openMarkdownFile } from './dialogs/import';
+import { toggleAuthors } from './screens/brief/authorship';
 import { showNewBrief } from './dialogs/newbrief';
 import { showShortcuts } from './dialogs/shortcuts';
 import { matchShortcut } from './logic';
@@ -50,6 +51,9 @@ document.addEventListener('keydown', (e) => {
       break;
     case 'theme':
       toggleTheme();
+      break;
+    case 'authors':
+      if (app.session) void toggleAuthors(app.session);
       break;
     case 'help':
       showShortcuts();

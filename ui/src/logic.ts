@@ -99,6 +99,7 @@ export const SHORTCUTS: Shortcut[] = [
   { id: 'question', keys: 'Ctrl+Shift+Q', label: 'Ask a question' },
   { id: 'profile', keys: 'Ctrl+,', label: 'Your name and role' },
   { id: 'theme', keys: 'Ctrl+Shift+L', label: 'Light / dark theme' },
+  { id: 'authors', keys: 'Ctrl+Shift+A', label: 'Who wrote what: colour the text by author' },
   { id: 'back', keys: 'Escape', label: 'Close dialog / back to the list' },
   { id: 'help', keys: 'Ctrl+/', label: 'Keyboard shortcuts' },
   { id: 'quit', keys: 'Ctrl+Q', label: 'Quit (once everything is stored)' },
@@ -124,6 +125,7 @@ export function matchShortcut(e: KeyLike): string | null {
     if (key === 'c') return 'concern';
     if (key === 'q') return 'question';
     if (key === 'l') return 'theme';
+    if (key === 'a') return 'authors';
     return null;
   }
   switch (key) {

@@ -10,6 +10,7 @@ export type {
   BriefStatus,
   DeviceStatus,
   FlaggedDecision,
+  KnownClient,
   KnownDevice,
   MergeReceipt,
   Part,

@@ -5,6 +5,7 @@ import { api } from '../../api';
 import { blockLengths } from '../../body/model';
 import { fail, toast } from '../../dialogs/dialog';
 import { showExport } from '../../dialogs/export';
+import { authorsButton } from './authorship';
 import { showShare } from '../../dialogs/share';
 import { clear, h, idleSteps } from '../../dom';
 import { editorExtensions } from '../../extensions';
@@ -322,6 +323,7 @@ export class BriefSession {
         this.sync.button,
         this.presenceEl,
         h('button', { id: 'share-button', onclick: () => showShare(this), title: 'People and devices: invite teammates, see and add devices' }, 'Share'),
+        authorsButton(this),
         h('button', { id: 'export-button', onclick: () => showExport(this), title: 'Export (Ctrl+E)' }, 'Export'),
       ),
       h('div', { class: 'refused-banner', id: 'refused-banner', role: 'alert', hidden: true }),
