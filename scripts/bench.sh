@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prints the engine's and the sync layer's figures, each side by side with its reference in the
 # same run: benches/replay.rs (automerge-paper through the engine vs bare yrs) and
+# benches/versions.rs (versions on the automerge-paper brief, with and without) and
 # benches/sync.rs (peers over loopback vs the stock Yjs websocket relay from npm).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,4 +13,5 @@ if ! command -v node >/dev/null 2>&1; then
 fi
 npm install --prefix bench/yjs --no-audit --no-fund >&2
 cargo bench --locked --bench replay
+cargo bench --locked --bench versions
 cargo bench --locked --bench sync

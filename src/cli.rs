@@ -84,6 +84,25 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "md")]
         format: ShowFormat,
     },
+    /// Save the brief as it reads now as a named version; prints its id.
+    Version { brief: String, name: String },
+    /// List a brief's versions, oldest first: id, time, kind, who, name.
+    Versions { brief: String },
+    /// How each section differs between a version and now, word by word ([-deleted-],
+    /// {+inserted+}); only changed sections.
+    Diff {
+        brief: String,
+        version: String,
+        #[arg(long, value_enum, default_value = "md")]
+        format: ShowFormat,
+    },
+    /// Restore a version (or one section of it) as a new change every peer receives.
+    Restore {
+        brief: String,
+        version: String,
+        #[arg(long)]
+        section: Option<String>,
+    },
     /// Replace a section's text ("-" reads standard input).
     Set {
         brief: String,
@@ -295,6 +314,8 @@ pub enum CliError {
     DecisionNeedsAdr,
     #[error(transparent)]
     Pdf(#[from] crate::pdf::PdfError),
+    #[error(transparent)]
+    Version(#[from] crate::brief::VersionError),
     #[error("a PDF is not for a terminal: pass --output FILE, or pipe it")]
     BinaryToTerminal,
 }
@@ -498,6 +519,72 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
                         }
                     }
                 }
+            }
+        }
+        Command::Version { brief, name } => {
+            let b = open(engine, &brief).await?;
+            let id = b.save_version(&name, crate::brief::VersionKind::Named)?;
+            engine.flush(&b).await?;
+            out(id);
+        }
+        Command::Versions { brief } => {
+            let b = open(engine, &brief).await?;
+            for v in b.versions() {
+                let kind = serde_json::to_value(v.kind)
+                    .ok()
+                    .and_then(|k| k.as_str().map(str::to_string))
+                    .unwrap_or_default();
+                out(format!(
+                    "{}  {}  {kind:<8}  {} ({})  {}",
+                    &v.id[..8],
+                    v.at,
+                    v.by,
+                    v.role,
+                    v.name
+                ));
+            }
+        }
+        Command::Diff {
+            brief,
+            version,
+            format,
+        } => {
+            let b = open(engine, &brief).await?;
+            let diff = b.version_diff(&version)?;
+            match format {
+                ShowFormat::Json => out(serde_json::to_string_pretty(&diff).unwrap_or_default()),
+                ShowFormat::Md => {
+                    let template = b.template();
+                    for d in diff.iter().filter(|d| d.changed) {
+                        let body: String = d
+                            .ops
+                            .iter()
+                            .map(|o| match o.op.as_str() {
+                                "insert" => format!("{{+{}+}}", o.text),
+                                "delete" => format!("[-{}-]", o.text),
+                                _ => o.text.clone(),
+                            })
+                            .collect();
+                        out(format!("## {}\n{}\n", template.heading(d.section), body));
+                    }
+                }
+            }
+        }
+        Command::Restore {
+            brief,
+            version,
+            section,
+        } => {
+            let section: Option<Section> = section.map(|s| s.parse()).transpose()?;
+            let b = open(engine, &brief).await?;
+            let changed = b.restore_version(&version, section)?;
+            engine.flush(&b).await?;
+            if changed.is_empty() {
+                out("nothing to restore: it reads the same");
+            } else {
+                let template = b.template();
+                let names: Vec<&str> = changed.iter().map(|s| template.heading(*s)).collect();
+                out(format!("restored: {}", names.join(", ")));
             }
         }
         Command::Set {

@@ -208,6 +208,13 @@ fn documented_document_roots_and_keys_are_what_a_brief_holds() {
             check(root, map_keys(e));
         }
     }
+    let Any::Map(versions) = json("versions") else {
+        panic!("versions is not a map")
+    };
+    assert!(!versions.is_empty(), "a sign-off saves a version");
+    for entry in versions.values() {
+        check("versions", map_keys(entry));
+    }
     let Any::Map(signoffs) = json("signoffs") else {
         panic!("signoffs is not a map")
     };

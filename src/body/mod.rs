@@ -442,6 +442,42 @@ pub fn set_blocks(txn: &mut TransactionMut, text: &TextRef, blocks: &[Block]) {
     append_blocks(txn, text, blocks);
 }
 
+/// Makes a body read as `target`, changing only the blocks from the first to the last that
+/// differ (the others keep their characters, and with them authors, carets and anchors).
+pub fn replace_blocks(txn: &mut TransactionMut, text: &TextRef, target: &[Block]) {
+    let cur = blocks(text, txn);
+    let spans = spans(text, txn);
+    if cur.len() != spans.len() {
+        // not expected (both read the same blocks); the whole body then
+        set_blocks(txn, text, target);
+        return;
+    }
+    let prefix = cur.iter().zip(target).take_while(|(a, b)| a == b).count();
+    let room = cur.len().min(target.len()) - prefix;
+    let suffix = cur
+        .iter()
+        .rev()
+        .zip(target.iter().rev())
+        .take(room)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let len = text.len(txn);
+    let at = |i: usize| spans.get(i).map_or(len, |s| s.start);
+    let (start, end) = (at(prefix), at(cur.len() - suffix));
+    if end > start {
+        text.remove_range(txn, start, end - start);
+    }
+    let mut index = start;
+    for b in &target[prefix..target.len() - suffix] {
+        insert_marker(txn, text, index, &b.attrs);
+        index += 1;
+        for r in blocks_runs(b) {
+            text.insert_with_attributes(txn, index, &r.text, marks_attrs(&r.marks));
+            index += r.text.encode_utf16().count() as u32;
+        }
+    }
+}
+
 /// Plain paragraphs as blocks.
 pub fn paragraph_blocks<'t>(paragraphs: impl IntoIterator<Item = &'t str>) -> Vec<Block> {
     paragraphs

@@ -97,6 +97,12 @@ impl Brief {
             ("sections".to_string(), Any::from(digests)),
         ]));
         self.signoffs.insert(&mut txn, role.as_str(), value);
+        drop(txn);
+        // every sign-off is a version: how the problem read when it was signed
+        let _ = self.save_version(
+            &format!("Signed off by {} ({})", self.local().name, role.label()),
+            VersionKind::Signoff,
+        );
     }
 
     /// Every role's sign-off, with stale ones marked.
@@ -149,6 +155,7 @@ impl Brief {
         let digests = self.section_digests(&txn, &d.rests_on);
         let texts = self.section_texts(&txn, &d.rests_on);
         let by: Vec<Any> = d.decided_by.iter().map(|r| Any::from(r.as_str())).collect();
+        let name: String = d.decision.chars().take(80).collect();
         let entry = MapPrelim::from_iter([
             ("id", Any::from(id.clone())),
             (
@@ -166,6 +173,8 @@ impl Brief {
             ("author", Any::from(self.local().name)),
         ]);
         self.decisions.push_back(&mut txn, entry);
+        drop(txn);
+        let _ = self.save_version(&format!("Decision: {name}"), VersionKind::Decision);
         Ok(id)
     }
 
