@@ -108,6 +108,41 @@ impl Handle {
         rx.await.map_err(|_| FrontendError::Stopped)
     }
 
+    /// A brief's versions, oldest first.
+    pub async fn versions(
+        &self,
+        brief: Uuid,
+    ) -> Result<Vec<crate::brief::VersionInfo>, FrontendError> {
+        let (tx, rx) = oneshot::channel();
+        self.edit(
+            brief,
+            Box::new(move |b: &Brief| {
+                let _ = tx.send(b.versions());
+                Ok(serde_json::Value::Null)
+            }),
+        )
+        .await?;
+        rx.await.map_err(|_| FrontendError::Stopped)
+    }
+
+    /// How each section differs between a version and now.
+    pub async fn version_diff(
+        &self,
+        brief: Uuid,
+        version: String,
+    ) -> Result<Vec<crate::brief::SectionDiff>, FrontendError> {
+        let (tx, rx) = oneshot::channel();
+        self.edit(
+            brief,
+            Box::new(move |b: &Brief| {
+                let _ = tx.send(b.version_diff(&version).map_err(rejected)?);
+                Ok(serde_json::Value::Null)
+            }),
+        )
+        .await?;
+        rx.await.map_err(|_| FrontendError::Stopped)
+    }
+
     /// Who writes for each client id in a brief ("who wrote what" in the editor).
     pub async fn authors(
         &self,
@@ -353,6 +388,16 @@ pub enum BriefOp {
         id: String,
         resolved: bool,
     },
+    /// Saves the brief as it reads now as a named version.
+    SaveVersion {
+        name: String,
+    },
+    /// Restores a version (every section, or one) as a new change.
+    RestoreVersion {
+        version: String,
+        #[serde(default)]
+        section: Option<Section>,
+    },
 }
 
 /// A decision-log entry as the UI sends it, flattened into its op.
@@ -485,6 +530,15 @@ impl BriefOp {
             }
             BriefOp::AddQuestion { text } => {
                 b.add_question(&text).map_err(rejected)?;
+                json(editor_view(b))
+            }
+            BriefOp::SaveVersion { name } => {
+                b.save_version(&name, crate::brief::VersionKind::Named)
+                    .map_err(rejected)?;
+                json(editor_view(b))
+            }
+            BriefOp::RestoreVersion { version, section } => {
+                b.restore_version(&version, section).map_err(rejected)?;
                 json(editor_view(b))
             }
             BriefOp::ResolveQuestion { id, resolved } => {

@@ -439,3 +439,24 @@ pub async fn authors(
     let id = brief_id(&brief)?;
     Ok(state.handle.authors(id).await?)
 }
+
+/// A brief's versions, oldest first (the history panel).
+#[tauri::command]
+pub async fn versions(
+    state: State<'_, AppState>,
+    brief: String,
+) -> Res<Vec<groundwork::brief::VersionInfo>> {
+    let id = brief_id(&brief)?;
+    Ok(state.handle.versions(id).await?)
+}
+
+/// How each section differs between a version and now.
+#[tauri::command]
+pub async fn version_diff(
+    state: State<'_, AppState>,
+    brief: String,
+    version: String,
+) -> Res<Vec<groundwork::brief::SectionDiff>> {
+    let id = brief_id(&brief)?;
+    Ok(state.handle.version_diff(id, version).await?)
+}

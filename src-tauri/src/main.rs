@@ -302,6 +302,8 @@ fn main() {
             commands::last_brief,
             commands::remember_brief,
             commands::authors,
+            commands::versions,
+            commands::version_diff,
         ])
         .on_window_event(|window, event| {
             placement::follow(window, &window.state::<AppState>().placement, event);

@@ -9,6 +9,8 @@
 //     both screens;
 //   - who wrote what (issue 15, point 2): Ana turns on "Authors": Ben's words and hers are
 //     coloured apart, name and role on hover, and `groundwork blame` on Ben's data agrees;
+//   - versions (issue 15, point 3): Ana saves one, Ben rewrites the problem, Ana compares it
+//     with now and restores the section, which Ben receives; her sign-off makes a version;
 //   - Ben closes the brief: his caret leaves Ana's window.
 // Screenshots of the carets land in $E2E_OUT.
 import { execFileSync } from 'node:child_process';
@@ -169,6 +171,43 @@ try {
   await clickOn(a, '#authors-toggle');
   await a.wait(async () => (await authored()).length === 0, 5000, 'the colours go when toggled off');
   log("who wrote what: Ana's window colours Ben's and her words apart, with name and role; `groundwork blame` agrees");
+
+  step = 'versions: Ana saves one, Ben rewrites, Ana compares and restores the section';
+  const before = (await problem(a))[0];
+  await clickOn(a, '#history-button');
+  await a.findElement(By.id('version-name')).sendKeys("Before Ben's rewrite");
+  await clickOn(a, '#version-save button[type="submit"]');
+  const versionRow = (kind) => a.executeScript(`return [...document.querySelectorAll('#history-list li[data-kind="${kind}"] .name')].map((e) => e.textContent)`);
+  await a.wait(async () => (await versionRow('named')).includes("Before Ben's rewrite"), 10000, 'the version is listed');
+  await keys(a, Key.ESCAPE);
+  check(
+    await b.executeScript(`const ed = window.__gw.session.editors.get('problem'); const first = ed.state.doc.firstChild;
+      return ed.chain().focus().insertContentAt({ from: 1, to: 1 + first.content.size }, 'REWRITTEN by Ben').run();`),
+    'Ben rewrites the first paragraph',
+  );
+  await waitSaved(b);
+  await a.wait(async () => (await problem(a))[0] === 'REWRITTEN by Ben', 10000, "Ben's rewrite reached Ana");
+  await clickOn(a, '#history-button');
+  await a.wait(async () => (await versionRow('named')).length === 1, 10000, 'history listed');
+  await clickOn(a, '#history-list li[data-kind="named"] button.compare');
+  const diffOf = () => a.executeScript(`const s = document.querySelector('#history-diff [data-section="problem"]'); return s && { del: [...s.querySelectorAll('del')].map((e) => e.textContent).join(' '), ins: [...s.querySelectorAll('ins')].map((e) => e.textContent).join(' ') };`);
+  const diff = await a.wait(diffOf, 10000, 'the problem statement is shown as changed');
+  check(diff.del.includes('admins') && diff.ins.includes('REWRITTEN'), `the difference: ${JSON.stringify(diff)}`);
+  writeFileSync(join(shots, 'session-history-diff.png'), await a.takeScreenshot(), 'base64');
+  await clickOn(a, '#history-diff [data-section="problem"] button.restore-section');
+  for (const [who, d] of [
+    ['Ana', a],
+    ['Ben', b],
+  ])
+    await d.wait(async () => (await problem(d))[0] === before, 10000, `${who} has the restored section`);
+  await a.wait(async () => (await versionRow('restore')).some((n) => n.includes("Before Ben's rewrite")), 10000, 'the restore is in the history');
+  await a.wait(async () => (await a.executeScript("return !!document.getElementById('history-same')")) === true, 10000, 'it now reads as the version did');
+  await keys(a, Key.ESCAPE);
+  await clickOn(a, '#sign-off');
+  await clickOn(a, '#history-button');
+  await a.wait(async () => (await versionRow('signoff')).length === 1, 10000, 'the sign-off made a version');
+  await keys(a, Key.ESCAPE);
+  log('versions: saved, compared after a teammate rewrote, one section restored for both, a sign-off version made');
 
   step = "Ben closes the brief: his caret leaves Ana's window";
   check(await caret(b, 'Half', 0), 'Ben in the problem again');

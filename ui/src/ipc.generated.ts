@@ -179,6 +179,22 @@ stale_signoffs: Array<Role>, flagged_decisions: Array<FlaggedDecision>, };
 
 export type KnownClient = { client: number, member: Member, };
 
+export type VersionKind = "named" | "signoff" | "decision" | "restore";
+
+export type VersionInfo = { id: string, name: string, kind: VersionKind, 
+/**
+ * Who made it (name and role as their member was then).
+ */
+by: string, role: string, at: string, };
+
+export type DiffOp = { 
+/**
+ * `equal`, `insert` (in now, not in the version) or `delete` (in the version, not now).
+ */
+op: string, text: string, };
+
+export type SectionDiff = { section: Section, changed: boolean, ops: Array<DiffOp>, };
+
 export type DeviceStatus = { 
 /**
  * Its device key, hex.

@@ -6,6 +6,7 @@ import { blockLengths } from '../../body/model';
 import { fail, toast } from '../../dialogs/dialog';
 import { showExport } from '../../dialogs/export';
 import { authorsButton } from './authorship';
+import { showHistory } from '../../dialogs/history';
 import { showShare } from '../../dialogs/share';
 import { clear, h, idleSteps } from '../../dom';
 import { editorExtensions } from '../../extensions';
@@ -324,6 +325,7 @@ export class BriefSession {
         this.presenceEl,
         h('button', { id: 'share-button', onclick: () => showShare(this), title: 'People and devices: invite teammates, see and add devices' }, 'Share'),
         authorsButton(this),
+        h('button', { id: 'history-button', onclick: () => void showHistory(this), title: 'History: versions, what changed since, restore' }, 'History'),
         h('button', { id: 'export-button', onclick: () => showExport(this), title: 'Export (Ctrl+E)' }, 'Export'),
       ),
       h('div', { class: 'refused-banner', id: 'refused-banner', role: 'alert', hidden: true }),
