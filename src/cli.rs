@@ -84,6 +84,11 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "md")]
         format: ShowFormat,
     },
+    /// What others changed since you last looked at the brief on this device (in the app, or
+    /// `seen`): per section, who and how much, and the words.
+    Changes { brief: String },
+    /// Mark the brief as seen: `changes` then starts from what it is now.
+    Seen { brief: String },
     /// Save the brief as it reads now as a named version; prints its id.
     Version { brief: String, name: String },
     /// List a brief's versions, oldest first: id, time, kind, who, name.
@@ -520,6 +525,57 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
                     }
                 }
             }
+        }
+        Command::Changes { brief } => {
+            let b = open(engine, &brief).await?;
+            let key = crate::brief::seen_key(b.id());
+            let mark = engine
+                .store()
+                .setting(&key)
+                .await
+                .map_err(EngineError::from)?
+                .and_then(|m| serde_json::from_str::<crate::brief::SeenMark>(&m).ok());
+            let Some(mark) = mark else {
+                out("not looked at on this device yet: `groundwork seen` marks it");
+                return Ok(());
+            };
+            let changes = b.changed_since(&mark);
+            if changes.is_empty() {
+                out(format!(
+                    "nothing changed by others since you looked ({})",
+                    mark.at
+                ));
+            }
+            let template = b.template();
+            for c in changes {
+                let words: String = c
+                    .ops
+                    .iter()
+                    .map(|o| match o.op.as_str() {
+                        "insert" => format!("{{+{}+}}", o.text),
+                        "delete" => format!("[-{}-]", o.text),
+                        _ => o.text.clone(),
+                    })
+                    .collect();
+                out(format!(
+                    "## {} — {} (+{} −{})\n{}\n",
+                    template.heading(c.section),
+                    c.by.join(", "),
+                    c.inserted,
+                    c.deleted,
+                    words
+                ));
+            }
+        }
+        Command::Seen { brief } => {
+            let b = open(engine, &brief).await?;
+            let mark = b.seen_now();
+            let json = serde_json::to_string(&mark).unwrap_or_default();
+            engine
+                .store()
+                .set_setting(&crate::brief::seen_key(b.id()), &json)
+                .await
+                .map_err(EngineError::from)?;
         }
         Command::Version { brief, name } => {
             let b = open(engine, &brief).await?;

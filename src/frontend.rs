@@ -108,6 +108,57 @@ impl Handle {
         rx.await.map_err(|_| FrontendError::Stopped)
     }
 
+    /// The sections others changed since this device's person last looked (empty before the
+    /// first look).
+    pub async fn since_looked(
+        &self,
+        brief: Uuid,
+    ) -> Result<Vec<crate::brief::SectionChange>, FrontendError> {
+        let mark = {
+            let engine = self.engine().await;
+            engine
+                .store()
+                .setting(&crate::brief::seen_key(brief))
+                .await
+                .map_err(storage)?
+        };
+        let Some(mark) = mark.and_then(|m| serde_json::from_str::<crate::brief::SeenMark>(&m).ok())
+        else {
+            return Ok(Vec::new());
+        };
+        let (tx, rx) = oneshot::channel();
+        self.edit(
+            brief,
+            Box::new(move |b: &Brief| {
+                let _ = tx.send(b.changed_since(&mark));
+                Ok(serde_json::Value::Null)
+            }),
+        )
+        .await?;
+        rx.await.map_err(|_| FrontendError::Stopped)
+    }
+
+    /// Marks the brief as seen by this device's person: what it has now.
+    pub async fn mark_seen(&self, brief: Uuid) -> Result<(), FrontendError> {
+        let (tx, rx) = oneshot::channel();
+        self.edit(
+            brief,
+            Box::new(move |b: &Brief| {
+                let _ = tx.send(b.seen_now());
+                Ok(serde_json::Value::Null)
+            }),
+        )
+        .await?;
+        let mark = rx.await.map_err(|_| FrontendError::Stopped)?;
+        let json = serde_json::to_string(&mark).map_err(storage)?;
+        let engine = self.engine().await;
+        engine
+            .store()
+            .set_setting(&crate::brief::seen_key(brief), &json)
+            .await
+            .map_err(storage)
+    }
+
     /// A brief's versions, oldest first.
     pub async fn versions(
         &self,

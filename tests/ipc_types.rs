@@ -49,6 +49,7 @@ fn render() -> String {
         groundwork::brief::VersionInfo::decl(),
         groundwork::brief::DiffOp::decl(),
         groundwork::brief::SectionDiff::decl(),
+        groundwork::brief::SectionChange::decl(),
         DeviceStatus::decl(),
         BriefStatus::decl(),
         KnownDevice::decl(),

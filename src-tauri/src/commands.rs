@@ -460,3 +460,20 @@ pub async fn version_diff(
     let id = brief_id(&brief)?;
     Ok(state.handle.version_diff(id, version).await?)
 }
+
+/// The sections others changed since this device's person last looked at the brief.
+#[tauri::command]
+pub async fn since_looked(
+    state: State<'_, AppState>,
+    brief: String,
+) -> Res<Vec<groundwork::brief::SectionChange>> {
+    let id = brief_id(&brief)?;
+    Ok(state.handle.since_looked(id).await?)
+}
+
+/// The person has seen the brief as it is now ("mark as seen", and closing it).
+#[tauri::command]
+pub async fn mark_seen(state: State<'_, AppState>, brief: String) -> Res<()> {
+    let id = brief_id(&brief)?;
+    Ok(state.handle.mark_seen(id).await?)
+}

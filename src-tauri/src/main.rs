@@ -303,6 +303,8 @@ fn main() {
             commands::remember_brief,
             commands::authors,
             commands::versions,
+            commands::since_looked,
+            commands::mark_seen,
             commands::version_diff,
         ])
         .on_window_event(|window, event| {

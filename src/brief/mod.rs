@@ -13,6 +13,7 @@
 //!   of your changes";
 //! - `receipt`: the merge receipt, what a catch-up from a peer merged;
 //! - `authors`: who wrote what, character by character (`blame`);
+//! - `since`: what others changed since this device's person last looked;
 //! - `versions`: named and automatic versions, their differences from now, and restoring
 //!   them as new changes;
 //! - `roster`: who may sync the brief (approved, asking, removed devices) and its invite
@@ -25,6 +26,7 @@ mod ids;
 mod receipt;
 mod roster;
 mod sections;
+mod since;
 mod versions;
 
 pub use authors::{AuthorRun, KnownClient};
@@ -34,6 +36,7 @@ pub use edit_sessions::{
 pub use ids::{new_doc, random_client_id, seed_client_ids};
 pub use receipt::{CatchUp, FlaggedDecision, MergeReceipt, ReceiptItem};
 pub use roster::{DeviceState, InviteRecord, JoinAnswer, RosterEntry};
+pub use since::{seen_key, SectionChange, SeenMark};
 pub use versions::{DiffOp, SectionDiff, VersionError, VersionInfo, VersionKind};
 
 use crate::model::{ConcernKind, ConcernStatus, Role, Section, Template};

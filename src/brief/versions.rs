@@ -18,7 +18,6 @@
 //! version of its own, so it can be undone by restoring the version before it.
 
 use super::*;
-use similar::{ChangeTag, TextDiff};
 
 /// Why a version was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ts_rs::TS)]
@@ -252,22 +251,7 @@ impl Brief {
                 .map(|md| plain_of(&md))
                 .unwrap_or_default();
             let now = self.section_text(*s);
-            let diff = TextDiff::from_words(then.as_str(), now.as_str());
-            let mut ops: Vec<DiffOp> = Vec::new();
-            for c in diff.iter_all_changes() {
-                let op = match c.tag() {
-                    ChangeTag::Equal => "equal",
-                    ChangeTag::Insert => "insert",
-                    ChangeTag::Delete => "delete",
-                };
-                match ops.last_mut() {
-                    Some(last) if last.op == op => last.text.push_str(c.value()),
-                    _ => ops.push(DiffOp {
-                        op: op.to_string(),
-                        text: c.value().to_string(),
-                    }),
-                }
-            }
+            let ops = super::since::word_diff(&then, &now);
             let changed = ops.iter().any(|o| o.op != "equal");
             out.push(SectionDiff {
                 section: *s,
@@ -315,7 +299,7 @@ impl Brief {
 }
 
 /// The plain text of a section's Markdown, as [`Brief::section_text`] gives it for a body.
-fn plain_of(md: &str) -> String {
+pub(super) fn plain_of(md: &str) -> String {
     let doc = yrs::Doc::new();
     let text = doc.get_or_insert_text("t");
     let blocks = crate::richtext::markdown_blocks(md);

@@ -11,7 +11,10 @@
 //     coloured apart, name and role on hover, and `groundwork blame` on Ben's data agrees;
 //   - versions (issue 15, point 3): Ana saves one, Ben rewrites the problem, Ana compares it
 //     with now and restores the section, which Ben receives; her sign-off makes a version;
-//   - Ben closes the brief: his caret leaves Ana's window.
+//   - Ben closes the brief: his caret leaves Ana's window;
+//   - since you last looked (issue 15, point 4): Ana changes two sections while Ben is away;
+//     Ben opens the brief: exactly those two are marked as changed by Ana, "Show changes" has
+//     her words, "Mark as seen" clears it (and `groundwork changes` agrees).
 // Screenshots of the carets land in $E2E_OUT.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -217,6 +220,30 @@ try {
   await clickOn(b, '#back');
   await a.wait(async () => (await a.executeScript(`return document.querySelectorAll('.gw-caret').length`)) === 0, 10000, "Ben's caret gone");
   log(`Ben's caret left Ana's window ${Date.now() - closed} ms after he closed the brief`);
+
+  step = 'since you last looked: Ana changes two sections while Ben is away';
+  const benRun = (...args) => execFileSync(cli, args, { env: { ...process.env, GROUNDWORK_DATA_DIR: dirB }, encoding: 'utf8' });
+  await a.wait(async () => benRun('changes', id).startsWith('nothing changed by others'), 10000, "Ben's device marked the brief seen when he closed it");
+  check(await caret(a, 'step 3.', 'step 3.'.length), 'Ana at the end of the problem');
+  await keys(a, ' SINCE-ANA');
+  check(await a.executeScript(`const s = window.__gw.session; s.jumpTo('evidence'); const ed = s.editors.get('evidence'); return ed.chain().focus().insertContent('Forty tickets a week.').run();`), 'Ana writes the evidence');
+  await waitSaved(a);
+  await a.wait(async () => show(dirB, id).sections.evidence.includes('Forty tickets'), 15000, "Ben's device has Ana's changes");
+  await clickOn(b, `.brief-row[data-id="${id}"]`);
+  await waitScreen(b, 'brief');
+  const marked = () => b.executeScript(`const e = document.getElementById('since-banner'); return e && !e.hidden ? { items: [...e.querySelectorAll('li')].map((l) => l.dataset.section + ': ' + l.textContent), badges: [...document.querySelectorAll('.since-badge')].map((x) => x.dataset.section) } : null`);
+  const since = await b.wait(marked, 10000, 'Ben sees what changed since he looked');
+  check(JSON.stringify(since.badges) === JSON.stringify(['problem', 'evidence']), `exactly the two sections: ${JSON.stringify(since)}`);
+  check(since.items.every((t) => t.includes('Ana Lima')), `by Ana: ${JSON.stringify(since)}`);
+  await clickOn(b, '#since-show');
+  const shownDiff = await b.wait(() => b.executeScript(`const d = document.getElementById('since-diff'); return d && [...d.querySelectorAll('ins')].map((e) => e.textContent).join('|')`), 5000, 'the changes are shown');
+  check(shownDiff.includes('SINCE-ANA') && shownDiff.includes('Forty tickets'), `Ana's words: ${shownDiff}`);
+  writeFileSync(join(shots, 'session-since-you-looked.png'), await b.takeScreenshot(), 'base64');
+  await keys(b, Key.ESCAPE);
+  await clickOn(b, '#since-seen');
+  await b.wait(async () => (await marked()) === null && (await b.executeScript("return document.querySelectorAll('.since-badge').length")) === 0, 5000, 'nothing marked after "mark as seen"');
+  check(benRun('changes', id).startsWith('nothing changed by others'), 'the CLI agrees: seen');
+  log('since you last looked: exactly the two sections Ana changed, her words shown; cleared by "mark as seen"');
   log('all checks passed');
 } catch (e) {
   await failed('session-e2e', step, e, [

@@ -1,7 +1,7 @@
 // Typed calls to the engine over Tauri IPC (src-tauri/src/commands.rs).
 import { invoke, Channel } from '@tauri-apps/api/core';
 import { parseOpenReply } from './sync';
-import type { Access, BriefStatus, EditorView, Exported, InviteOptions, KnownClient, SectionDiff, VersionInfo, KnownDevice, LibraryPage, ListSort, Profile, TemplateInfo, Role } from './types';
+import type { Access, BriefStatus, EditorView, Exported, InviteOptions, KnownClient, SectionChange, SectionDiff, VersionInfo, KnownDevice, LibraryPage, ListSort, Profile, TemplateInfo, Role } from './types';
 
 export const api = {
   profile: () => invoke<Profile>('profile'),
@@ -17,6 +17,10 @@ export const api = {
     return invoke<ArrayBuffer>('open_brief', { brief, clientId, channel }).then(parseOpenReply);
   },
   closeBrief: (editor: number) => invoke<void>('close_brief', { editor }),
+  /** The sections others changed since this device's person last looked at the brief. */
+  sinceLooked: (brief: string) => invoke<SectionChange[]>('since_looked', { brief }),
+  /** This device's person has seen the brief as it is now. */
+  markSeen: (brief: string) => invoke<void>('mark_seen', { brief }),
   /** The brief's versions, oldest first. */
   versions: (brief: string) => invoke<VersionInfo[]>('versions', { brief }),
   /** How each section differs between a version and now. */

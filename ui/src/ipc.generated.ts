@@ -195,6 +195,20 @@ op: string, text: string, };
 
 export type SectionDiff = { section: Section, changed: boolean, ops: Array<DiffOp>, };
 
+export type SectionChange = { section: Section, 
+/**
+ * Who ("Ben Okafor (engineer)"), as the brief's members say.
+ */
+by: Array<string>, 
+/**
+ * Characters they inserted, and characters the section lost.
+ */
+inserted: number, deleted: number, 
+/**
+ * The difference from what was seen, word by word.
+ */
+ops: Array<DiffOp>, };
+
 export type DeviceStatus = { 
 /**
  * Its device key, hex.

@@ -12,6 +12,7 @@ export type {
   FlaggedDecision,
   KnownClient,
   SectionDiff,
+  SectionChange,
   DiffOp,
   VersionInfo,
   VersionKind,

@@ -6,6 +6,7 @@ import { blockLengths } from '../../body/model';
 import { fail, toast } from '../../dialogs/dialog';
 import { showExport } from '../../dialogs/export';
 import { authorsButton } from './authorship';
+import { SinceBanner } from './since';
 import { showHistory } from '../../dialogs/history';
 import { showShare } from '../../dialogs/share';
 import { clear, h, idleSteps } from '../../dom';
@@ -98,10 +99,14 @@ export class BriefSession {
   presenceEl = h('div', { class: 'presence', id: 'presence' });
   readonly sync: SyncStatus;
   readonly receipt: ReceiptBanner;
+  readonly since: SinceBanner;
+  /** Opened and shown: closing it marks it seen (./since.ts). */
+  private looked = false;
 
   constructor(id: string) {
     this.id = id;
     this.receipt = new ReceiptBanner(id, (p) => this.partLabel(p), (t) => this.jumpTo(t));
+    this.since = new SinceBanner(id, (s) => this.heading(s), (s) => this.jumpTo(s));
     this.sync = new SyncStatus(id, (st) => this.receipt.render(st.receipt));
     this.awareness = new Awareness(this.doc);
     this.painted = new Promise((done) => (this.resolvePainted = done));
@@ -159,6 +164,8 @@ export class BriefSession {
     });
     this.render();
     mark('rendered');
+    this.looked = true;
+    void this.since.load();
     this.doc.on('update', () => this.scheduleView());
     this.awareness.on('change', () => {
       renderPresence(this);
@@ -186,6 +193,8 @@ export class BriefSession {
     for (const t of this.texts.values()) t.release();
     this.peer?.destroy();
     if (this.editor) api.closeBrief(this.editor).catch(() => {});
+    // closing the brief: its person has seen it as it is now
+    if (this.looked) api.markSeen(this.id).catch(() => {});
     this.awareness.destroy();
   }
 
@@ -331,6 +340,7 @@ export class BriefSession {
       h('div', { class: 'refused-banner', id: 'refused-banner', role: 'alert', hidden: true }),
       this.sync.panel,
       this.receipt.el,
+      this.since.el,
       h('div', { class: 'brief-body' }, nav, h('main', { class: 'doc', id: 'doc' }, problemSpace, solutionSpace, decisions), side),
     );
     // Editors mount while the screen is out of layout: ProseMirror measures the page after
