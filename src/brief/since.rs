@@ -180,7 +180,7 @@ pub(super) fn word_diff(then: &str, now: &str) -> Vec<DiffOp> {
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())
