@@ -6,9 +6,12 @@
 //! It is computed from what this device had (the snapshot), never from clocks, so it is right
 //! after offline work, merges and changes relayed through other peers. Characters count for the
 //! client that inserted them: this device's own clients (the engine's, its editors') never
-//! count. A deletion leaves no author in the text, so a section whose text lost words counts as
-//! changed by others when someone else's client moved since the mark and this device inserted
-//! nothing into that section since; they are named as its authors.
+//! count. A deletion leaves no author in the text, so lost words are counted for others when this
+//! device made no deletion of its own since the mark (its deletion tick, `edit_sessions`, did
+//! not move), and named for every other device that wrote anything since (a deleter always
+//! did), which can name one too many. (A deletion this device made inside a transaction that also typed — typing
+//! over a selection — moves no tick: with the brief open that is seen anyway, the mark being
+//! taken when it closes.)
 //! Not I/O: the engine stores marks in its settings (`seen:<brief id>`).
 
 use super::*;
@@ -26,6 +29,10 @@ pub struct SeenMark {
     /// Each section's Markdown then.
     pub texts: BTreeMap<String, String>,
     pub at: String,
+    /// Every device's deletion tick then (see `edit_sessions`): if this device's own moved
+    /// since, it deleted something itself.
+    #[serde(default)]
+    pub ticks: BTreeMap<String, String>,
 }
 
 /// A section others changed since the mark.
@@ -47,6 +54,16 @@ pub fn seen_key(brief: Uuid) -> String {
 }
 
 impl Brief {
+    fn ticks<T: ReadTxn>(txn: &T) -> BTreeMap<String, String> {
+        let Some(ticks) = txn.get_map("ticks") else {
+            return BTreeMap::new();
+        };
+        ticks
+            .iter(txn)
+            .map(|(k, v)| (k.to_string(), v.to_string(txn)))
+            .collect()
+    }
+
     /// A mark of what this device has now.
     pub fn seen_now(&self) -> SeenMark {
         let txn = self.doc.transact();
@@ -62,6 +79,7 @@ impl Brief {
             snapshot,
             texts,
             at: now_rfc3339(),
+            ticks: Self::ticks(&txn),
         }
     }
 
@@ -95,6 +113,11 @@ impl Brief {
                 }
             }
         }
+        // this device deleted something itself since the mark if its tick moved
+        let own_deleted = {
+            let txn = self.doc.transact();
+            Self::ticks(&txn).get(&own) != mark.ticks.get(&own)
+        };
         let mut out = Vec::new();
         for s in Section::ALL {
             let text = self.body(*s).clone();
@@ -105,7 +128,7 @@ impl Brief {
                     (c.kind == ChangeKind::Added, c.id.client.get())
                 })
             };
-            let (mut inserted, mut mine) = (0u32, false);
+            let mut inserted = 0u32;
             let mut by: Vec<String> = Vec::new();
             for ch in chunks {
                 let (Some((true, client)), Out::Any(Any::String(t))) = (ch.ychange, &ch.insert)
@@ -114,7 +137,6 @@ impl Brief {
                 };
                 let m = member(client);
                 if m.as_ref().is_some_and(|m| m.device == own) {
-                    mine = true;
                     continue;
                 }
                 inserted += t.chars().count() as u32;
@@ -138,13 +160,18 @@ impl Brief {
                 .filter(|o| o.op == "delete")
                 .map(|o| o.text.chars().count() as u32)
                 .sum();
-            if inserted == 0 {
-                // only deletions: someone else's, if another device moved and this one wrote
-                // nothing here since
-                if deleted == 0 || mine || moved.is_empty() {
-                    continue;
+            if deleted > 0 && !own_deleted {
+                // lost words are someone else's when this device deleted nothing itself; a
+                // deletion names no author, so every device that wrote anything since is named
+                // (a deleter always did: its tick, or its first edit's member record)
+                for d in &moved {
+                    if !by.contains(d) {
+                        by.push(d.clone());
+                    }
                 }
-                by = moved.clone();
+            }
+            if by.is_empty() {
+                continue;
             }
             out.push(SectionChange {
                 section: *s,
