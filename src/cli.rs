@@ -84,6 +84,39 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "md")]
         format: ShowFormat,
     },
+    /// Comment on text in a section: the thread is anchored to the quoted words (the first
+    /// place they appear, within one paragraph); prints the thread's id.
+    Comment {
+        brief: String,
+        section: String,
+        #[arg(long, allow_hyphen_values = true)]
+        quote: String,
+        /// problem or solution (default: the section's space)
+        #[arg(long)]
+        tag: Option<String>,
+        #[arg(allow_hyphen_values = true)]
+        text: String,
+    },
+    /// Reply in a comment thread.
+    Reply {
+        brief: String,
+        thread: String,
+        #[arg(allow_hyphen_values = true)]
+        text: String,
+    },
+    /// Resolve a comment thread (--reopen opens it again).
+    Resolve {
+        brief: String,
+        thread: String,
+        #[arg(long)]
+        reopen: bool,
+    },
+    /// List comment threads: id, open/resolved, tag, section, the words they are on, replies.
+    Comments {
+        brief: String,
+        #[arg(long, value_enum, default_value = "md")]
+        format: ShowFormat,
+    },
     /// What others changed since you last looked at the brief on this device (in the app, or
     /// `seen`): per section, who and how much, and the words.
     Changes { brief: String },
@@ -321,6 +354,8 @@ pub enum CliError {
     Pdf(#[from] crate::pdf::PdfError),
     #[error(transparent)]
     Version(#[from] crate::brief::VersionError),
+    #[error(transparent)]
+    Comment(#[from] crate::brief::CommentError),
     #[error("a PDF is not for a terminal: pass --output FILE, or pipe it")]
     BinaryToTerminal,
 }
@@ -521,6 +556,66 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
                                 role,
                                 field(&run.text)
                             ));
+                        }
+                    }
+                }
+            }
+        }
+        Command::Comment {
+            brief,
+            section,
+            quote,
+            tag,
+            text,
+        } => {
+            let section: Section = section.parse()?;
+            let b = open(engine, &brief).await?;
+            let (index, len) = b
+                .find_quote(section, &quote)
+                .ok_or_else(|| crate::brief::CommentError::QuoteNotFound(quote.clone()))?;
+            let id = b.add_comment(section, index, len, &text, tag.as_deref())?;
+            engine.flush(&b).await?;
+            out(id);
+        }
+        Command::Reply {
+            brief,
+            thread,
+            text,
+        } => {
+            let b = open(engine, &brief).await?;
+            b.reply(&thread, &text)?;
+            engine.flush(&b).await?;
+        }
+        Command::Resolve {
+            brief,
+            thread,
+            reopen,
+        } => {
+            let b = open(engine, &brief).await?;
+            b.set_comment_resolved(&thread, !reopen)?;
+            engine.flush(&b).await?;
+        }
+        Command::Comments { brief, format } => {
+            let b = open(engine, &brief).await?;
+            let threads = b.comments();
+            match format {
+                ShowFormat::Json => out(serde_json::to_string_pretty(&threads).unwrap_or_default()),
+                ShowFormat::Md => {
+                    let template = b.template();
+                    for t in threads {
+                        let on = match &t.anchored {
+                            Some(a) => format!("on \u{201c}{a}\u{201d}"),
+                            None => format!("on deleted text \u{201c}{}\u{201d}", t.quote),
+                        };
+                        out(format!(
+                            "{}  {}  {}  {}  {on}",
+                            &t.id[..8],
+                            if t.resolved { "resolved" } else { "open" },
+                            t.tag,
+                            template.heading(t.section)
+                        ));
+                        for r in &t.replies {
+                            out(format!("    {} ({}): {}", r.author, r.role, r.text));
                         }
                     }
                 }

@@ -167,6 +167,33 @@ pub fn to_markdown(brief: &Brief) -> String {
     if !questions.is_empty() {
         md.push('\n');
     }
+
+    // open comment threads, with the words they are on (resolved ones are done with)
+    let open: Vec<_> = brief
+        .comments()
+        .into_iter()
+        .filter(|t| !t.resolved)
+        .collect();
+    if !open.is_empty() {
+        let _ = writeln!(md, "## Comments\n");
+        for t in &open {
+            let on = match &t.anchored {
+                Some(a) => format!("on \u{201c}{}\u{201d}", one_line(a)),
+                None => format!("on deleted text \u{201c}{}\u{201d}", one_line(&t.quote)),
+            };
+            let _ = writeln!(md, "- **{} · {}** {on}", template.heading(t.section), t.tag);
+            for r in &t.replies {
+                let _ = writeln!(
+                    md,
+                    "  - {} ({}): {}",
+                    one_line(&r.author),
+                    one_line(&r.role),
+                    one_line(&r.text)
+                );
+            }
+        }
+        md.push('\n');
+    }
     md.trim_end().to_string() + "\n"
 }
 

@@ -147,6 +147,11 @@ fn full_brief() -> Brief {
         .unwrap();
     let q = b.add_question("Who owns billing?").unwrap();
     b.resolve_question(&q, true).unwrap();
+    let (i, l) = b.find_quote(Section::Problem, "step 3").unwrap();
+    let t = b
+        .add_comment(Section::Problem, i, l, "Which step?", None)
+        .unwrap();
+    b.comment_to_entry(&t, None).unwrap();
     b.sign_off(Role::Pm);
     b
 }
@@ -199,7 +204,7 @@ fn documented_document_roots_and_keys_are_what_a_brief_holds() {
         }
     };
     check("meta", map_keys(&json("meta")));
-    for root in ["decisions", "concerns", "questions"] {
+    for root in ["decisions", "concerns", "questions", "comments"] {
         let Any::Array(entries) = json(root) else {
             panic!("{root} is not an array")
         };

@@ -12,6 +12,7 @@
 //! - `edit_sessions`: this device's changes counted as edit sessions, for "has not seen 3
 //!   of your changes";
 //! - `receipt`: the merge receipt, what a catch-up from a peer merged;
+//! - `comments`: comment threads anchored to text (relative positions), replies, resolving;
 //! - `authors`: who wrote what, character by character (`blame`);
 //! - `since`: what others changed since this device's person last looked;
 //! - `versions`: named and automatic versions, their differences from now, and restoring
@@ -20,6 +21,7 @@
 //!   records.
 
 mod authors;
+mod comments;
 mod edit_sessions;
 mod entries;
 mod ids;
@@ -30,6 +32,7 @@ mod since;
 mod versions;
 
 pub use authors::{AuthorRun, KnownClient};
+pub use comments::{CommentError, CommentThread, Reply};
 pub use edit_sessions::{
     unseen, EditSession, Ledger, Part, EDITOR_ORIGIN, MIGRATE_ORIGIN, SESSION_PAUSE_MS,
 };

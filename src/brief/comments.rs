@@ -1,0 +1,431 @@
+//! Comments anchored to text (issue 15, point 1; the engine and CLI side): a thread sits on a
+//! range of a section's body, its two ends yrs sticky indexes (Yjs relative positions, v1
+//! binary as `Y.encodeRelativePosition` writes them, hex), so it stays on the same words while
+//! others edit before, after and inside it on other devices. If all its text is deleted the
+//! thread stays, read as "on deleted text" with the quote it was made on. A thread has replies
+//! (author, role, time), is open or resolved, is tagged `problem` or `solution` (by default
+//! its section's space), and can be turned into a concern or an open question, linked back.
+//!
+//! Stored in the `comments` root array: one map per thread, its replies a nested array, so
+//! concurrent replies and a concurrent resolve all merge.
+
+use super::*;
+use yrs::branch::BranchPtr;
+use yrs::updates::decoder::Decode;
+use yrs::updates::encoder::Encode;
+use yrs::{ArrayPrelim, Assoc, In, IndexedSequence, StickyIndex};
+
+/// A reply in a thread (the first one is the comment itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct Reply {
+    pub id: String,
+    pub author: String,
+    pub role: String,
+    pub at: String,
+    pub text: String,
+}
+
+/// A comment thread as read now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct CommentThread {
+    pub id: String,
+    pub section: Section,
+    /// `problem` or `solution`.
+    pub tag: String,
+    pub resolved: bool,
+    /// The text it was made on.
+    pub quote: String,
+    /// The text its anchor covers now; `None`: all of it was deleted ("on deleted text").
+    pub anchored: Option<String>,
+    /// Where the anchor lies now in the section's body (index, length), if not deleted.
+    pub range: Option<(u32, u32)>,
+    /// The relative positions of its two ends (Yjs v1 binary, hex), for an editor to map.
+    pub start: String,
+    pub end: String,
+    pub replies: Vec<Reply>,
+    /// `concern:<id>` or `question:<id>` once turned into one.
+    pub linked: Option<String>,
+}
+
+/// What went wrong with a comment.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CommentError {
+    #[error("the quoted text {0:?} is not in that section (a quote lies within one paragraph)")]
+    QuoteNotFound(String),
+    #[error("a comment needs its text and a range of at least one character")]
+    Empty,
+    #[error("no comment thread {0:?} in this brief")]
+    NoThread(String),
+    #[error("{0:?} names more than one comment thread: give more of its id")]
+    Ambiguous(String),
+    #[error("a tag is problem or solution, not {0:?}")]
+    Tag(String),
+}
+
+const COMMENTS: &str = "comments";
+
+fn hex(b: &[u8]) -> String {
+    crate::identity::hex(b)
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) || !s.is_ascii() {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
+        .collect()
+}
+
+impl Brief {
+    /// The body index (markers counted, UTF-16) where `quote` first lies within one block of
+    /// the section, and its length.
+    pub fn find_quote(&self, section: Section, quote: &str) -> Option<(u32, u32)> {
+        if quote.is_empty() {
+            return None;
+        }
+        let txn = self.doc.transact();
+        let body = self.body(section);
+        let spans = crate::body::spans(body, &txn);
+        let blocks = crate::body::blocks(body, &txn);
+        for (span, block) in spans.iter().zip(&blocks) {
+            let text = block.text();
+            if let Some(at) = text.find(quote) {
+                let before = text[..at].encode_utf16().count() as u32;
+                return Some((
+                    span.text_start() + before,
+                    quote.encode_utf16().count() as u32,
+                ));
+            }
+        }
+        None
+    }
+
+    /// Starts a thread on `len` units of the section's body from `index`; returns its id.
+    pub fn add_comment(
+        &self,
+        section: Section,
+        index: u32,
+        len: u32,
+        text: &str,
+        tag: Option<&str>,
+    ) -> Result<String, CommentError> {
+        if text.trim().is_empty() || len == 0 {
+            return Err(CommentError::Empty);
+        }
+        let tag = match tag {
+            None if section.is_problem_space() => "problem",
+            None => "solution",
+            Some("problem") => "problem",
+            Some("solution") => "solution",
+            Some(t) => return Err(CommentError::Tag(t.to_string())),
+        };
+        let comments = self.doc.get_or_insert_array(COMMENTS);
+        let body = self.body(section).clone();
+        let me = self.local();
+        let id = Uuid::new_v4().to_string();
+        let mut txn = self.txn();
+        let quote = range_text(&body, &txn, index, index + len);
+        let start = body
+            .sticky_index(&txn, index, Assoc::After)
+            .ok_or(CommentError::Empty)?;
+        let end = body
+            .sticky_index(&txn, index + len, Assoc::Before)
+            .ok_or(CommentError::Empty)?;
+        let entry = MapPrelim::from_iter([
+            ("id", In::from(Any::from(id.clone()))),
+            ("section", In::from(Any::from(section.as_str()))),
+            ("tag", In::from(Any::from(tag))),
+            ("resolved", In::from(Any::from(false))),
+            ("quote", In::from(Any::from(quote))),
+            ("start", In::from(Any::from(hex(&start.encode_v1())))),
+            ("end", In::from(Any::from(hex(&end.encode_v1())))),
+            ("author", In::from(Any::from(me.name.clone()))),
+            ("created_at", In::from(Any::from(now_rfc3339()))),
+            (
+                "replies",
+                In::from(ArrayPrelim::from([In::from(reply_any(&me, text))])),
+            ),
+        ]);
+        comments.push_back(&mut txn, entry);
+        Ok(id)
+    }
+
+    /// Adds a reply to a thread (by id or unique prefix).
+    pub fn reply(&self, thread: &str, text: &str) -> Result<(), CommentError> {
+        if text.trim().is_empty() {
+            return Err(CommentError::Empty);
+        }
+        let m = self.thread_map(thread)?;
+        let me = self.local();
+        let mut txn = self.txn();
+        if let Some(Out::YArray(replies)) = m.get(&txn, "replies") {
+            replies.push_back(&mut txn, reply_any(&me, text));
+        }
+        Ok(())
+    }
+
+    /// Resolves or reopens a thread.
+    pub fn set_comment_resolved(&self, thread: &str, resolved: bool) -> Result<(), CommentError> {
+        let m = self.thread_map(thread)?;
+        let mut txn = self.txn();
+        m.insert(&mut txn, "resolved", resolved);
+        Ok(())
+    }
+
+    /// Changes a thread's tag (`problem` or `solution`).
+    pub fn set_comment_tag(&self, thread: &str, tag: &str) -> Result<(), CommentError> {
+        if tag != "problem" && tag != "solution" {
+            return Err(CommentError::Tag(tag.to_string()));
+        }
+        let m = self.thread_map(thread)?;
+        let mut txn = self.txn();
+        m.insert(&mut txn, "tag", tag);
+        Ok(())
+    }
+
+    /// Turns a thread into a concern of `kind` (raised in this device's role) or, with `None`,
+    /// an open question; the thread links to it. Returns the new entry's id.
+    pub fn comment_to_entry(
+        &self,
+        thread: &str,
+        concern: Option<ConcernKind>,
+    ) -> Result<String, BriefError> {
+        let t = self.find_thread(thread).map_err(|_| BriefError::NotFound {
+            what: "comment thread",
+            id: thread.to_string(),
+        })?;
+        let first = t
+            .replies
+            .first()
+            .map(|r| r.text.clone())
+            .unwrap_or_default();
+        let text = format!("{first} (on \u{201c}{}\u{201d})", t.quote);
+        let (id, link) = match concern {
+            Some(kind) => {
+                let id = self.add_concern(self.local().role, kind, &text)?;
+                (id.clone(), format!("concern:{id}"))
+            }
+            None => {
+                let id = self.add_question(&text)?;
+                (id.clone(), format!("question:{id}"))
+            }
+        };
+        if let Ok(m) = self.thread_map(&t.id) {
+            let mut txn = self.txn();
+            m.insert(&mut txn, "linked", link);
+        }
+        Ok(id)
+    }
+
+    /// Every thread, in the order they were made.
+    pub fn comments(&self) -> Vec<CommentThread> {
+        let comments = self.doc.get_or_insert_array(COMMENTS);
+        let txn = self.doc.transact();
+        comments
+            .iter(&txn)
+            .filter_map(|v| match v {
+                Out::YMap(m) => self.read_thread(&txn, &m),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The thread whose id is or starts with `id`.
+    pub fn find_thread(&self, id: &str) -> Result<CommentThread, CommentError> {
+        let id = id.trim();
+        let found: Vec<CommentThread> = self
+            .comments()
+            .into_iter()
+            .filter(|t| !id.is_empty() && t.id.starts_with(id))
+            .collect();
+        match found.len() {
+            0 => Err(CommentError::NoThread(id.to_string())),
+            1 => Ok(found.into_iter().next().expect("one")),
+            _ => Err(CommentError::Ambiguous(id.to_string())),
+        }
+    }
+
+    fn thread_map(&self, id: &str) -> Result<MapRef, CommentError> {
+        let want = self.find_thread(id)?.id;
+        let comments = self.doc.get_or_insert_array(COMMENTS);
+        let txn = self.doc.transact();
+        comments
+            .iter(&txn)
+            .find_map(|v| match v {
+                Out::YMap(m) if str_of(&txn, &m, "id") == want => Some(m),
+                _ => None,
+            })
+            .ok_or(CommentError::NoThread(id.to_string()))
+    }
+
+    fn read_thread<T: ReadTxn>(&self, txn: &T, m: &MapRef) -> Option<CommentThread> {
+        let section: Section = str_of(txn, m, "section").parse().ok()?;
+        let (start, end) = (str_of(txn, m, "start"), str_of(txn, m, "end"));
+        let decode = |h: &str| unhex(h).and_then(|b| StickyIndex::decode_v1(&b).ok());
+        let body = self.body(section);
+        let here = BranchPtr::from(AsRef::<yrs::branch::Branch>::as_ref(body));
+        // an anchor from a peer that does not decode, or points elsewhere, reads as deleted
+        let range = match (decode(&start), decode(&end)) {
+            (Some(s), Some(e)) => match (s.get_offset(txn), e.get_offset(txn)) {
+                (Some(a), Some(b)) if a.branch == here && b.branch == here && b.index > a.index => {
+                    Some((a.index, b.index - a.index))
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        let anchored = range
+            .map(|(i, l)| range_text(body, txn, i, i + l))
+            .filter(|t| !t.is_empty());
+        let replies = match m.get(txn, "replies") {
+            Some(Out::YArray(a)) => a
+                .iter(txn)
+                .filter_map(|r| match r {
+                    Out::Any(Any::Map(r)) => Some(Reply {
+                        id: any_map_str(&r, "id"),
+                        author: any_map_str(&r, "author"),
+                        role: any_map_str(&r, "role"),
+                        at: any_map_str(&r, "at"),
+                        text: any_map_str(&r, "text"),
+                    }),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let linked = Some(str_of(txn, m, "linked")).filter(|l| !l.is_empty());
+        Some(CommentThread {
+            id: str_of(txn, m, "id"),
+            section,
+            tag: match str_of(txn, m, "tag").as_str() {
+                "solution" => "solution".into(),
+                _ => "problem".into(),
+            },
+            resolved: matches!(m.get(txn, "resolved"), Some(Out::Any(Any::Bool(true)))),
+            quote: str_of(txn, m, "quote"),
+            range: if anchored.is_some() { range } else { None },
+            anchored,
+            start,
+            end,
+            replies,
+            linked,
+        })
+    }
+}
+
+fn reply_any(me: &Member, text: &str) -> Any {
+    Any::from(HashMap::from([
+        ("id".to_string(), Any::from(Uuid::new_v4().to_string())),
+        ("author".to_string(), Any::from(me.name.clone())),
+        ("role".to_string(), Any::from(me.role.as_str())),
+        ("at".to_string(), Any::from(now_rfc3339())),
+        (
+            "text".to_string(),
+            Any::from(text.chars().take(10_000).collect::<String>()),
+        ),
+    ]))
+}
+
+fn str_of<T: ReadTxn>(txn: &T, m: &MapRef, key: &str) -> String {
+    match m.get(txn, key) {
+        Some(Out::Any(Any::String(s))) => s.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// The characters of a body between two indexes (markers left out, blocks joined by "\n").
+fn range_text<T: ReadTxn>(body: &TextRef, txn: &T, from: u32, to: u32) -> String {
+    let spans = crate::body::spans(body, txn);
+    let blocks = crate::body::blocks(body, txn);
+    let mut parts: Vec<String> = Vec::new();
+    for (span, block) in spans.iter().zip(&blocks) {
+        let (a, b) = (span.text_start(), span.text_start() + span.len);
+        let (lo, hi) = (from.max(a), to.min(b));
+        if lo >= hi {
+            continue;
+        }
+        let units: Vec<u16> = block.text().encode_utf16().collect();
+        let (s, e) = ((lo - a) as usize, ((hi - a) as usize).min(units.len()));
+        if s < e {
+            parts.push(String::from_utf16_lossy(&units[s..e]));
+        }
+    }
+    parts.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Role;
+
+    fn member(device: &str, name: &str, role: Role) -> Member {
+        Member {
+            device: device.into(),
+            name: name.into(),
+            role,
+        }
+    }
+
+    fn sync(from: &Brief, to: &Brief) {
+        to.apply_update_v1(&from.encode_diff_v1(&to.state_vector()))
+            .unwrap();
+    }
+
+    #[test]
+    fn a_thread_stays_on_its_words_and_survives_their_deletion() {
+        let a = Brief::create("C", Template::ProblemFirst, member("aa", "Ana", Role::Pm));
+        a.set_section(Section::Problem, "New admins quit at step 3.");
+        let (i, l) = a.find_quote(Section::Problem, "quit at step").unwrap();
+        let id = a
+            .add_comment(Section::Problem, i, l, "Which step exactly?", None)
+            .unwrap();
+        let b = Brief::empty(a.id(), member("bb", "Ben", Role::Engineer));
+        sync(&a, &b);
+        // Ben edits before, inside and after at once with Ana's reply
+        b.insert_text(Section::Problem, 0, "Most ");
+        b.insert_text(
+            Section::Problem,
+            "Most New admins quit ".len() as u32,
+            "often ",
+        );
+        b.insert_text(
+            Section::Problem,
+            "Most New admins quit often at step 3".len() as u32,
+            " (of 5)",
+        );
+        a.reply(&id[..8], "Step 3 is billing.").unwrap();
+        b.set_comment_resolved(&id, true).unwrap();
+        sync(&b, &a);
+        sync(&a, &b);
+        for x in [&a, &b] {
+            let t = x.find_thread(&id).unwrap();
+            assert_eq!(t.anchored.as_deref(), Some("quit often at step"), "{t:?}");
+            assert_eq!(t.quote, "quit at step");
+            assert!(t.resolved);
+            assert_eq!(t.tag, "problem");
+            assert_eq!(t.replies.len(), 2);
+        }
+        // all of its text deleted: the thread stays, on deleted text
+        b.set_section(Section::Problem, "Something else entirely.");
+        sync(&b, &a);
+        let t = a.find_thread(&id).unwrap();
+        assert_eq!(t.anchored, None);
+        assert_eq!(t.quote, "quit at step");
+        // turned into a question, linked back
+        let q = a.comment_to_entry(&id, None).unwrap();
+        assert_eq!(
+            a.find_thread(&id).unwrap().linked,
+            Some(format!("question:{q}"))
+        );
+        assert!(a
+            .questions()
+            .iter()
+            .any(|x| x.text.contains("Which step exactly?")));
+        assert_eq!(
+            a.add_comment(Section::Problem, 0, 3, "x", Some("design")),
+            Err(CommentError::Tag("design".into()))
+        );
+    }
+}
