@@ -439,6 +439,33 @@ pub enum BriefOp {
         id: String,
         resolved: bool,
     },
+    /// Starts a comment thread on `len` units of a section's body from `index`.
+    AddComment {
+        section: Section,
+        index: u32,
+        len: u32,
+        text: String,
+        #[serde(default)]
+        tag: Option<String>,
+    },
+    ReplyComment {
+        thread: String,
+        text: String,
+    },
+    ResolveComment {
+        thread: String,
+        resolved: bool,
+    },
+    TagComment {
+        thread: String,
+        tag: String,
+    },
+    /// Turns a thread into a concern of `kind`, or (no kind) an open question.
+    CommentToEntry {
+        thread: String,
+        #[serde(default)]
+        kind: Option<ConcernKind>,
+    },
     /// Saves the brief as it reads now as a named version.
     SaveVersion {
         name: String,
@@ -503,6 +530,8 @@ pub struct EditorView {
     pub concerns: Vec<crate::brief::Concern>,
     pub questions: Vec<crate::brief::Question>,
     pub members: Vec<crate::brief::Member>,
+    /// Comment threads, each with where its anchor lies now.
+    pub comments: Vec<crate::brief::CommentThread>,
     /// Changes from a peer were refused for this reason (a newer version's document schema):
     /// the app says so on the brief.
     pub refused: Option<String>,
@@ -530,6 +559,7 @@ pub fn editor_view(b: &Brief) -> EditorView {
         concerns: b.concerns(),
         questions: b.questions(),
         members: b.members(),
+        comments: b.comments(),
         refused: b.refused(),
     }
 }
@@ -581,6 +611,34 @@ impl BriefOp {
             }
             BriefOp::AddQuestion { text } => {
                 b.add_question(&text).map_err(rejected)?;
+                json(editor_view(b))
+            }
+            BriefOp::AddComment {
+                section,
+                index,
+                len,
+                text,
+                tag,
+            } => {
+                b.add_comment(section, index, len, &text, tag.as_deref())
+                    .map_err(rejected)?;
+                json(editor_view(b))
+            }
+            BriefOp::ReplyComment { thread, text } => {
+                b.reply(&thread, &text).map_err(rejected)?;
+                json(editor_view(b))
+            }
+            BriefOp::ResolveComment { thread, resolved } => {
+                b.set_comment_resolved(&thread, resolved)
+                    .map_err(rejected)?;
+                json(editor_view(b))
+            }
+            BriefOp::TagComment { thread, tag } => {
+                b.set_comment_tag(&thread, &tag).map_err(rejected)?;
+                json(editor_view(b))
+            }
+            BriefOp::CommentToEntry { thread, kind } => {
+                b.comment_to_entry(&thread, kind).map_err(rejected)?;
                 json(editor_view(b))
             }
             BriefOp::SaveVersion { name } => {

@@ -50,6 +50,8 @@ fn render() -> String {
         groundwork::brief::DiffOp::decl(),
         groundwork::brief::SectionDiff::decl(),
         groundwork::brief::SectionChange::decl(),
+        groundwork::brief::Reply::decl(),
+        groundwork::brief::CommentThread::decl(),
         DeviceStatus::decl(),
         BriefStatus::decl(),
         KnownDevice::decl(),

@@ -14,7 +14,10 @@
 //   - Ben closes the brief: his caret leaves Ana's window;
 //   - since you last looked (issue 15, point 4): Ana changes two sections while Ben is away;
 //     Ben opens the brief: exactly those two are marked as changed by Ana, "Show changes" has
-//     her words, "Mark as seen" clears it (and `groundwork changes` agrees).
+//     her words, "Mark as seen" clears it (and `groundwork changes` agrees);
+//   - comments (issue 15, point 1): Ana comments on words, Ben types before, inside and after
+//     them: both screens show the thread on the same words, highlighted; Ben replies and
+//     resolves, Ana sees it; Ana deletes the words: the thread stays, on deleted text.
 // Screenshots of the carets land in $E2E_OUT.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -244,6 +247,64 @@ try {
   await b.wait(async () => (await marked()) === null && (await b.executeScript("return document.querySelectorAll('.since-badge').length")) === 0, 5000, 'nothing marked after "mark as seen"');
   check(benRun('changes', id).startsWith('nothing changed by others'), 'the CLI agrees: seen');
   log('since you last looked: exactly the two sections Ana changed, her words shown; cleared by "mark as seen"');
+
+  step = 'comments: Ana comments on "really quit"; Ben edits before, inside and after it';
+  const select = (d, needle) =>
+    d.executeScript(
+      `const ed = window.__gw.session.editors.get('problem'); let at = -1;
+       ed.state.doc.descendants((n, p) => { if (at < 0 && n.isText) { const i = n.text.indexOf(arguments[0]); if (i >= 0) at = p + i; } });
+       if (at < 0) return false; ed.commands.focus(); ed.commands.setTextSelection({ from: at, to: at + arguments[0].length }); return true;`,
+      needle,
+    );
+  check(await select(a, 'really quit'), 'Ana selects "really quit"');
+  await clickOn(a, '#comment-button');
+  await a.findElement(By.id('comment-text')).sendKeys('Which step exactly?');
+  await clickOn(a, '#comment-submit');
+  const threadOf = (d) =>
+    d.executeScript(`const t = document.querySelector('#threads .thread'); const hl = [...(window.__gw.session.editors.get('problem')?.view.dom.querySelectorAll('.gw-comment') ?? [])].map((e) => e.textContent).join('');
+      return t ? { on: t.querySelector('.on')?.textContent, state: t.dataset.state, deleted: t.dataset.deleted, replies: t.querySelectorAll('.replies li').length, hl } : null`);
+  for (const d of [a, b]) await d.wait(async () => (await threadOf(d))?.on === '“really quit”', 10000, 'the thread on both screens');
+  check((await threadOf(a)).hl === 'really quit', `highlighted in the text: ${JSON.stringify(await threadOf(a))}`);
+  check(await caret(b, 'New admins', 0), 'Ben before it');
+  await keys(b, 'Most ');
+  check(await caret(b, 'really quit', 'really'.length), 'Ben inside it');
+  await keys(b, ' truly');
+  check(await caret(b, 'quit at', 'quit'.length), 'Ben after it');
+  await keys(b, ',');
+  await waitSaved(b);
+  const anchoredBoth = await a.wait(async () => {
+    const [x, y] = [await threadOf(a), await threadOf(b)];
+    return x && y && x.on === y.on && x.on === '“really truly quit”' ? x : null;
+  }, 15000, 'the thread is on the same words on both screens');
+  check(anchoredBoth.hl === 'really truly quit', `highlight follows: ${JSON.stringify(anchoredBoth)}`);
+  writeFileSync(join(shots, 'session-comment-thread.png'), await a.takeScreenshot(), 'base64');
+  log('a thread stays on its words while another edits before, inside and after them, on both screens');
+
+  step = 'comments: Ben replies and resolves; Ana sees it resolved; Ana deletes the words';
+  await b.executeScript("document.querySelector('#threads .thread .reply-text').scrollIntoView({ block: 'center' })");
+  const replyBox = await b.findElement(By.css('#threads .thread .reply-text'));
+  await replyBox.click();
+  await replyBox.sendKeys('Step 3 is billing.', Key.ENTER);
+  await a.wait(async () => (await threadOf(a))?.replies === 2, 10000, "Ben's reply reached Ana");
+  await b.executeScript("document.querySelector('#threads .thread button.resolve').scrollIntoView({ block: 'center' })");
+  await clickOn(b, '#threads .thread button.resolve');
+  await a.executeScript(`const s = document.querySelector('#comments select[data-filter="status"]'); s.value = 'all'; s.dispatchEvent(new Event('change'));`);
+  await a.wait(async () => (await threadOf(a))?.state === 'resolved', 10000, 'Ana sees it resolved');
+  await a.executeScript("document.querySelector('#threads .thread button.resolve').scrollIntoView({ block: 'center' })");
+  await clickOn(a, '#threads .thread button.resolve'); // reopened, to see it on deleted text
+  await a.wait(async () => (await threadOf(a))?.state === 'open', 10000, 'reopened');
+  check(await select(a, 'Most New admins really truly quit,'), 'Ana selects the words and around');
+  await keys(a, 'Admins leave');
+  await waitSaved(a);
+  const gone = await a.wait(async () => {
+    const t = await threadOf(a);
+    return t && t.deleted === 'true' ? t : null;
+  }, 10000, 'the thread is on deleted text');
+  check(gone.on.includes('on deleted text') && gone.on.includes('really quit'), `with its quote: ${JSON.stringify(gone)}`);
+  writeFileSync(join(shots, 'session-comment-deleted.png'), await a.takeScreenshot(), 'base64');
+  const listed = execFileSync(cli, ['comments', id], { env: { ...process.env, GROUNDWORK_DATA_DIR: dirB }, encoding: 'utf8' });
+  check(listed.includes('on deleted text') && listed.includes('Step 3 is billing.'), `the CLI on Ben's data agrees: ${listed}`);
+  log('replies and resolving reach the other screen; with its words deleted the thread stays, on deleted text, with its quote');
   log('all checks passed');
 } catch (e) {
   await failed('session-e2e', step, e, [

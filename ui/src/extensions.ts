@@ -7,6 +7,7 @@ import { ListItem } from '@tiptap/extension-list';
 import { Placeholder } from '@tiptap/extensions';
 import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
+import { Anchors } from './body/anchors';
 import { Authors } from './body/authors';
 import { BodySync } from './body/binding';
 import { Carets } from './body/carets';
@@ -23,6 +24,7 @@ export function editorExtensions(text: Y.Text | null, placeholder: string, caret
     BodyListItem,
     BodySync.configure({ text }),
     Authors,
+    Anchors,
     Placeholder.configure({ placeholder }),
     ...(carets ? [Carets.configure(carets)] : []),
   ];

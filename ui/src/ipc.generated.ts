@@ -53,6 +53,10 @@ export type LayoutSection = { section: Section, heading: string, problem_space: 
 
 export type EditorView = { id: string, title: string, template: Template, template_label: string, created_at: string, layout: Array<LayoutSection>, signoff: SignoffStatus, decisions: Array<Decision>, concerns: Array<Concern>, questions: Array<Question>, members: Array<Member>, 
 /**
+ * Comment threads, each with where its anchor lies now.
+ */
+comments: Array<CommentThread>, 
+/**
  * Changes from a peer were refused for this reason (a newer version's document schema):
  * the app says so on the brief.
  */
@@ -208,6 +212,34 @@ inserted: number, deleted: number,
  * The difference from what was seen, word by word.
  */
 ops: Array<DiffOp>, };
+
+export type Reply = { id: string, author: string, role: string, at: string, text: string, };
+
+export type CommentThread = { id: string, section: Section, 
+/**
+ * `problem` or `solution`.
+ */
+tag: string, resolved: boolean, 
+/**
+ * The text it was made on.
+ */
+quote: string, 
+/**
+ * The text its anchor covers now; `None`: all of it was deleted ("on deleted text").
+ */
+anchored: string | null, 
+/**
+ * Where the anchor lies now in the section's body (index, length), if not deleted.
+ */
+range: [number, number] | null, 
+/**
+ * The relative positions of its two ends (Yjs v1 binary, hex), for an editor to map.
+ */
+start: string, end: string, replies: Array<Reply>, 
+/**
+ * `concern:<id>` or `question:<id>` once turned into one.
+ */
+linked: string | null, };
 
 export type DeviceStatus = { 
 /**

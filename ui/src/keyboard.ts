@@ -2,6 +2,7 @@
 import { closeDialog, dialogOpen, fail } from './dialogs/dialog';
 import { openMarkdownFile } from './dialogs/import';
 import { toggleAuthors } from './screens/brief/authorship';
+import { startComment } from './screens/brief/comments';
 import { showNewBrief } from './dialogs/newbrief';
 import { showShortcuts } from './dialogs/shortcuts';
 import { matchShortcut } from './logic';
@@ -51,6 +52,9 @@ document.addEventListener('keydown', (e) => {
       break;
     case 'theme':
       toggleTheme();
+      break;
+    case 'comment':
+      if (app.session) startComment(app.session);
       break;
     case 'authors':
       if (app.session) void toggleAuthors(app.session);

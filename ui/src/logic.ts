@@ -100,6 +100,7 @@ export const SHORTCUTS: Shortcut[] = [
   { id: 'profile', keys: 'Ctrl+,', label: 'Your name and role' },
   { id: 'theme', keys: 'Ctrl+Shift+L', label: 'Light / dark theme' },
   { id: 'authors', keys: 'Ctrl+Shift+A', label: 'Who wrote what: colour the text by author' },
+  { id: 'comment', keys: 'Ctrl+Alt+M', label: 'Comment on the selected words' },
   { id: 'back', keys: 'Escape', label: 'Close dialog / back to the list' },
   { id: 'help', keys: 'Ctrl+/', label: 'Keyboard shortcuts' },
   { id: 'quit', keys: 'Ctrl+Q', label: 'Quit (once everything is stored)' },
@@ -117,7 +118,7 @@ export interface KeyLike {
 export function matchShortcut(e: KeyLike): string | null {
   const mod = e.ctrlKey || e.metaKey;
   const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
-  if (e.altKey) return null;
+  if (e.altKey) return mod && key === 'm' ? 'comment' : null;
   if (!mod) return key === 'Escape' ? 'back' : null;
   if (e.shiftKey) {
     if (key === 'Enter') return 'signoff';

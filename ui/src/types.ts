@@ -13,6 +13,8 @@ export type {
   KnownClient,
   SectionDiff,
   SectionChange,
+  CommentThread,
+  Reply,
   DiffOp,
   VersionInfo,
   VersionKind,

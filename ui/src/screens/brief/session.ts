@@ -26,6 +26,7 @@ import { SyncStatus } from './syncstatus';
 import { ReceiptBanner } from './receipt';
 import type { Part } from '../../types';
 import { renderQuestions } from './questions';
+import { renderComments } from './comments';
 import { renderSignoff, renderWeighedIn } from './signoff';
 import { Editor } from '@tiptap/core';
 import { Awareness } from 'y-protocols/awareness';
@@ -321,6 +322,7 @@ export class BriefSession {
       h('section', { class: 'panel', id: 'weighed-in', 'aria-label': 'Who has weighed in' }),
       h('section', { class: 'panel', id: 'concerns', 'aria-label': 'Concerns' }),
       h('section', { class: 'panel', id: 'questions', 'aria-label': 'Open questions' }),
+      h('section', { class: 'panel', id: 'comments', 'aria-label': 'Comments' }),
     );
     this.el = h(
       'div',
@@ -515,6 +517,7 @@ export class BriefSession {
     renderWeighedIn(this);
     renderConcerns(this);
     renderQuestions(this);
+    renderComments(this);
   }
 
   heading(section: string): string {
