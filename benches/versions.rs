@@ -4,7 +4,8 @@
 //! same brief without versions: the encoded state (bytes) and what one version adds, the time
 //! to load the brief from its state, to save a version, to compute a version's difference from
 //! now, and to restore one section; and the yrs-snapshot alternative's cost (the same brief
-//! with garbage collection off, which snapshots need). Exits non-zero if a restore does not
+//! with garbage collection off, which snapshots need); and opening the brief (load and the
+//! editor view) with 200 comment threads against none. Exits non-zero if a restore does not
 //! give the version's text back.
 //!
 //! Run: `cargo bench --bench versions` (or `scripts/bench.sh`). GROUNDWORK_TRACE=path overrides
@@ -137,6 +138,34 @@ fn main() {
     };
     let (gc_off, gc_on) = (bare(true), bare(false));
 
+    // 200 comment threads on the same brief: opening it (load, then the editor view, which
+    // reads every thread and resolves its anchors) against none
+    let c = typed(&trace);
+    let mut made = 0;
+    for b in c.section_blocks(Section::Problem) {
+        if made == 200 {
+            break;
+        }
+        let quote: String = b.text().chars().take(10).collect();
+        if quote.chars().count() < 10 {
+            continue;
+        }
+        if let Some((i, l)) = c.find_quote(Section::Problem, &quote) {
+            c.add_comment(Section::Problem, i, l, "A comment on these words.", None)
+                .expect("a thread");
+            made += 1;
+        }
+    }
+    let commented_state = c.encode_state_v1();
+    let open_with = |state: &[u8]| {
+        let (b, load) = load(state);
+        let start = Instant::now();
+        std::hint::black_box(groundwork::frontend::editor_view(&b));
+        load + start.elapsed()
+    };
+    let opens_commented: Vec<Duration> = (0..5).map(|_| open_with(&commented_state)).collect();
+    let opens_uncommented: Vec<Duration> = (0..5).map(|_| open_with(&plain_state)).collect();
+
     println!(
         "\n## Versions on the automerge-paper brief ({} edits, {} characters)\n",
         trace.patches.len(),
@@ -166,6 +195,11 @@ fn main() {
     println!(
         "| restore one section, median of 3 (ms) | {} | | <= 300 ms |",
         ms(median(restores))
+    );
+    println!(
+        "| open the brief (load + editor view) with {made} comment threads vs none, median of 5 (ms) | {} | {} | within 1.2x |",
+        ms(median(opens_commented)),
+        ms(median(opens_uncommented))
     );
     println!("| the alternative: the bare history with gc off, as yrs snapshots need (bytes) | {gc_off} | {gc_on} (gc on) | |");
 }

@@ -223,10 +223,12 @@ impl Brief {
     pub fn comments(&self) -> Vec<CommentThread> {
         let comments = self.doc.get_or_insert_array(COMMENTS);
         let txn = self.doc.transact();
+        // each section's blocks are read once, however many threads it holds
+        let mut bodies: HashMap<Section, Layout> = HashMap::new();
         comments
             .iter(&txn)
             .filter_map(|v| match v {
-                Out::YMap(m) => self.read_thread(&txn, &m),
+                Out::YMap(m) => self.read_thread(&txn, &m, &mut bodies),
                 _ => None,
             })
             .collect()
@@ -260,7 +262,12 @@ impl Brief {
             .ok_or(CommentError::NoThread(id.to_string()))
     }
 
-    fn read_thread<T: ReadTxn>(&self, txn: &T, m: &MapRef) -> Option<CommentThread> {
+    fn read_thread<T: ReadTxn>(
+        &self,
+        txn: &T,
+        m: &MapRef,
+        bodies: &mut HashMap<Section, Layout>,
+    ) -> Option<CommentThread> {
         let section: Section = str_of(txn, m, "section").parse().ok()?;
         let (start, end) = (str_of(txn, m, "start"), str_of(txn, m, "end"));
         let decode = |h: &str| unhex(h).and_then(|b| StickyIndex::decode_v1(&b).ok());
@@ -277,7 +284,12 @@ impl Brief {
             _ => None,
         };
         let anchored = range
-            .map(|(i, l)| range_text(body, txn, i, i + l))
+            .map(|(i, l)| {
+                let layout = bodies
+                    .entry(section)
+                    .or_insert_with(|| Layout::of(body, txn));
+                layout.text(i, i + l)
+            })
             .filter(|t| !t.is_empty());
         let replies = match m.get(txn, "replies") {
             Some(Out::YArray(a)) => a
@@ -335,24 +347,50 @@ fn str_of<T: ReadTxn>(txn: &T, m: &MapRef, key: &str) -> String {
     }
 }
 
-/// The characters of a body between two indexes (markers left out, blocks joined by "\n").
-fn range_text<T: ReadTxn>(body: &TextRef, txn: &T, from: u32, to: u32) -> String {
-    let spans = crate::body::spans(body, txn);
-    let blocks = crate::body::blocks(body, txn);
-    let mut parts: Vec<String> = Vec::new();
-    for (span, block) in spans.iter().zip(&blocks) {
-        let (a, b) = (span.text_start(), span.text_start() + span.len);
-        let (lo, hi) = (from.max(a), to.min(b));
-        if lo >= hi {
-            continue;
-        }
-        let units: Vec<u16> = block.text().encode_utf16().collect();
-        let (s, e) = ((lo - a) as usize, ((hi - a) as usize).min(units.len()));
-        if s < e {
-            parts.push(String::from_utf16_lossy(&units[s..e]));
+/// A body's blocks as read once: where each lies and its text in UTF-16 units.
+struct Layout {
+    blocks: Vec<(u32, Vec<u16>)>,
+}
+
+impl Layout {
+    fn of<T: ReadTxn>(body: &TextRef, txn: &T) -> Layout {
+        let spans = crate::body::spans(body, txn);
+        let blocks = crate::body::blocks(body, txn);
+        Layout {
+            blocks: spans
+                .iter()
+                .zip(&blocks)
+                .map(|(s, b)| (s.text_start(), b.text().encode_utf16().collect()))
+                .collect(),
         }
     }
-    parts.join("\n")
+
+    /// The characters between two body indexes (markers left out, blocks joined by "\n").
+    fn text(&self, from: u32, to: u32) -> String {
+        // the first block that ends after `from` (blocks are in order)
+        let first = self
+            .blocks
+            .partition_point(|(a, units)| a + units.len() as u32 <= from);
+        let mut parts: Vec<String> = Vec::new();
+        for (a, units) in &self.blocks[first..] {
+            if *a >= to {
+                break;
+            }
+            let b = a + units.len() as u32;
+            let (lo, hi) = (from.max(*a), to.min(b));
+            if lo < hi {
+                parts.push(String::from_utf16_lossy(
+                    &units[(lo - a) as usize..(hi - a) as usize],
+                ));
+            }
+        }
+        parts.join("\n")
+    }
+}
+
+/// The characters of a body between two indexes (markers left out, blocks joined by "\n").
+fn range_text<T: ReadTxn>(body: &TextRef, txn: &T, from: u32, to: u32) -> String {
+    Layout::of(body, txn).text(from, to)
 }
 
 #[cfg(test)]
