@@ -200,6 +200,7 @@ pub(super) fn word_diff(then: &str, now: &str) -> Vec<DiffOp> {
             _ => ops.push(DiffOp {
                 op: op.to_string(),
                 text: c.value().to_string(),
+                by: Vec::new(),
             }),
         }
     }

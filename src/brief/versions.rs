@@ -74,6 +74,8 @@ pub struct DiffOp {
     /// `equal`, `insert` (in now, not in the version) or `delete` (in the version, not now).
     pub op: String,
     pub text: String,
+    /// Who wrote an inserted stretch ("Ben Okafor (engineer)"), where known.
+    pub by: Vec<String>,
 }
 
 /// A section's difference between a version and now (its plain text, word by word).
@@ -246,12 +248,50 @@ impl Brief {
     pub fn version_diff(&self, id: &str) -> Result<Vec<SectionDiff>, VersionError> {
         let mut out = Vec::new();
         for s in Section::ALL {
+            // both sides as their blocks' text, so each character of now has its author
             let then = self
                 .version_markdown(id, *s)?
-                .map(|md| plain_of(&md))
+                .map(|md| {
+                    crate::richtext::markdown_blocks(&md)
+                        .iter()
+                        .map(|b| b.text())
+                        .filter(|t| !t.is_empty())
+                        .collect::<Vec<_>>()
+                        .join("\n\n")
+                })
                 .unwrap_or_default();
-            let now = self.section_text(*s);
-            let ops = super::since::word_diff(&then, &now);
+            let mut now = String::new();
+            let mut authors: Vec<Option<String>> = Vec::new();
+            for (i, block) in self.blame(*s).iter().enumerate() {
+                if i > 0 {
+                    now.push_str("\n\n");
+                    authors.extend([None, None]);
+                }
+                for run in block {
+                    let who = run
+                        .author
+                        .as_ref()
+                        .map(|m| format!("{} ({})", m.name, m.role));
+                    now.push_str(&run.text);
+                    authors.extend(run.text.chars().map(|_| who.clone()));
+                }
+            }
+            let mut ops = super::since::word_diff(&then, &now);
+            let mut at = 0usize;
+            for o in &mut ops {
+                if o.op == "delete" {
+                    continue;
+                }
+                let n = o.text.chars().count();
+                if o.op == "insert" {
+                    for who in authors.iter().skip(at).take(n).flatten() {
+                        if !o.by.contains(who) {
+                            o.by.push(who.clone());
+                        }
+                    }
+                }
+                at += n;
+            }
             let changed = ops.iter().any(|o| o.op != "equal");
             out.push(SectionDiff {
                 section: *s,
@@ -350,10 +390,9 @@ mod tests {
             .ops
             .iter()
             .any(|o| o.op == "delete" && o.text.contains("admins")));
-        assert!(problem
-            .ops
-            .iter()
-            .any(|o| o.op == "insert" && o.text.contains("Everybody")));
+        assert!(problem.ops.iter().any(|o| o.op == "insert"
+            && o.text.contains("Everybody")
+            && o.by == ["Ben (engineer)"]));
         assert!(
             !diff
                 .iter()

@@ -8,15 +8,24 @@ import { join, resolve } from 'node:path';
 export const app = resolve(process.env.GROUNDWORK_APP ?? 'missing-GROUNDWORK_APP');
 export const cli = resolve(process.env.GROUNDWORK_CLI ?? 'missing-GROUNDWORK_CLI');
 
+/** Ports handed out by this run: the kernel may offer a port again once it is closed, and two
+ * handed out twice (an app's listen address and a driver's, say) would collide. */
+const handedOut = new Set();
 export async function freePort() {
-  return new Promise((res, rej) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
+  for (;;) {
+    const port = await new Promise((res, rej) => {
+      const s = net.createServer();
+      s.listen(0, '127.0.0.1', () => {
+        const { port } = s.address();
+        s.close(() => res(port));
+      });
+      s.on('error', rej);
     });
-    s.on('error', rej);
-  });
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 export async function waitForPort(port, ms = 15000) {

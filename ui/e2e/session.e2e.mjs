@@ -196,9 +196,9 @@ try {
   await clickOn(a, '#history-button');
   await a.wait(async () => (await versionRow('named')).length === 1, 10000, 'history listed');
   await clickOn(a, '#history-list li[data-kind="named"] button.compare');
-  const diffOf = () => a.executeScript(`const s = document.querySelector('#history-diff [data-section="problem"]'); return s && { del: [...s.querySelectorAll('del')].map((e) => e.textContent).join(' '), ins: [...s.querySelectorAll('ins')].map((e) => e.textContent).join(' ') };`);
+  const diffOf = () => a.executeScript(`const s = document.querySelector('#history-diff [data-section="problem"]'); return s && { del: [...s.querySelectorAll('del')].map((e) => e.textContent).join(' '), ins: [...s.querySelectorAll('ins')].map((e) => e.textContent).join(' '), by: [...s.querySelectorAll('ins')].map((e) => e.dataset.by).join('|') };`);
   const diff = await a.wait(diffOf, 10000, 'the problem statement is shown as changed');
-  check(diff.del.includes('admins') && diff.ins.includes('REWRITTEN'), `the difference: ${JSON.stringify(diff)}`);
+  check(diff.del.includes('admins') && diff.ins.includes('REWRITTEN') && diff.by.includes('Ben Okafor (engineer)'), `the difference, with who inserted: ${JSON.stringify(diff)}`);
   writeFileSync(join(shots, 'session-history-diff.png'), await a.takeScreenshot(), 'base64');
   await clickOn(a, '#history-diff [data-section="problem"] button.restore-section');
   for (const [who, d] of [

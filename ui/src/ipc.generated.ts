@@ -195,7 +195,11 @@ export type DiffOp = {
 /**
  * `equal`, `insert` (in now, not in the version) or `delete` (in the version, not now).
  */
-op: string, text: string, };
+op: string, text: string, 
+/**
+ * Who wrote an inserted stretch ("Ben Okafor (engineer)"), where known.
+ */
+by: Array<string>, };
 
 export type SectionDiff = { section: Section, changed: boolean, ops: Array<DiffOp>, };
 

@@ -1,7 +1,7 @@
 // The brief's history (issue 15, point 3): its versions, oldest last-on-top, saved by name or
 // made at each sign-off, decision and restore (src/brief/versions.rs). "Save a version" names
 // how the brief reads now; "Compare with now" shows, per section, what changed since that
-// version (deleted words struck through, inserted ones marked); "Restore" writes a version's
+// version (deleted words struck through, inserted ones marked, with who wrote them on hover); "Restore" writes a version's
 // text back — every section, or one — as a new change every teammate receives.
 import { api } from '../api';
 import { h } from '../dom';
@@ -66,7 +66,7 @@ export async function showHistory(bs: BriefSession) {
               'section',
               { class: 'diff-section', 'data-section': d.section },
               h('div', { class: 'diff-head' }, h('strong', {}, bs.heading(d.section)), h('button', { class: 'restore-section', onclick: () => void restore(v, d.section) }, 'Restore this section')),
-              h('p', { class: 'diff-text' }, ...d.ops.map((o) => (o.op === 'insert' ? h('ins', {}, o.text) : o.op === 'delete' ? h('del', {}, o.text) : document.createTextNode(o.text)))),
+              h('p', { class: 'diff-text' }, ...d.ops.map((o) => (o.op === 'insert' ? h('ins', { title: o.by.length ? `by ${o.by.join(', ')}` : 'by an unknown author', 'data-by': o.by.join(', ') }, o.text) : o.op === 'delete' ? h('del', {}, o.text) : document.createTextNode(o.text)))),
             ),
           )),
     );
