@@ -176,6 +176,24 @@ impl Handle {
         rx.await.map_err(|_| FrontendError::Stopped)
     }
 
+    /// A version as it read: each section's text then.
+    pub async fn version_sections(
+        &self,
+        brief: Uuid,
+        version: String,
+    ) -> Result<Vec<(Section, String)>, FrontendError> {
+        let (tx, rx) = oneshot::channel();
+        self.edit(
+            brief,
+            Box::new(move |b: &Brief| {
+                let _ = tx.send(b.version_sections(&version).map_err(rejected)?);
+                Ok(serde_json::Value::Null)
+            }),
+        )
+        .await?;
+        rx.await.map_err(|_| FrontendError::Stopped)
+    }
+
     /// How each section differs between a version and now.
     pub async fn version_diff(
         &self,

@@ -477,3 +477,14 @@ pub async fn mark_seen(state: State<'_, AppState>, brief: String) -> Res<()> {
     let id = brief_id(&brief)?;
     Ok(state.handle.mark_seen(id).await?)
 }
+
+/// A version as it read (read-only): each section and its text then.
+#[tauri::command]
+pub async fn version_sections(
+    state: State<'_, AppState>,
+    brief: String,
+    version: String,
+) -> Res<Vec<(groundwork::Section, String)>> {
+    let id = brief_id(&brief)?;
+    Ok(state.handle.version_sections(id, version).await?)
+}

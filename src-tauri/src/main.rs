@@ -306,6 +306,7 @@ fn main() {
             commands::since_looked,
             commands::mark_seen,
             commands::version_diff,
+            commands::version_sections,
         ])
         .on_window_event(|window, event| {
             placement::follow(window, &window.state::<AppState>().placement, event);

@@ -244,6 +244,20 @@ impl Brief {
         Ok(Some(parts.join(CHUNK)))
     }
 
+    /// A version as it read: each section's plain text then (sections it did not hold left out).
+    pub fn version_sections(&self, id: &str) -> Result<Vec<(Section, String)>, VersionError> {
+        let mut out = Vec::new();
+        for s in Section::ALL {
+            if let Some(md) = self.version_markdown(id, *s)? {
+                let text = plain_of(&md);
+                if !text.trim().is_empty() {
+                    out.push((*s, text));
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// How each section differs between a version and now, word by word on the plain text.
     pub fn version_diff(&self, id: &str) -> Result<Vec<SectionDiff>, VersionError> {
         let mut out = Vec::new();
@@ -399,6 +413,17 @@ mod tests {
                 .find(|d| d.section == Section::Evidence)
                 .unwrap()
                 .changed
+        );
+        let then = a.version_sections(&v1).unwrap();
+        assert_eq!(
+            then,
+            vec![
+                (
+                    Section::Problem,
+                    "New admins quit at step 3.\n\none\ntwo".to_string()
+                ),
+                (Section::Evidence, "40 tickets a week.".to_string()),
+            ]
         );
 
         let changed = a.restore_version(&v1, Some(Section::Problem)).unwrap();

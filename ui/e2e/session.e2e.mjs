@@ -195,6 +195,9 @@ try {
   await a.wait(async () => (await problem(a))[0] === 'REWRITTEN by Ben', 10000, "Ben's rewrite reached Ana");
   await clickOn(a, '#history-button');
   await a.wait(async () => (await versionRow('named')).length === 1, 10000, 'history listed');
+  await clickOn(a, '#history-list li[data-kind="named"] button.view');
+  const viewed = await a.wait(() => a.executeScript(`const s = document.querySelector('#history-diff .version-section[data-section="problem"] .diff-text'); return s && s.textContent`), 10000, 'the version opens read-only');
+  check(viewed.startsWith(before), `the version as it read: ${viewed}`);
   await clickOn(a, '#history-list li[data-kind="named"] button.compare');
   const diffOf = () => a.executeScript(`const s = document.querySelector('#history-diff [data-section="problem"]'); return s && { del: [...s.querySelectorAll('del')].map((e) => e.textContent).join(' '), ins: [...s.querySelectorAll('ins')].map((e) => e.textContent).join(' '), by: [...s.querySelectorAll('ins')].map((e) => e.dataset.by).join('|') };`);
   const diff = await a.wait(diffOf, 10000, 'the problem statement is shown as changed');

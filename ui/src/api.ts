@@ -1,7 +1,7 @@
 // Typed calls to the engine over Tauri IPC (src-tauri/src/commands.rs).
 import { invoke, Channel } from '@tauri-apps/api/core';
 import { parseOpenReply } from './sync';
-import type { Access, BriefStatus, EditorView, Exported, InviteOptions, KnownClient, SectionChange, SectionDiff, VersionInfo, KnownDevice, LibraryPage, ListSort, Profile, TemplateInfo, Role } from './types';
+import type { Access, BriefStatus, EditorView, Exported, InviteOptions, KnownClient, Section, SectionChange, SectionDiff, VersionInfo, KnownDevice, LibraryPage, ListSort, Profile, TemplateInfo, Role } from './types';
 
 export const api = {
   profile: () => invoke<Profile>('profile'),
@@ -23,6 +23,8 @@ export const api = {
   markSeen: (brief: string) => invoke<void>('mark_seen', { brief }),
   /** The brief's versions, oldest first. */
   versions: (brief: string) => invoke<VersionInfo[]>('versions', { brief }),
+  /** A version as it read: each section and its text then. */
+  versionSections: (brief: string, version: string) => invoke<[Section, string][]>('version_sections', { brief, version }),
   /** How each section differs between a version and now. */
   versionDiff: (brief: string, version: string) => invoke<SectionDiff[]>('version_diff', { brief, version }),
   /** Who writes for each client id of a brief (colouring text by author). */

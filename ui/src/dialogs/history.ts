@@ -1,6 +1,6 @@
 // The brief's history (issue 15, point 3): its versions, oldest last-on-top, saved by name or
 // made at each sign-off, decision and restore (src/brief/versions.rs). "Save a version" names
-// how the brief reads now; "Compare with now" shows, per section, what changed since that
+// how the brief reads now; "View" shows a version as it read, read-only; "Compare with now" shows, per section, what changed since that
 // version (deleted words struck through, inserted ones marked, with who wrote them on hover); "Restore" writes a version's
 // text back — every section, or one — as a new change every teammate receives.
 import { api } from '../api';
@@ -33,6 +33,7 @@ export async function showHistory(bs: BriefSession) {
             h('span', { class: 'kind' }, KIND[v.kind] ?? v.kind),
             h('strong', { class: 'name' }, v.name),
             h('span', { class: 'who' }, `${v.by} · ${v.role} · ${when(v.at)}`),
+            h('button', { class: 'view', onclick: () => void view(v) }, 'View'),
             h('button', { class: 'compare', onclick: () => void compare(v) }, 'Compare with now'),
             h('button', { class: 'restore', onclick: () => void restore(v, null) }, 'Restore'),
           ),
@@ -44,6 +45,19 @@ export async function showHistory(bs: BriefSession) {
     try {
       const diff = await api.versionDiff(bs.id, v.id);
       renderDiff(bs, v, diff.filter((d) => d.changed));
+    } catch (e) {
+      fail(e);
+    }
+  };
+  const view = async (v: VersionInfo) => {
+    try {
+      const sections = await api.versionSections(bs.id, v.id);
+      detail.dataset.version = v.id;
+      detail.replaceChildren(
+        h('h3', {}, `“${v.name}” as it read (read-only)`),
+        ...(sections.length === 0 ? [h('p', { class: 'hint' }, 'Every section was empty.')] : []),
+        ...sections.map(([s, text]) => h('section', { class: 'diff-section version-section', 'data-section': s }, h('div', { class: 'diff-head' }, h('strong', {}, bs.heading(s))), h('p', { class: 'diff-text' }, text))),
+      );
     } catch (e) {
       fail(e);
     }
