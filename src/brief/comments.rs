@@ -10,10 +10,11 @@
 //! concurrent replies and a concurrent resolve all merge.
 
 use super::*;
+use std::collections::BTreeSet;
 use yrs::branch::BranchPtr;
 use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
-use yrs::{ArrayPrelim, Assoc, In, IndexedSequence, StickyIndex};
+use yrs::{ArrayPrelim, Assoc, In, IndexedSequence, Snapshot, StickyIndex};
 
 /// A reply in a thread (the first one is the comment itself).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -222,13 +223,28 @@ impl Brief {
     /// Every thread, in the order they were made.
     pub fn comments(&self) -> Vec<CommentThread> {
         let comments = self.doc.get_or_insert_array(COMMENTS);
+        // each section's items are indexed once, however many threads it holds: one pass
+        // instead of a walk from each anchor to the section's start
+        let sections: BTreeSet<Section> = {
+            let txn = self.doc.transact();
+            comments
+                .iter(&txn)
+                .filter_map(|v| match v {
+                    Out::YMap(m) => str_of(&txn, &m, "section").parse().ok(),
+                    _ => None,
+                })
+                .collect()
+        };
+        let mut items: HashMap<Section, ItemIndex> = HashMap::new();
+        for s in sections {
+            items.insert(s, ItemIndex::of(self, self.body(s)));
+        }
         let txn = self.doc.transact();
-        // each section's blocks are read once, however many threads it holds
         let mut bodies: HashMap<Section, Layout> = HashMap::new();
         comments
             .iter(&txn)
             .filter_map(|v| match v {
-                Out::YMap(m) => self.read_thread(&txn, &m, &mut bodies),
+                Out::YMap(m) => self.read_thread(&txn, &m, &mut bodies, &items),
                 _ => None,
             })
             .collect()
@@ -267,6 +283,7 @@ impl Brief {
         txn: &T,
         m: &MapRef,
         bodies: &mut HashMap<Section, Layout>,
+        items: &HashMap<Section, ItemIndex>,
     ) -> Option<CommentThread> {
         let section: Section = str_of(txn, m, "section").parse().ok()?;
         let (start, end) = (str_of(txn, m, "start"), str_of(txn, m, "end"));
@@ -274,11 +291,17 @@ impl Brief {
         let body = self.body(section);
         let here = BranchPtr::from(AsRef::<yrs::branch::Branch>::as_ref(body));
         // an anchor from a peer that does not decode, or points elsewhere, reads as deleted
+        let offset = |s: &StickyIndex| -> Option<u32> {
+            if let Some(i) = items.get(&section).and_then(|x| x.offset(s)) {
+                return Some(i);
+            }
+            // not a visible character of this section (deleted, redone, elsewhere): the walk
+            let o = s.get_offset(txn)?;
+            (o.branch == here).then_some(o.index)
+        };
         let range = match (decode(&start), decode(&end)) {
-            (Some(s), Some(e)) => match (s.get_offset(txn), e.get_offset(txn)) {
-                (Some(a), Some(b)) if a.branch == here && b.branch == here && b.index > a.index => {
-                    Some((a.index, b.index - a.index))
-                }
+            (Some(s), Some(e)) => match (offset(&s), offset(&e)) {
+                (Some(a), Some(b)) if b > a => Some((a, b - a)),
                 _ => None,
             },
             _ => None,
@@ -344,6 +367,54 @@ fn str_of<T: ReadTxn>(txn: &T, m: &MapRef, key: &str) -> String {
     match m.get(txn, key) {
         Some(Out::Any(Any::String(s))) => s.to_string(),
         _ => String::new(),
+    }
+}
+
+/// Where each visible item of a body lies: per client, (clock, length, body index), by clock.
+struct ItemIndex {
+    by_client: HashMap<u64, Vec<(u32, u32, u32)>>,
+}
+
+impl ItemIndex {
+    fn of(brief: &Brief, body: &TextRef) -> ItemIndex {
+        let mut txn = brief
+            .doc
+            .transact_mut_with(Origin::from("groundwork:comments"));
+        let now = txn.snapshot();
+        // against an empty snapshot every visible item comes as its own chunk, with its id
+        let chunks = body.diff_range(&mut txn, Some(&now), Some(&Snapshot::default()), |c| c.id);
+        let mut by_client: HashMap<u64, Vec<(u32, u32, u32)>> = HashMap::new();
+        let mut index = 0u32;
+        for c in chunks {
+            let len = match &c.insert {
+                Out::Any(Any::String(s)) => s.encode_utf16().count() as u32,
+                _ => 1,
+            };
+            if let Some(id) = c.ychange {
+                by_client
+                    .entry(id.client.get())
+                    .or_default()
+                    .push((id.clock, len, index));
+            }
+            index += len;
+        }
+        for v in by_client.values_mut() {
+            v.sort_unstable();
+        }
+        ItemIndex { by_client }
+    }
+
+    /// The body index a sticky index stands for, if its character is visible here.
+    fn offset(&self, s: &StickyIndex) -> Option<u32> {
+        let id = s.id()?;
+        let items = self.by_client.get(&id.client.get())?;
+        let i = items.partition_point(|(clock, _, _)| *clock <= id.clock);
+        let (clock, len, index) = *items.get(i.checked_sub(1)?)?;
+        if id.clock >= clock + len {
+            return None;
+        }
+        let at = index + (id.clock - clock);
+        Some(if s.assoc == Assoc::After { at } else { at + 1 })
     }
 }
 
@@ -464,6 +535,59 @@ mod tests {
         assert_eq!(
             a.add_comment(Section::Problem, 0, 3, "x", Some("design")),
             Err(CommentError::Tag("design".into()))
+        );
+    }
+
+    #[test]
+    fn the_one_pass_index_agrees_with_the_walk() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x1d3);
+        let a = Brief::create("C", Template::ProblemFirst, member("aa", "Ana", Role::Pm));
+        a.set_section(Section::Problem, "Start of the text.");
+        a.append_paragraph(Section::Problem, "A second paragraph, with ünïcode 😀 too.");
+        let b = Brief::empty(a.id(), member("bb", "Ben", Role::Engineer));
+        sync(&a, &b);
+        for i in 0..300 {
+            let x = if i % 2 == 0 { &a } else { &b };
+            let len = x
+                .section_text(Section::Problem)
+                .split("\n\n")
+                .next()
+                .unwrap()
+                .encode_utf16()
+                .count() as u32;
+            if rng.gen_bool(0.7) || len < 3 {
+                x.insert_text(Section::Problem, rng.gen_range(0..=len), "ab");
+            } else {
+                x.delete_text(Section::Problem, rng.gen_range(0..len - 1), 1);
+            }
+            if i % 7 == 0 {
+                sync(&a, &b);
+                sync(&b, &a);
+            }
+        }
+        sync(&a, &b);
+        sync(&b, &a);
+        let body = a.body(Section::Problem).clone();
+        let index = ItemIndex::of(&a, &body);
+        let txn = a.doc.transact();
+        let total = body.len(&txn);
+        let mut checked = 0;
+        for i in 0..total {
+            for assoc in [Assoc::After, Assoc::Before] {
+                let Some(s) = body.sticky_index(&txn, i, assoc) else {
+                    continue;
+                };
+                let walk = s.get_offset(&txn).map(|o| o.index);
+                if let Some(fast) = index.offset(&s) {
+                    assert_eq!(Some(fast), walk, "index {i} {assoc:?}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(
+            checked > total as usize,
+            "most positions resolved in one pass: {checked}"
         );
     }
 }
