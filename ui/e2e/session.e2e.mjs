@@ -212,6 +212,8 @@ try {
   await a.wait(async () => (await versionRow('restore')).some((n) => n.includes("Before Ben's rewrite")), 10000, 'the restore is in the history');
   await a.wait(async () => (await a.executeScript("return !!document.getElementById('history-same')")) === true, 10000, 'it now reads as the version did');
   await keys(a, Key.ESCAPE);
+  await a.wait(async () => a.executeScript("return document.querySelector('.backdrop') === null"), 5000, 'the history closed');
+  await a.executeScript("document.getElementById('sign-off').scrollIntoView({ block: 'center' })");
   await clickOn(a, '#sign-off');
   await clickOn(a, '#history-button');
   await a.wait(async () => (await versionRow('signoff')).length === 1, 10000, 'the sign-off made a version');
@@ -246,6 +248,8 @@ try {
   check(shownDiff.includes('SINCE-ANA') && shownDiff.includes('Forty tickets'), `Ana's words: ${shownDiff}`);
   writeFileSync(join(shots, 'session-since-you-looked.png'), await b.takeScreenshot(), 'base64');
   await keys(b, Key.ESCAPE);
+  await b.wait(async () => b.executeScript("return document.querySelector('.backdrop') === null"), 5000, 'the changes closed');
+  await b.executeScript("document.getElementById('since-seen').scrollIntoView({ block: 'center' })");
   await clickOn(b, '#since-seen');
   await b.wait(async () => (await marked()) === null && (await b.executeScript("return document.querySelectorAll('.since-badge').length")) === 0, 5000, 'nothing marked after "mark as seen"');
   check(benRun('changes', id).startsWith('nothing changed by others'), 'the CLI agrees: seen');
