@@ -360,6 +360,17 @@ pub enum CliError {
     BinaryToTerminal,
 }
 
+/// A word diff as git's `--word-diff` prints it: `[-deleted-]`, `{+inserted+}`.
+fn word_diff_text(ops: &[crate::brief::DiffOp]) -> String {
+    ops.iter()
+        .map(|o| match o.op.as_str() {
+            "insert" => format!("{{+{}+}}", o.text),
+            "delete" => format!("[-{}-]", o.text),
+            _ => o.text.clone(),
+        })
+        .collect()
+}
+
 fn text_arg(text: &str) -> Result<String, CliError> {
     if text == "-" {
         let mut s = String::new();
@@ -643,15 +654,7 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
             }
             let template = b.template();
             for c in changes {
-                let words: String = c
-                    .ops
-                    .iter()
-                    .map(|o| match o.op.as_str() {
-                        "insert" => format!("{{+{}+}}", o.text),
-                        "delete" => format!("[-{}-]", o.text),
-                        _ => o.text.clone(),
-                    })
-                    .collect();
+                let words = word_diff_text(&c.ops);
                 out(format!(
                     "## {} — {} (+{} −{})\n{}\n",
                     template.heading(c.section),
@@ -707,15 +710,7 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
                 ShowFormat::Md => {
                     let template = b.template();
                     for d in diff.iter().filter(|d| d.changed) {
-                        let body: String = d
-                            .ops
-                            .iter()
-                            .map(|o| match o.op.as_str() {
-                                "insert" => format!("{{+{}+}}", o.text),
-                                "delete" => format!("[-{}-]", o.text),
-                                _ => o.text.clone(),
-                            })
-                            .collect();
+                        let body = word_diff_text(&d.ops);
                         out(format!("## {}\n{}\n", template.heading(d.section), body));
                     }
                 }

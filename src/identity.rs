@@ -92,6 +92,11 @@ pub fn hex(bytes: &[u8]) -> String {
     data_encoding::HEXLOWER.encode(bytes)
 }
 
+/// The bytes of [`hex`]'s output; `None` for anything else.
+pub fn unhex(s: &str) -> Option<Vec<u8>> {
+    data_encoding::HEXLOWER.decode(s.as_bytes()).ok()
+}
+
 /// A default display name for a new device: the user name from the environment.
 pub fn default_name() -> String {
     std::env::var("USER")

@@ -67,7 +67,9 @@ impl Brief {
                         // text before the first marker reads as a paragraph of its own
                         blocks.push(Vec::new());
                     }
-                    let runs = blocks.last_mut().expect("a block");
+                    let Some(runs) = blocks.last_mut() else {
+                        continue;
+                    };
                     match runs.last_mut() {
                         Some(last) if last.client == client => last.text.push_str(&s),
                         _ => {
@@ -95,21 +97,9 @@ impl Brief {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::{member, sync};
     use super::*;
     use crate::model::Role;
-
-    fn member(device: &str, name: &str, role: Role) -> Member {
-        Member {
-            device: device.into(),
-            name: name.into(),
-            role,
-        }
-    }
-
-    fn sync(from: &Brief, to: &Brief) {
-        to.apply_update_v1(&from.encode_diff_v1(&to.state_vector()))
-            .unwrap();
-    }
 
     fn named(blame: &[Vec<AuthorRun>]) -> Vec<Vec<(String, String)>> {
         blame

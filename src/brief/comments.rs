@@ -65,20 +65,6 @@ pub enum CommentError {
 
 const COMMENTS: &str = "comments";
 
-fn hex(b: &[u8]) -> String {
-    crate::identity::hex(b)
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) || !s.is_ascii() {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
-        .collect()
-}
-
 impl Brief {
     /// The body index (markers counted, UTF-16) where `quote` first lies within one block of
     /// the section, and its length.
@@ -140,8 +126,14 @@ impl Brief {
             ("tag", In::from(Any::from(tag))),
             ("resolved", In::from(Any::from(false))),
             ("quote", In::from(Any::from(quote))),
-            ("start", In::from(Any::from(hex(&start.encode_v1())))),
-            ("end", In::from(Any::from(hex(&end.encode_v1())))),
+            (
+                "start",
+                In::from(Any::from(crate::identity::hex(&start.encode_v1()))),
+            ),
+            (
+                "end",
+                In::from(Any::from(crate::identity::hex(&end.encode_v1()))),
+            ),
             ("author", In::from(Any::from(me.name.clone()))),
             ("created_at", In::from(Any::from(now_rfc3339()))),
             (
@@ -253,16 +245,10 @@ impl Brief {
     /// The thread whose id is or starts with `id`.
     pub fn find_thread(&self, id: &str) -> Result<CommentThread, CommentError> {
         let id = id.trim();
-        let found: Vec<CommentThread> = self
-            .comments()
-            .into_iter()
-            .filter(|t| !id.is_empty() && t.id.starts_with(id))
-            .collect();
-        match found.len() {
-            0 => Err(CommentError::NoThread(id.to_string())),
-            1 => Ok(found.into_iter().next().expect("one")),
-            _ => Err(CommentError::Ambiguous(id.to_string())),
-        }
+        unique_by_prefix(self.comments(), |t| &t.id, id).map_err(|several| match several {
+            None => CommentError::NoThread(id.to_string()),
+            Some(()) => CommentError::Ambiguous(id.to_string()),
+        })
     }
 
     fn thread_map(&self, id: &str) -> Result<MapRef, CommentError> {
@@ -287,7 +273,8 @@ impl Brief {
     ) -> Option<CommentThread> {
         let section: Section = str_of(txn, m, "section").parse().ok()?;
         let (start, end) = (str_of(txn, m, "start"), str_of(txn, m, "end"));
-        let decode = |h: &str| unhex(h).and_then(|b| StickyIndex::decode_v1(&b).ok());
+        let decode =
+            |h: &str| crate::identity::unhex(h).and_then(|b| StickyIndex::decode_v1(&b).ok());
         let body = self.body(section);
         let here = BranchPtr::from(AsRef::<yrs::branch::Branch>::as_ref(body));
         // an anchor from a peer that does not decode, or points elsewhere, reads as deleted
@@ -466,21 +453,9 @@ fn range_text<T: ReadTxn>(body: &TextRef, txn: &T, from: u32, to: u32) -> String
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::{member, sync};
     use super::*;
     use crate::model::Role;
-
-    fn member(device: &str, name: &str, role: Role) -> Member {
-        Member {
-            device: device.into(),
-            name: name.into(),
-            role,
-        }
-    }
-
-    fn sync(from: &Brief, to: &Brief) {
-        to.apply_update_v1(&from.encode_diff_v1(&to.state_vector()))
-            .unwrap();
-    }
 
     #[test]
     fn a_thread_stays_on_its_words_and_survives_their_deletion() {

@@ -31,6 +31,26 @@ mod sections;
 mod since;
 mod versions;
 
+/// What the brief's submodules' tests share: a member, and syncing one replica into another.
+#[cfg(test)]
+mod test_support {
+    use super::{Brief, Member};
+    use crate::model::Role;
+
+    pub fn member(device: &str, name: &str, role: Role) -> Member {
+        Member {
+            device: device.into(),
+            name: name.into(),
+            role,
+        }
+    }
+
+    pub fn sync(from: &Brief, to: &Brief) {
+        to.apply_update_v1(&from.encode_diff_v1(&to.state_vector()))
+            .unwrap();
+    }
+}
+
 pub use authors::{AuthorRun, KnownClient};
 pub use comments::{CommentError, CommentThread, Reply};
 pub use edit_sessions::{
@@ -250,6 +270,23 @@ fn any_str(v: Option<Out>) -> String {
         Some(Out::Any(Any::String(s))) => s.to_string(),
         Some(Out::Any(Any::Number(n))) => n.to_string(),
         _ => String::new(),
+    }
+}
+
+/// The one item whose id is or starts with `prefix`: `Ok`, none (`Err(None)`) or several
+/// (`Err(Some(()))`). Decisions, versions and comment threads are named by id prefixes.
+fn unique_by_prefix<T>(
+    items: impl IntoIterator<Item = T>,
+    id: impl Fn(&T) -> &str,
+    prefix: &str,
+) -> Result<T, Option<()>> {
+    let mut found = items
+        .into_iter()
+        .filter(|t| !prefix.is_empty() && id(t).starts_with(prefix));
+    match (found.next(), found.next()) {
+        (Some(one), None) => Ok(one),
+        (None, _) => Err(None),
+        (Some(_), Some(_)) => Err(Some(())),
     }
 }
 

@@ -85,7 +85,9 @@ impl Brief {
 
     /// The sections others changed since `mark` (none if the mark cannot be read).
     pub fn changed_since(&self, mark: &SeenMark) -> Vec<SectionChange> {
-        let Some(seen) = unhex(&mark.snapshot).and_then(|b| Snapshot::decode_v1(&b).ok()) else {
+        let Some(seen) =
+            crate::identity::unhex(&mark.snapshot).and_then(|b| Snapshot::decode_v1(&b).ok())
+        else {
             return Vec::new();
         };
         let own = self.local().device;
@@ -207,33 +209,11 @@ pub(super) fn word_diff(then: &str, now: &str) -> Vec<DiffOp> {
     ops
 }
 
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::{member, sync};
     use super::*;
     use crate::model::Role;
-
-    fn member(device: &str, name: &str, role: Role) -> Member {
-        Member {
-            device: device.into(),
-            name: name.into(),
-            role,
-        }
-    }
-
-    fn sync(from: &Brief, to: &Brief) {
-        to.apply_update_v1(&from.encode_diff_v1(&to.state_vector()))
-            .unwrap();
-    }
 
     #[test]
     fn marks_exactly_the_sections_others_changed() {

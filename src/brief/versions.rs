@@ -194,16 +194,10 @@ impl Brief {
     /// The version whose id is or starts with `id`.
     pub fn find_version(&self, id: &str) -> Result<VersionInfo, VersionError> {
         let id = id.trim();
-        let found: Vec<VersionInfo> = self
-            .versions()
-            .into_iter()
-            .filter(|v| !id.is_empty() && v.id.starts_with(id))
-            .collect();
-        match found.len() {
-            0 => Err(VersionError::NoVersion(id.to_string())),
-            1 => Ok(found.into_iter().next().expect("one")),
-            _ => Err(VersionError::Ambiguous(id.to_string())),
-        }
+        unique_by_prefix(self.versions(), |v| &v.id, id).map_err(|several| match several {
+            None => VersionError::NoVersion(id.to_string()),
+            Some(()) => VersionError::Ambiguous(id.to_string()),
+        })
     }
 
     /// A section's Markdown in a version (`None` if the version predates the section).
@@ -364,21 +358,9 @@ pub(super) fn plain_of(md: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::{member, sync};
     use super::*;
     use crate::model::Role;
-
-    fn member(device: &str, name: &str, role: Role) -> Member {
-        Member {
-            device: device.into(),
-            name: name.into(),
-            role,
-        }
-    }
-
-    fn sync(from: &Brief, to: &Brief) {
-        to.apply_update_v1(&from.encode_diff_v1(&to.state_vector()))
-            .unwrap();
-    }
 
     #[test]
     fn a_version_restored_is_a_new_change_every_peer_gets() {
