@@ -104,7 +104,14 @@ export async function clickOn(d, css) {
       await d.findElement(By.css(css)).click();
       return;
     } catch (e) {
-      if (i >= 4 || !['StaleElementReferenceError', 'ElementNotInteractableError'].includes(e.name)) throw e;
+      if (i >= 9 || !['StaleElementReferenceError', 'ElementNotInteractableError'].includes(e.name)) throw e;
+      // not interactable can also mean covered (a dialog closing) or out of view: the next try
+      // waits a frame for the page to settle, with the element in the middle of the window
+      await d.executeAsyncScript(
+        `const done = arguments[arguments.length - 1]; document.querySelector(arguments[0])?.scrollIntoView({ block: 'center' });
+         requestAnimationFrame(() => requestAnimationFrame(() => done()));`,
+        css,
+      );
     }
   }
 }
