@@ -5,8 +5,8 @@
 //! to load the brief from its state, to save a version, to compute a version's difference from
 //! now, and to restore one section; and the yrs-snapshot alternative's cost (the same brief
 //! with garbage collection off, which snapshots need); and opening the brief (load and the
-//! editor view) with 200 comment threads against none. Exits non-zero if a restore does not
-//! give the version's text back.
+//! editor view) with 200 comment threads against none, split into load and view. Exits
+//! non-zero if a restore does not give the version's text back.
 //!
 //! Run: `cargo bench --bench versions` (or `scripts/bench.sh`). GROUNDWORK_TRACE=path overrides
 //! the trace file.
@@ -157,14 +157,23 @@ fn main() {
         }
     }
     let commented_state = c.encode_state_v1();
+    // (load, editor view) of one open
     let open_with = |state: &[u8]| {
         let (b, load) = load(state);
         let start = Instant::now();
         std::hint::black_box(groundwork::frontend::editor_view(&b));
-        load + start.elapsed()
+        (load, start.elapsed())
     };
-    let opens_commented: Vec<Duration> = (0..5).map(|_| open_with(&commented_state)).collect();
-    let opens_uncommented: Vec<Duration> = (0..5).map(|_| open_with(&plain_state)).collect();
+    let parts = |state: &[u8]| -> (Vec<Duration>, Vec<Duration>, Vec<Duration>) {
+        let runs: Vec<(Duration, Duration)> = (0..7).map(|_| open_with(state)).collect();
+        (
+            runs.iter().map(|(l, v)| *l + *v).collect(),
+            runs.iter().map(|(l, _)| *l).collect(),
+            runs.iter().map(|(_, v)| *v).collect(),
+        )
+    };
+    let (opens_commented, loads_commented, views_commented) = parts(&commented_state);
+    let (opens_uncommented, loads_uncommented, views_uncommented) = parts(&plain_state);
 
     println!(
         "\n## Versions on the automerge-paper brief ({} edits, {} characters)\n",
@@ -197,9 +206,16 @@ fn main() {
         ms(median(restores))
     );
     println!(
-        "| open the brief (load + editor view) with {made} comment threads vs none, median of 5 (ms) | {} | {} | within 1.2x |",
+        "| open the brief (load + editor view) with {made} comment threads vs none, median of 7 (ms) | {} | {} | within 1.2x |",
         ms(median(opens_commented)),
         ms(median(opens_uncommented))
+    );
+    println!(
+        "| of which: load / editor view (ms) | {} / {} | {} / {} | |",
+        ms(median(loads_commented)),
+        ms(median(views_commented)),
+        ms(median(loads_uncommented)),
+        ms(median(views_uncommented))
     );
     println!("| the alternative: the bare history with gc off, as yrs snapshots need (bytes) | {gc_off} | {gc_on} (gc on) | |");
 }

@@ -211,6 +211,12 @@ fn documented_document_roots_and_keys_are_what_a_brief_holds() {
         assert!(!entries.is_empty(), "{root} has no entry to check");
         for e in entries.iter() {
             check(root, map_keys(e));
+            // a thread's anchor value: its keys are documented in the same row
+            if let Any::Map(m) = e {
+                if let Some(anchor) = m.get("anchor") {
+                    check(root, map_keys(anchor));
+                }
+            }
         }
     }
     let Any::Map(versions) = json("versions") else {

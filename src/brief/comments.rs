@@ -10,11 +10,11 @@
 //! concurrent replies and a concurrent resolve all merge.
 
 use super::*;
-use std::collections::BTreeSet;
+use yrs::block::ItemContent;
 use yrs::branch::BranchPtr;
 use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
-use yrs::{ArrayPrelim, Assoc, In, IndexedSequence, Snapshot, StickyIndex};
+use yrs::{ArrayPrelim, Assoc, In, IndexedSequence, StickyIndex, Text};
 
 /// A reply in a thread (the first one is the comment itself).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -120,22 +120,20 @@ impl Brief {
         let end = body
             .sticky_index(&txn, index + len, Assoc::Before)
             .ok_or(CommentError::Empty)?;
+        // what never changes is one value (one item to store and decode); what members
+        // change (tag, resolved, linked, replies) are keys of their own, so edits merge
+        let anchor = Any::from(HashMap::from([
+            ("id".to_string(), Any::from(id.clone())),
+            ("section".to_string(), Any::from(section.as_str())),
+            ("quote".to_string(), Any::from(quote)),
+            ("start".to_string(), Any::from(start.encode_v1())),
+            ("end".to_string(), Any::from(end.encode_v1())),
+            ("author".to_string(), Any::from(me.name.clone())),
+            ("created_at".to_string(), Any::from(now_rfc3339())),
+        ]));
         let entry = MapPrelim::from_iter([
-            ("id", In::from(Any::from(id.clone()))),
-            ("section", In::from(Any::from(section.as_str()))),
+            ("anchor", In::from(anchor)),
             ("tag", In::from(Any::from(tag))),
-            ("resolved", In::from(Any::from(false))),
-            ("quote", In::from(Any::from(quote))),
-            (
-                "start",
-                In::from(Any::from(crate::identity::hex(&start.encode_v1()))),
-            ),
-            (
-                "end",
-                In::from(Any::from(crate::identity::hex(&end.encode_v1()))),
-            ),
-            ("author", In::from(Any::from(me.name.clone()))),
-            ("created_at", In::from(Any::from(now_rfc3339()))),
             (
                 "replies",
                 In::from(ArrayPrelim::from([In::from(reply_any(&me, text))])),
@@ -215,28 +213,13 @@ impl Brief {
     /// Every thread, in the order they were made.
     pub fn comments(&self) -> Vec<CommentThread> {
         let comments = self.doc.get_or_insert_array(COMMENTS);
-        // each section's items are indexed once, however many threads it holds: one pass
-        // instead of a walk from each anchor to the section's start
-        let sections: BTreeSet<Section> = {
-            let txn = self.doc.transact();
-            comments
-                .iter(&txn)
-                .filter_map(|v| match v {
-                    Out::YMap(m) => str_of(&txn, &m, "section").parse().ok(),
-                    _ => None,
-                })
-                .collect()
-        };
-        let mut items: HashMap<Section, ItemIndex> = HashMap::new();
-        for s in sections {
-            items.insert(s, ItemIndex::of(self, self.body(s)));
-        }
         let txn = self.doc.transact();
-        let mut bodies: HashMap<Section, Layout> = HashMap::new();
+        // each commented section is read once, however many threads it holds
+        let mut bodies: HashMap<Section, BodyIndex> = HashMap::new();
         comments
             .iter(&txn)
             .filter_map(|v| match v {
-                Out::YMap(m) => self.read_thread(&txn, &m, &mut bodies, &items),
+                Out::YMap(m) => self.read_thread(&txn, &m, &mut bodies),
                 _ => None,
             })
             .collect()
@@ -258,7 +241,7 @@ impl Brief {
         comments
             .iter(&txn)
             .find_map(|v| match v {
-                Out::YMap(m) if str_of(&txn, &m, "id") == want => Some(m),
+                Out::YMap(m) if Fields::of(&txn, &m).str("id") == want => Some(m),
                 _ => None,
             })
             .ok_or(CommentError::NoThread(id.to_string()))
@@ -268,25 +251,26 @@ impl Brief {
         &self,
         txn: &T,
         m: &MapRef,
-        bodies: &mut HashMap<Section, Layout>,
-        items: &HashMap<Section, ItemIndex>,
+        bodies: &mut HashMap<Section, BodyIndex>,
     ) -> Option<CommentThread> {
-        let section: Section = str_of(txn, m, "section").parse().ok()?;
-        let (start, end) = (str_of(txn, m, "start"), str_of(txn, m, "end"));
-        let decode =
-            |h: &str| crate::identity::unhex(h).and_then(|b| StickyIndex::decode_v1(&b).ok());
+        let f = Fields::of(txn, m);
+        let section: Section = f.str("section").parse().ok()?;
+        let decode = |key: &'static str| f.bytes(key).and_then(|b| StickyIndex::decode_v1(&b).ok());
         let body = self.body(section);
         let here = BranchPtr::from(AsRef::<yrs::branch::Branch>::as_ref(body));
+        let index = bodies
+            .entry(section)
+            .or_insert_with(|| BodyIndex::of(body, txn));
         // an anchor from a peer that does not decode, or points elsewhere, reads as deleted
         let offset = |s: &StickyIndex| -> Option<u32> {
-            if let Some(i) = items.get(&section).and_then(|x| x.offset(s)) {
+            if let Some(i) = index.offset(s) {
                 return Some(i);
             }
             // not a visible character of this section (deleted, redone, elsewhere): the walk
             let o = s.get_offset(txn)?;
             (o.branch == here).then_some(o.index)
         };
-        let range = match (decode(&start), decode(&end)) {
+        let range = match (decode("start"), decode("end")) {
             (Some(s), Some(e)) => match (offset(&s), offset(&e)) {
                 (Some(a), Some(b)) if b > a => Some((a, b - a)),
                 _ => None,
@@ -294,12 +278,7 @@ impl Brief {
             _ => None,
         };
         let anchored = range
-            .map(|(i, l)| {
-                let layout = bodies
-                    .entry(section)
-                    .or_insert_with(|| Layout::of(body, txn));
-                layout.text(i, i + l)
-            })
+            .map(|(i, l)| index.text(i, i + l))
             .filter(|t| !t.is_empty());
         let replies = match m.get(txn, "replies") {
             Some(Out::YArray(a)) => a
@@ -318,22 +297,79 @@ impl Brief {
             _ => Vec::new(),
         };
         let linked = Some(str_of(txn, m, "linked")).filter(|l| !l.is_empty());
+        let hex = |key: &'static str| {
+            f.bytes(key)
+                .map(|b| crate::identity::hex(&b))
+                .unwrap_or_default()
+        };
         Some(CommentThread {
-            id: str_of(txn, m, "id"),
+            id: f.str("id"),
             section,
             tag: match str_of(txn, m, "tag").as_str() {
                 "solution" => "solution".into(),
                 _ => "problem".into(),
             },
             resolved: matches!(m.get(txn, "resolved"), Some(Out::Any(Any::Bool(true)))),
-            quote: str_of(txn, m, "quote"),
+            quote: f.str("quote"),
             range: if anchored.is_some() { range } else { None },
             anchored,
-            start,
-            end,
+            start: hex("start"),
+            end: hex("end"),
             replies,
             linked,
         })
+    }
+}
+
+/// A thread's fields that never change: from its `anchor` value, or (threads written before
+/// `anchor`, in the first layout) from keys of their own with the ends in hex.
+struct Fields {
+    anchor: Option<std::sync::Arc<HashMap<String, Any>>>,
+    /// The thread's own keys, read only for a thread in the first layout.
+    own: HashMap<&'static str, Out>,
+}
+
+impl Fields {
+    fn of<T: ReadTxn>(txn: &T, m: &MapRef) -> Fields {
+        let anchor = match m.get(txn, "anchor") {
+            Some(Out::Any(Any::Map(a))) => Some(a),
+            _ => None,
+        };
+        let own = if anchor.is_some() {
+            HashMap::new()
+        } else {
+            ["id", "section", "quote", "start", "end"]
+                .into_iter()
+                .filter_map(|k| m.get(txn, k).map(|v| (k, v)))
+                .collect()
+        };
+        Fields { anchor, own }
+    }
+
+    fn any(&self, key: &'static str) -> Option<Any> {
+        match &self.anchor {
+            Some(a) => a.get(key).cloned(),
+            None => match self.own.get(key) {
+                Some(Out::Any(v)) => Some(v.clone()),
+                _ => None,
+            },
+        }
+    }
+
+    fn str(&self, key: &'static str) -> String {
+        match self.any(key) {
+            Some(Any::String(s)) => s.to_string(),
+            _ => String::new(),
+        }
+    }
+
+    /// A relative position's bytes (a buffer, or hex in the first layout).
+    fn bytes(&self, key: &'static str) -> Option<Vec<u8>> {
+        match self.any(key)? {
+            Any::Buffer(b) => Some(b.to_vec()),
+            Any::String(h) => crate::identity::unhex(&h),
+            _ => None,
+        }
     }
 }
 
@@ -357,38 +393,46 @@ fn str_of<T: ReadTxn>(txn: &T, m: &MapRef, key: &str) -> String {
     }
 }
 
-/// Where each visible item of a body lies: per client, (clock, length, body index), by clock.
-struct ItemIndex {
+/// A section's body as one walk over its visible items reads it (yrs' `for_each_visible`, a
+/// Groundwork patch): where each item lies — per client, (clock, length, body index), by
+/// clock — and every UTF-16 unit of its text, with the body indexes of its block markers. Both
+/// the anchors' offsets and the words they are on come from it, so opening a brief with many
+/// threads reads each commented section once.
+struct BodyIndex {
     by_client: HashMap<u64, Vec<(u32, u32, u32)>>,
+    /// Every visible unit; a marker's unit is a placeholder (never read as text).
+    units: Vec<u16>,
+    /// Body indexes of the units that are not text (block markers), in order.
+    markers: Vec<u32>,
 }
 
-impl ItemIndex {
-    fn of(brief: &Brief, body: &TextRef) -> ItemIndex {
-        let mut txn = brief
-            .doc
-            .transact_mut_with(Origin::from("groundwork:comments"));
-        let now = txn.snapshot();
-        // against an empty snapshot every visible item comes as its own chunk, with its id
-        let chunks = body.diff_range(&mut txn, Some(&now), Some(&Snapshot::default()), |c| c.id);
+impl BodyIndex {
+    fn of<T: ReadTxn>(body: &TextRef, txn: &T) -> BodyIndex {
         let mut by_client: HashMap<u64, Vec<(u32, u32, u32)>> = HashMap::new();
-        let mut index = 0u32;
-        for c in chunks {
-            let len = match &c.insert {
-                Out::Any(Any::String(s)) => s.encode_utf16().count() as u32,
-                _ => 1,
-            };
-            if let Some(id) = c.ychange {
-                by_client
-                    .entry(id.client.get())
-                    .or_default()
-                    .push((id.clock, len, index));
+        let mut units: Vec<u16> = Vec::new();
+        let mut markers: Vec<u32> = Vec::new();
+        body.for_each_visible(txn, |id, len, content| {
+            let index = units.len() as u32;
+            by_client
+                .entry(id.client.get())
+                .or_default()
+                .push((id.clock, len, index));
+            match content {
+                ItemContent::String(s) => units.extend(s.as_str().encode_utf16()),
+                _ => {
+                    markers.extend(index..index + len);
+                    units.extend(std::iter::repeat_n(0, len as usize));
+                }
             }
-            index += len;
-        }
+        });
         for v in by_client.values_mut() {
             v.sort_unstable();
         }
-        ItemIndex { by_client }
+        BodyIndex {
+            by_client,
+            units,
+            markers,
+        }
     }
 
     /// The body index a sticky index stands for, if its character is visible here.
@@ -403,44 +447,29 @@ impl ItemIndex {
         let at = index + (id.clock - clock);
         Some(if s.assoc == Assoc::After { at } else { at + 1 })
     }
-}
 
-/// A body's blocks as read once: where each lies and its text in UTF-16 units.
-struct Layout {
-    blocks: Vec<(u32, Vec<u16>)>,
-}
-
-impl Layout {
-    fn of<T: ReadTxn>(body: &TextRef, txn: &T) -> Layout {
-        let spans = crate::body::spans(body, txn);
-        let blocks = crate::body::blocks(body, txn);
-        Layout {
-            blocks: spans
-                .iter()
-                .zip(&blocks)
-                .map(|(s, b)| (s.text_start(), b.text().encode_utf16().collect()))
-                .collect(),
-        }
-    }
-
-    /// The characters between two body indexes (markers left out, blocks joined by "\n").
+    /// The characters between two body indexes: markers left out, the stretches of text
+    /// between them joined by "\n" (empty ones dropped), as the blocks read.
     fn text(&self, from: u32, to: u32) -> String {
-        // the first block that ends after `from` (blocks are in order)
-        let first = self
-            .blocks
-            .partition_point(|(a, units)| a + units.len() as u32 <= from);
+        let to = to.min(self.units.len() as u32);
+        if from >= to {
+            return String::new();
+        }
+        let first = self.markers.partition_point(|m| *m < from);
         let mut parts: Vec<String> = Vec::new();
-        for (a, units) in &self.blocks[first..] {
-            if *a >= to {
-                break;
-            }
-            let b = a + units.len() as u32;
-            let (lo, hi) = (from.max(*a), to.min(b));
-            if lo < hi {
+        let mut lo = from;
+        for &m in self.markers[first..].iter().take_while(|m| **m < to) {
+            if lo < m {
                 parts.push(String::from_utf16_lossy(
-                    &units[(lo - a) as usize..(hi - a) as usize],
+                    &self.units[lo as usize..m as usize],
                 ));
             }
+            lo = m + 1;
+        }
+        if lo < to {
+            parts.push(String::from_utf16_lossy(
+                &self.units[lo as usize..to as usize],
+            ));
         }
         parts.join("\n")
     }
@@ -448,7 +477,7 @@ impl Layout {
 
 /// The characters of a body between two indexes (markers left out, blocks joined by "\n").
 fn range_text<T: ReadTxn>(body: &TextRef, txn: &T, from: u32, to: u32) -> String {
-    Layout::of(body, txn).text(from, to)
+    BodyIndex::of(body, txn).text(from, to)
 }
 
 #[cfg(test)]
@@ -514,12 +543,62 @@ mod tests {
     }
 
     #[test]
+    fn a_thread_in_the_first_layout_still_reads() {
+        let a = Brief::create("C", Template::ProblemFirst, member("aa", "Ana", Role::Pm));
+        a.set_section(Section::Problem, "New admins quit at step 3.");
+        let (i, l) = a.find_quote(Section::Problem, "quit at step").unwrap();
+        {
+            // as the release before `anchor` wrote a thread: every field a key, ends in hex
+            let body = a.body(Section::Problem).clone();
+            let comments = a.doc.get_or_insert_array(COMMENTS);
+            let mut txn = a.txn();
+            let hex = |s: StickyIndex| crate::identity::hex(&s.encode_v1());
+            let start = hex(body.sticky_index(&txn, i, Assoc::After).unwrap());
+            let end = hex(body.sticky_index(&txn, i + l, Assoc::Before).unwrap());
+            let me = a.local();
+            comments.push_back(
+                &mut txn,
+                MapPrelim::from_iter([
+                    ("id", In::from(Any::from("0ld-thread"))),
+                    ("section", In::from(Any::from("problem"))),
+                    ("tag", In::from(Any::from("problem"))),
+                    ("resolved", In::from(Any::from(false))),
+                    ("quote", In::from(Any::from("quit at step"))),
+                    ("start", In::from(Any::from(start))),
+                    ("end", In::from(Any::from(end))),
+                    ("author", In::from(Any::from("Ana"))),
+                    ("created_at", In::from(Any::from(now_rfc3339()))),
+                    (
+                        "replies",
+                        In::from(ArrayPrelim::from([In::from(reply_any(&me, "Old one."))])),
+                    ),
+                ]),
+            );
+        }
+        a.insert_text(Section::Problem, 0, "Most ");
+        let t = a.find_thread("0ld").unwrap();
+        assert_eq!(t.anchored.as_deref(), Some("quit at step"));
+        assert_eq!(t.range, Some((i + 5, l)));
+        a.reply("0ld", "Still answerable.").unwrap();
+        a.set_comment_resolved("0ld", true).unwrap();
+        let t = a.find_thread("0ld").unwrap();
+        assert!(t.resolved);
+        assert_eq!(t.replies.len(), 2);
+    }
+
+    #[test]
     fn the_one_pass_index_agrees_with_the_walk() {
         use rand::{Rng, SeedableRng};
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x1d3);
         let a = Brief::create("C", Template::ProblemFirst, member("aa", "Ana", Role::Pm));
         a.set_section(Section::Problem, "Start of the text.");
         a.append_paragraph(Section::Problem, "A second paragraph, with ünïcode 😀 too.");
+        // headings, lists, a quote, a rule, marks and a hard break: the blocks' text reads
+        // the same through the one pass
+        a.set_markdown(
+            Section::Evidence,
+            "# Heading\n\nSome **bold** and *italic* text,  \nafter a hard break.\n\n- one\n- two\n\n> quoted\n\n---\n\nAfter the rule `code`.",
+        );
         let b = Brief::empty(a.id(), member("bb", "Ben", Role::Engineer));
         sync(&a, &b);
         for i in 0..300 {
@@ -544,8 +623,8 @@ mod tests {
         sync(&a, &b);
         sync(&b, &a);
         let body = a.body(Section::Problem).clone();
-        let index = ItemIndex::of(&a, &body);
         let txn = a.doc.transact();
+        let index = BodyIndex::of(&body, &txn);
         let total = body.len(&txn);
         let mut checked = 0;
         for i in 0..total {
@@ -564,5 +643,50 @@ mod tests {
             checked > total as usize,
             "most positions resolved in one pass: {checked}"
         );
+        // the words between any two indexes read as the blocks read them
+        let spans = crate::body::spans(&body, &txn);
+        let blocks = crate::body::blocks(&body, &txn);
+        let layout: Vec<(u32, Vec<u16>)> = spans
+            .iter()
+            .zip(&blocks)
+            .map(|(s, b)| (s.text_start(), b.text().encode_utf16().collect()))
+            .collect();
+        let by_blocks = |from: u32, to: u32| -> String {
+            let mut parts = Vec::new();
+            for (a, units) in &layout {
+                let b = a + units.len() as u32;
+                let (lo, hi) = (from.max(*a), to.min(b));
+                if lo < hi {
+                    parts.push(String::from_utf16_lossy(
+                        &units[(lo - a) as usize..(hi - a) as usize],
+                    ));
+                }
+            }
+            parts.join("\n")
+        };
+        for _ in 0..2_000 {
+            let from = rng.gen_range(0..=total);
+            let to = rng.gen_range(from..=total);
+            assert_eq!(index.text(from, to), by_blocks(from, to), "{from}..{to}");
+        }
+        drop(txn);
+        let evidence = a.body(Section::Evidence).clone();
+        let txn = a.doc.transact();
+        let index = BodyIndex::of(&evidence, &txn);
+        let total = evidence.len(&txn);
+        let spans = crate::body::spans(&evidence, &txn);
+        let blocks = crate::body::blocks(&evidence, &txn);
+        assert!(blocks.len() >= 6, "{blocks:?}");
+        let whole: Vec<String> = blocks
+            .iter()
+            .map(|b| b.text())
+            .filter(|t| !t.is_empty())
+            .collect();
+        assert_eq!(index.text(0, total), whole.join("\n"));
+        for (s, b) in spans.iter().zip(&blocks) {
+            let start = s.text_start();
+            let len = b.text().encode_utf16().count() as u32;
+            assert_eq!(index.text(start, start + len), b.text());
+        }
     }
 }

@@ -385,6 +385,25 @@ pub trait Text: AsRef<Branch> + Sized {
         }
     }
 
+    /// Groundwork patch: calls `f` with every visible, countable item of this text in order —
+    /// its first [ID], its length (as its clock counts it: UTF-16 code units for strings) and
+    /// its content — in one walk from the start, with no snapshot, no block splitting and no
+    /// formatting attributes (which are not countable and are skipped). A reader that needs
+    /// where each character lies and who inserted it (anchors, authorship) gets both from it.
+    fn for_each_visible<T, F>(&self, _txn: &T, mut f: F)
+    where
+        T: ReadTxn,
+        F: FnMut(ID, u32, &ItemContent),
+    {
+        let mut next = self.as_ref().start;
+        while let Some(item) = next.as_deref() {
+            if !item.is_deleted() && item.is_countable() {
+                f(item.id, item.len, &item.content);
+            }
+            next = item.right;
+        }
+    }
+
     /// Returns an ordered sequence of formatted chunks, current [Text] corresponds of. These chunks
     /// may contain inserted pieces of text or more complex elements like embedded binaries of
     /// shared objects. Chunks are organized by type of inserted value and formatting attributes
