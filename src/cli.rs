@@ -634,14 +634,7 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
         }
         Command::Changes { brief } => {
             let b = open(engine, &brief).await?;
-            let key = crate::brief::seen_key(b.id());
-            let mark = engine
-                .store()
-                .setting(&key)
-                .await
-                .map_err(EngineError::from)?
-                .and_then(|m| serde_json::from_str::<crate::brief::SeenMark>(&m).ok());
-            let Some(mark) = mark else {
+            let Some(mark) = engine.seen_mark(b.id()).await? else {
                 out("not looked at on this device yet: `groundwork seen` marks it");
                 return Ok(());
             };
@@ -667,13 +660,7 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
         }
         Command::Seen { brief } => {
             let b = open(engine, &brief).await?;
-            let mark = b.seen_now();
-            let json = serde_json::to_string(&mark).unwrap_or_default();
-            engine
-                .store()
-                .set_setting(&crate::brief::seen_key(b.id()), &json)
-                .await
-                .map_err(EngineError::from)?;
+            engine.mark_seen(&b).await?;
         }
         Command::Version { brief, name } => {
             let b = open(engine, &brief).await?;

@@ -273,4 +273,21 @@ impl Engine {
     pub async fn list(&self) -> Result<Vec<BriefRow>, EngineError> {
         Ok(self.store.list_briefs().await?)
     }
+
+    /// This device's seen mark of a brief ("since you last looked"), if its person has
+    /// looked; a mark that does not read counts as none.
+    pub async fn seen_mark(
+        &self,
+        brief: Uuid,
+    ) -> Result<Option<crate::brief::SeenMark>, EngineError> {
+        let mark = self.store.setting(&crate::brief::seen_key(brief)).await?;
+        Ok(mark.and_then(|m| serde_json::from_str(&m).ok()))
+    }
+
+    /// Marks a brief as seen by this device's person: what `brief` holds now. The brief
+    /// list's count for it starts again from nothing changed.
+    pub async fn mark_seen(&self, brief: &Brief) -> Result<(), EngineError> {
+        let json = serde_json::to_string(&brief.seen_now()).unwrap_or_default();
+        Ok(self.store.put_seen_mark(brief.id(), &json).await?)
+    }
 }

@@ -114,16 +114,13 @@ impl Handle {
         &self,
         brief: Uuid,
     ) -> Result<Vec<crate::brief::SectionChange>, FrontendError> {
-        let mark = {
-            let engine = self.engine().await;
-            engine
-                .store()
-                .setting(&crate::brief::seen_key(brief))
-                .await
-                .map_err(storage)?
-        };
-        let Some(mark) = mark.and_then(|m| serde_json::from_str::<crate::brief::SeenMark>(&m).ok())
-        else {
+        let mark = self
+            .engine()
+            .await
+            .seen_mark(brief)
+            .await
+            .map_err(storage)?;
+        let Some(mark) = mark else {
             return Ok(Vec::new());
         };
         let (tx, rx) = oneshot::channel();
@@ -154,7 +151,7 @@ impl Handle {
         let engine = self.engine().await;
         engine
             .store()
-            .set_setting(&crate::brief::seen_key(brief), &json)
+            .put_seen_mark(brief, &json)
             .await
             .map_err(storage)
     }

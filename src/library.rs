@@ -2,6 +2,9 @@
 //! concerns and questions, the start of the problem, sync and join state) and search over
 //! every word of every brief — title, sections, decisions, concerns, questions.
 //!
+//! Each brief this device's person has looked at also shows how many sections others changed
+//! since (`brief_since`, counted against the seen mark when the brief's log moved on).
+//!
 //! Listing and searching read the library index ([`crate::store`]'s `brief_index` and the
 //! FTS5 table `brief_search`), never the documents. A brief whose log has a row newer than its
 //! index entry (an edit here, a peer's update stored by the running peer, a compaction, an
@@ -47,6 +50,9 @@ pub struct LibraryEntry {
     pub behind: usize,
     /// While this device waits for a member to approve it: where its join stands.
     pub joining: Option<String>,
+    /// Sections others changed since this device's person last looked at the brief (0 when
+    /// nothing changed, or never looked: then everything is new anyway).
+    pub changed: usize,
 }
 
 /// The order of the brief list.
@@ -310,6 +316,25 @@ impl Library {
             tracing::warn!(error = %e, "join states for the list unavailable");
             HashMap::new()
         });
+        let counts = store.since_counts().await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "since-you-looked counts for the list unavailable");
+            HashMap::new()
+        });
+        let mut changed: HashMap<Uuid, usize> = HashMap::new();
+        for row in &rows {
+            let id = row.brief.id;
+            match counts.get(&id) {
+                None => {}
+                Some(Some((seq, n))) if *seq == row.newest_seq => {
+                    changed.insert(id, *n);
+                }
+                Some(_) => {
+                    if let Some(n) = count_since(engine, id).await {
+                        changed.insert(id, n);
+                    }
+                }
+            }
+        }
         let mut out = Vec::with_capacity(rows.len());
         for (row, s) in rows.iter().zip(summaries) {
             let Some(s) = s else { continue };
@@ -330,6 +355,7 @@ impl Library {
                 matched: String::new(),
                 behind: behind.get(&id).copied().unwrap_or(0),
                 joining: joins.get(&id).map(|j| j.describe().to_string()),
+                changed: changed.get(&id).copied().unwrap_or(0),
             });
         }
         let list = Arc::new(out);
@@ -394,6 +420,26 @@ async fn refresh(engine: &Engine, row: &mut IndexRow) {
     }
 }
 
+/// Counts the sections others changed since this device's seen mark of the brief, from its
+/// log as it is now, and stores the count with the newest row it was made from. `None` (and
+/// logged) when the brief or its mark does not read.
+async fn count_since(engine: &Engine, id: Uuid) -> Option<usize> {
+    let made = async {
+        let seq = engine.store().newest_seq(id).await?;
+        let Some(mark) = engine.seen_mark(id).await? else {
+            return Ok(None);
+        };
+        let ob = engine.open_brief(id).await?;
+        let n = ob.brief.changed_since(&mark).len();
+        engine.store().put_since_count(id, seq, n).await?;
+        Ok::<_, EngineError>(Some(n))
+    };
+    made.await.unwrap_or_else(|e| {
+        tracing::warn!(brief = %id, error = %e, "cannot count what changed since the last look");
+        None
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -427,6 +473,7 @@ mod tests {
             matched: String::new(),
             behind: 0,
             joining: None,
+            changed: 0,
         }
     }
 

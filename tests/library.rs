@@ -1,6 +1,6 @@
 //! The library index on real SQLite files: search finds a word wherever a brief holds it, the
 //! index follows changes made by another process (the CLI) or stored from a peer, and no
-//! typed query is an error.
+//! typed query is an error; the list counts the sections others changed since the last look.
 
 use groundwork::brief::NewDecision;
 use groundwork::library::{Library, LibraryEntry};
@@ -235,4 +235,62 @@ fn no_typed_query_is_an_error() {
         let r = rt.block_on(Library::default().list(&engine, &q));
         prop_assert!(r.is_ok(), "{q:?}: {:?}", r.err());
     });
+}
+
+#[tokio::test]
+async fn the_list_counts_the_sections_others_changed_since_the_last_look() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = Engine::open(dir.path()).await.unwrap();
+    let lib = Library::default();
+    let b = app
+        .create("Looked at", Template::ProblemFirst)
+        .await
+        .unwrap();
+    b.set_section(Section::Problem, "New admins quit at step 3.");
+    app.flush(&b).await.unwrap();
+    let other = app
+        .create("Never looked at", Template::ProblemFirst)
+        .await
+        .unwrap();
+    app.flush(&other).await.unwrap();
+    let changed = |list: &[LibraryEntry], title: &str| {
+        list.iter().find(|e| e.title == title).unwrap().changed
+    };
+    let list = lib_search(&lib, &app, "").await;
+    assert_eq!(changed(&list, "Looked at"), 0);
+    app.mark_seen(&b).await.unwrap();
+
+    // Ben, on his laptop, changes two sections; the running peer stores what it receives
+    let db = tempfile::tempdir().unwrap();
+    let ben = Engine::open(db.path()).await.unwrap();
+    let theirs = ben.adopt(b.id()).await.unwrap();
+    theirs.apply_update_v1(&b.encode_state_v1()).unwrap();
+    theirs.set_section(Section::Problem, "New admins quit at step 2, not 3.");
+    theirs.set_section(Section::Evidence, "Six of ten interviews said so.");
+    b.apply_update_v1(&theirs.encode_diff_v1(&b.state_vector()))
+        .unwrap();
+    app.flush(&b).await.unwrap();
+    let list = lib_search(&lib, &app, "").await;
+    assert_eq!(changed(&list, "Looked at"), 2, "{list:?}");
+    assert_eq!(changed(&list, "Never looked at"), 0);
+
+    // my own edits never count; a count already made is not made again while nothing moved
+    b.set_section(Section::Options, "My own idea.");
+    app.flush(&b).await.unwrap();
+    let list = lib_search(&lib, &app, "").await;
+    assert_eq!(changed(&list, "Looked at"), 2);
+    let counted = app.store().since_counts().await.unwrap()[&b.id()];
+    assert_eq!(
+        counted,
+        Some((app.store().newest_seq(b.id()).await.unwrap(), 2))
+    );
+
+    // a third section by Ben, then the brief marked as seen: nothing is new
+    theirs.set_section(Section::Affected, "Admins of teams over 50.");
+    b.apply_update_v1(&theirs.encode_diff_v1(&b.state_vector()))
+        .unwrap();
+    app.flush(&b).await.unwrap();
+    assert_eq!(changed(&lib_search(&lib, &app, "").await, "Looked at"), 3);
+    app.mark_seen(&b).await.unwrap();
+    assert_eq!(changed(&lib_search(&lib, &app, "").await, "Looked at"), 0);
 }

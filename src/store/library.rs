@@ -1,6 +1,8 @@
 //! The library index's rows (`brief_index`, `brief_search`, migration 0007): what the brief
 //! list shows of each brief and SQLite FTS5 over its words, stamped with the newest log row
-//! they were made from. What goes into them is `crate::library`'s business.
+//! they were made from; and the "since you last looked" counts (`brief_since`, migration 0008)
+//! with the seen marks they are counted against. What goes into them is `crate::library`'s
+//! business.
 
 use super::access::{join_state_from, JoinState};
 use super::*;
@@ -53,6 +55,7 @@ pub struct Fingerprint {
     peer_states: i64,
     peer_updated: i64,
     joins: String,
+    since: String,
 }
 
 impl Store {
@@ -65,7 +68,9 @@ impl Store {
                     (SELECT COUNT(*) FROM peer_state) AS peer_states,
                     COALESCE((SELECT MAX(updated_at) FROM peer_state), 0) AS peer_updated,
                     COALESCE((SELECT group_concat(brief_id || '=' || join_state, ',')
-                              FROM brief_keys WHERE join_code IS NOT NULL), '') AS joins",
+                              FROM brief_keys WHERE join_code IS NOT NULL), '') AS joins,
+                    COALESCE((SELECT group_concat(brief_id || '=' || counted_seq || '=' || sections, ',')
+                              FROM brief_since), '') AS since",
         )
         .fetch_one(&self.pool)
         .await?)
@@ -106,6 +111,80 @@ impl Store {
             .fetch_one(&self.pool)
             .await?,
         )
+    }
+
+    /// Stores this device's seen mark of a brief (`seen:<brief id>` in settings) and, in the
+    /// same transaction, that nothing changed since it: the list's count starts again at 0
+    /// from the brief's newest row.
+    pub async fn put_seen_mark(&self, brief: Uuid, mark: &str) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES (?, ?)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(crate::brief::seen_key(brief))
+        .bind(mark)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO brief_since (brief_id, counted_seq, sections)
+             VALUES (?1, COALESCE((SELECT MAX(seq) FROM brief_updates WHERE brief_id = ?1), 0), 0)
+             ON CONFLICT(brief_id) DO UPDATE SET
+               counted_seq = excluded.counted_seq, sections = 0",
+        )
+        .bind(brief.to_string())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every brief with a seen mark, and its "since" count if one was made: the newest log
+    /// row it was counted from and how many sections others changed.
+    pub async fn since_counts(&self) -> Result<HashMap<Uuid, Option<(i64, usize)>>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT substr(s.key, 6) AS brief, c.counted_seq, c.sections
+             FROM settings s LEFT JOIN brief_since c ON c.brief_id = substr(s.key, 6)
+             WHERE s.key LIKE 'seen:%'",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = HashMap::new();
+        for r in rows {
+            let brief: String = r.try_get("brief")?;
+            let Ok(brief) = Uuid::parse_str(&brief) else {
+                continue;
+            };
+            let seq: Option<i64> = r.try_get("counted_seq")?;
+            let sections: Option<i64> = r.try_get("sections")?;
+            out.insert(
+                brief,
+                seq.zip(sections).map(|(q, n)| (q, n.max(0) as usize)),
+            );
+        }
+        Ok(out)
+    }
+
+    /// Stores how many sections others changed since the seen mark, counted from the log up
+    /// to `seq` (a count from a newer row, made meanwhile, is kept).
+    pub async fn put_since_count(
+        &self,
+        brief: Uuid,
+        seq: i64,
+        sections: usize,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO brief_since (brief_id, counted_seq, sections) VALUES (?, ?, ?)
+             ON CONFLICT(brief_id) DO UPDATE SET
+               counted_seq = excluded.counted_seq, sections = excluded.sections
+             WHERE excluded.counted_seq >= brief_since.counted_seq",
+        )
+        .bind(brief.to_string())
+        .bind(seq)
+        .bind(sections as i64)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     /// Stores a brief's index entry made from its log up to `seq`, with the words search

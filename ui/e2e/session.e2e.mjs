@@ -14,10 +14,12 @@
 //   - Ben closes the brief: his caret leaves Ana's window;
 //   - since you last looked (issue 15, point 4): Ana changes two sections while Ben is away;
 //     Ben opens the brief: exactly those two are marked as changed by Ana, "Show changes" has
-//     her words, "Mark as seen" clears it (and `groundwork changes` agrees);
+//     her words, "Mark as seen" clears it (and `groundwork changes` agrees); before he opens
+//     it, his brief list says "2 sections changed since you last looked";
 //   - comments (issue 15, point 1): Ana comments on words, Ben types before, inside and after
-//     them: both screens show the thread on the same words, highlighted; Ben replies and
-//     resolves, Ana sees it; Ana deletes the words: the thread stays, on deleted text.
+//     them: both screens show the thread on the same words, highlighted, and its card in the
+//     margin level with them (a click on it opens the thread); Ben replies and resolves, Ana
+//     sees it; Ana deletes the words: the thread stays, on deleted text.
 // Screenshots of the carets land in $E2E_OUT.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -237,6 +239,9 @@ try {
   check(await a.executeScript(`const s = window.__gw.session; s.jumpTo('evidence'); const ed = s.editors.get('evidence'); return ed.chain().focus().insertContent('Forty tickets a week.').run();`), 'Ana writes the evidence');
   await waitSaved(a);
   await a.wait(async () => show(dirB, id).sections.evidence.includes('Forty tickets'), 15000, "Ben's device has Ana's changes");
+  const listBadge = await b.wait(() => b.executeScript(`const e = document.querySelector('.brief-row[data-id="${id}"] .badge.news'); return e ? e.textContent : null`), 10000, "Ben's brief list says what changed since he looked");
+  check(listBadge === '2 sections changed since you last looked', `the list's badge: ${listBadge}`);
+  writeFileSync(join(shots, 'session-list-since.png'), await b.takeScreenshot(), 'base64');
   await clickOn(b, `.brief-row[data-id="${id}"]`);
   await waitScreen(b, 'brief');
   const marked = () => b.executeScript(`const e = document.getElementById('since-banner'); return e && !e.hidden ? { items: [...e.querySelectorAll('li')].map((l) => l.dataset.section + ': ' + l.textContent), badges: [...document.querySelectorAll('.since-badge')].map((x) => x.dataset.section) } : null`);
@@ -286,6 +291,27 @@ try {
   check(anchoredBoth.hl === 'really truly quit', `highlight follows: ${JSON.stringify(anchoredBoth)}`);
   writeFileSync(join(shots, 'session-comment-thread.png'), await a.takeScreenshot(), 'base64');
   log('a thread stays on its words while another edits before, inside and after them, on both screens');
+
+  step = 'comments: the thread sits in the margin beside its words, on both screens';
+  // the card's top against the top of its highlighted words (both relative to the viewport)
+  const marginOf = (d) =>
+    d.executeScript(`const c = document.querySelector('[data-margin="problem"] .margin-thread'); const w = document.querySelector('#section-problem .gw-comment');
+      if (!c || !w || c.offsetParent === null) return null;
+      const [cr, wr, er] = [c.getBoundingClientRect(), w.getBoundingClientRect(), document.querySelector('[data-editor="problem"]').getBoundingClientRect()];
+      return { dy: Math.round(cr.top - wr.top), beside: cr.left >= er.right - 1, who: c.querySelector('.who').textContent, what: c.querySelector('.what').textContent, thread: c.dataset.thread }`);
+  for (const [d, who] of [[a, 'Ana'], [b, 'Ben']]) {
+    const m = await d.wait(async () => {
+      const x = await marginOf(d);
+      return x && Math.abs(x.dy) <= 4 ? x : null;
+    }, 10000, `${who}'s margin card level with the words`);
+    check(m.beside && m.who === 'Ana Lima · pm' && m.what === 'Which step exactly?', `${who}'s margin card: ${JSON.stringify(m)}`);
+  }
+  await a.executeScript("document.getElementById('section-problem').scrollIntoView({ block: 'start' })");
+  writeFileSync(join(shots, 'session-margin-threads.png'), await a.takeScreenshot(), 'base64');
+  await clickOn(b, '[data-margin="problem"] .margin-thread');
+  const opened = await b.wait(() => b.executeScript(`const t = document.querySelector('#threads .thread.active'); return t && document.activeElement === t.querySelector('.reply-text') ? t.dataset.thread : null`), 5000, "the card opens its thread in Ben's panel");
+  check(opened === (await marginOf(b)).thread, 'the same thread');
+  log('the thread sits in the margin level with its words on both screens; its card opens it in the panel');
 
   step = 'comments: Ben replies and resolves; Ana sees it resolved; Ana deletes the words';
   await b.executeScript("document.querySelector('#threads .thread .reply-text').scrollIntoView({ block: 'center' })");

@@ -87,7 +87,12 @@ behind: number,
 /**
  * While this device waits for a member to approve it: where its join stands.
  */
-joining: string | null, };
+joining: string | null, 
+/**
+ * Sections others changed since this device's person last looked at the brief (0 when
+ * nothing changed, or never looked: then everything is new anyway).
+ */
+changed: number, };
 
 export type LibraryPage = { total: number, entries: Array<LibraryEntry>, };
 

@@ -110,6 +110,13 @@ export async function renderList() {
     filler.request(listLimit);
   });
   listLimit = PAGE;
+  // the list follows what the running peer stores from teammates (and what the CLI writes)
+  // while it is shown: every 2 s it asks again, which costs one query while nothing changed
+  // (src/library.rs keeps the last list by the store's fingerprint)
+  const refresh = window.setInterval(() => {
+    if (rows !== shown) window.clearInterval(refresh);
+    else if (document.visibilityState === 'visible') filler.request(listLimit);
+  }, REFRESH_MS);
   await fillList(shown, count, listQuery, listLimit);
   if (window.__gw.metrics.listInteractiveMs === undefined) {
     // after two frames the list is on screen, not just in the DOM
@@ -123,6 +130,9 @@ export async function renderList() {
   }
   search.focus();
 }
+
+/** How often the shown list asks the engine again. */
+const REFRESH_MS = 2000;
 
 /** When each query was typed (performance.now()), until its list is on screen. */
 const inputAt = new Map<string, number>();
@@ -144,7 +154,7 @@ export async function fillList(view: BriefRows, count: HTMLElement, query: strin
     ? `${total} brief${total === 1 ? '' : 's'} match “${query}”`
     : `${total} brief${total === 1 ? '' : 's'}`;
   view.show(entries, total);
-  if (entries.length === 0) {
+  if (entries.length === 0 && !view.list.querySelector('li.empty')) {
     view.list.append(
       h(
         'li',

@@ -9,6 +9,11 @@ import type { LibraryEntry } from '../types';
 /** Briefs asked for at a time: a few screens' worth. */
 export const PAGE = 60;
 
+/** What a row shows: a row is drawn again only when it changes. */
+function rowKey(e: LibraryEntry): string {
+  return JSON.stringify(e) + relativeTime(e.updated_at);
+}
+
 export class BriefRows {
   private rows = new Map<string, { key: string; el: HTMLElement }>();
   private entries: LibraryEntry[] = [];
@@ -43,6 +48,9 @@ export class BriefRows {
 
   /** Shows these entries, in this order: the first of `total`. */
   show(entries: LibraryEntry[], total: number) {
+    // the same page again (the list's refresh while nothing changed): nothing to redraw,
+    // and the row in focus keeps it
+    if (total === this.total && entries.length === this.entries.length && entries.every((e, i) => this.rows.get(e.id)?.key === rowKey(e) && this.entries[i].id === e.id)) return;
     this.entries = entries;
     this.total = total;
     this.draw();
@@ -65,7 +73,7 @@ export class BriefRows {
     const els: HTMLElement[] = [];
     const keep = new Map<string, { key: string; el: HTMLElement }>();
     for (const e of this.entries) {
-      const key = JSON.stringify(e) + relativeTime(e.updated_at);
+      const key = rowKey(e);
       const old = this.rows.get(e.id);
       const row = old && old.key === key ? old : { key, el: this.row(e) };
       keep.set(e.id, row);
@@ -82,6 +90,7 @@ export class BriefRows {
     badges.append(
       h('span', { class: `badge ${e.signed === 3 ? 'ok' : e.stale ? 'warn' : ''}`, title: 'Problem sign-offs' }, `${e.signed}/3 signed${e.stale ? ` · ${e.stale} stale` : ''}`),
     );
+    if (e.changed) badges.append(h('span', { class: 'badge news', 'data-changed': String(e.changed), title: 'Changed by others since you last had this brief open' }, `${e.changed} section${e.changed === 1 ? '' : 's'} changed since you last looked`));
     if (e.open_concerns) badges.append(h('span', { class: 'badge warn' }, `${e.open_concerns} open concern${e.open_concerns === 1 ? '' : 's'}`));
     if (e.joining) badges.append(h('span', { class: 'badge warn', title: 'This device asked to join; a member of the brief approves it' }, e.joining.startsWith('refused') ? 'Join refused' : 'Waiting for approval'));
     if (e.behind) badges.append(h('span', { class: 'badge warn', title: 'Devices that have not seen all of your changes' }, `${e.behind} device${e.behind === 1 ? '' : 's'} behind`));

@@ -2,12 +2,14 @@
 // role and tag (problem or solution), each with the words it is on — or "on deleted text" with
 // its quote — its replies, a reply box, resolve/reopen, its tag, and one click to turn it into
 // a concern or an open question. "Comment" (Ctrl+Alt+M) starts a thread on the words selected
-// in a section. The threads' words are highlighted in the editors (../../body/anchors.ts).
+// in a section. The threads' words are highlighted in the editors (../../body/anchors.ts), and
+// each open thread also sits in the margin beside its words (./margin.ts).
 import { drawAnchors } from '../../body/anchors';
 import { pmToY } from '../../body/binding';
 import { closeDialog, showDialog, toast } from '../../dialogs/dialog';
 import { clear, h } from '../../dom';
 import { CONCERN_KINDS, type CommentThread } from '../../types';
+import { renderMargin } from './margin';
 import type { BriefSession } from './session';
 
 const filters = { status: 'open', role: '', tag: '' };
@@ -124,4 +126,5 @@ export function renderComments(bs: BriefSession) {
     h('ul', { class: 'threads', id: 'threads' }, ...shown.map((t) => thread(bs, t))),
   );
   for (const [section, e] of bs.editors) drawAnchors(e.view, section, all);
+  renderMargin(bs);
 }

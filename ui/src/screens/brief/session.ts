@@ -27,6 +27,8 @@ import { ReceiptBanner } from './receipt';
 import type { Part } from '../../types';
 import { renderQuestions } from './questions';
 import { renderComments } from './comments';
+import { scheduleMargin } from './margin';
+import { drawAnchors } from '../../body/anchors';
 import { renderSignoff, renderWeighedIn } from './signoff';
 import { Editor } from '@tiptap/core';
 import { Awareness } from 'y-protocols/awareness';
@@ -167,7 +169,12 @@ export class BriefSession {
     mark('rendered');
     this.looked = true;
     void this.since.load();
-    this.doc.on('update', () => this.scheduleView());
+    this.doc.on('update', () => {
+      this.scheduleView();
+      // an edit moves text: the margin's cards follow their words
+      scheduleMargin(this);
+    });
+    window.addEventListener('resize', this.onResize);
     this.awareness.on('change', () => {
       renderPresence(this);
       this.mountWhereCarets();
@@ -185,9 +192,12 @@ export class BriefSession {
     });
   }
 
+  private readonly onResize = () => scheduleMargin(this);
+
   close() {
     if (this.closed) return;
     this.closed = true;
+    window.removeEventListener('resize', this.onResize);
     this.viewRefresh.cancel();
     this.sync.stop();
     for (const e of this.editors.values()) e.destroy();
@@ -370,7 +380,7 @@ export class BriefSession {
       'div',
       { class: 'section', id: `section-${section}`, 'data-section': section },
       h('div', { class: 'section-head' }, h('h3', {}, heading), h('span', { class: 'here', 'data-here': section })),
-      h('div', { class: 'editor', 'data-editor': section }),
+      h('div', { class: 'section-body' }, h('div', { class: 'editor', 'data-editor': section }), h('div', { class: 'margin', 'data-margin': section, 'aria-label': 'Comments beside this section' })),
     );
   }
 
@@ -455,6 +465,9 @@ export class BriefSession {
       onFocus: () => this.awareness.setLocalStateField('section', section),
     });
     this.editors.set(section, editor);
+    // its threads' words, and the margin's cards level with them
+    drawAnchors(editor.view, section, this.view.comments);
+    scheduleMargin(this);
   }
 
   /** A section shown as text becomes its editor when someone's caret enters it, so their
