@@ -56,3 +56,6 @@ fi
 # `npm install` honours the lockfile (`npm ci` trips over other platforms' optional binaries)
 echo "==> npm packages of the UI"
 npm install --prefix ui --no-audit --no-fund --loglevel=error
+# the stock Yjs server and client the relay test (tests/relay.rs) and the sync benchmark run
+echo "==> stock Yjs server and client (bench/yjs)"
+npm install --prefix bench/yjs --no-audit --no-fund --loglevel=error

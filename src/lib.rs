@@ -23,6 +23,7 @@ pub mod model;
 pub mod net;
 pub mod pdf;
 pub mod peer;
+pub mod relay;
 pub mod retry;
 pub mod richtext;
 pub mod sharing;

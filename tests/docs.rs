@@ -122,6 +122,7 @@ fn full_brief() -> Brief {
     };
     let b = Brief::create("Docs", Template::ProblemFirst, member);
     b.set_section(Section::Problem, "New admins quit at step 3.");
+    b.add_relay("wss://yjs.example.com/onboarding");
     b.set_markdown(
         Section::Evidence,
         "#### Interviews\n\n- five admins\n\n  all on day one\n\n> a quote\n",
@@ -231,6 +232,13 @@ fn documented_document_roots_and_keys_are_what_a_brief_holds() {
     };
     for entry in signoffs.values() {
         check("signoffs", map_keys(entry));
+    }
+    let Any::Map(relays) = json("relays") else {
+        panic!("relays is not a map")
+    };
+    assert!(!relays.is_empty(), "a relay was added");
+    for entry in relays.values() {
+        check("relays", map_keys(entry));
     }
     // every key of a block marker is documented in the body row
     for s in Section::ALL {

@@ -26,6 +26,7 @@ mod edit_sessions;
 mod entries;
 mod ids;
 mod receipt;
+mod relays;
 mod roster;
 mod sections;
 mod since;
@@ -58,6 +59,7 @@ pub use edit_sessions::{
 };
 pub use ids::{new_doc, random_client_id, seed_client_ids};
 pub use receipt::{CatchUp, FlaggedDecision, MergeReceipt, ReceiptItem};
+pub use relays::RelayRecord;
 pub use roster::{DeviceState, InviteRecord, JoinAnswer, RosterEntry};
 pub use since::{seen_key, SectionChange, SeenMark};
 pub use versions::{DiffOp, SectionDiff, VersionError, VersionInfo, VersionKind};

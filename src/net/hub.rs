@@ -34,6 +34,8 @@ pub(super) struct Hub {
     pub dialing: HashSet<SocketAddr>,
     pub notices: Option<mpsc::UnboundedSender<Notice>>,
     pub started: Instant,
+    /// Relay connections this device keeps (`net/relays.rs`).
+    pub relays: super::relays::Relays,
 }
 
 impl Hub {
@@ -124,6 +126,53 @@ impl Hub {
                 updates,
             } => self.apply_rows(brief, seqs, updates),
             Event::Shared(shared) => self.peer.set_shared(shared),
+        }
+        self.drive().await;
+    }
+
+    /// The relays this device's settings name now: started or stopped to match.
+    pub async fn want_relays(&mut self) {
+        let wanted = super::relays::Relays::wanted(self.engine.store()).await;
+        for link in self.relays.reconcile(wanted) {
+            self.links.remove(&link);
+            self.peer.closed(link, "relay removed");
+        }
+        self.drive().await;
+    }
+
+    /// What a relay connection reports: up (a relay link of the machine, its brief opened),
+    /// a message, down.
+    pub async fn on_relay(
+        &mut self,
+        brief: Uuid,
+        url: crate::relay::RelayUrl,
+        ev: crate::relay::RelayEvent,
+    ) {
+        use crate::relay::RelayEvent;
+        let now = self.now();
+        match ev {
+            RelayEvent::Up { link, tx } => {
+                if !self.relays.is_running(brief, &url) || !self.open_existing(brief).await {
+                    return; // dropping `tx` ends the connection
+                }
+                self.links.insert(link, tx);
+                match self.peer.attach_relay(link, brief, url.as_str()) {
+                    Ok(()) => self.relays.set_link(brief, &url, Some(link)),
+                    Err(e) => {
+                        tracing::warn!(%brief, relay = %url, error = %e, "relay not attached");
+                        self.links.remove(&link);
+                    }
+                }
+            }
+            RelayEvent::Message { link, bytes } => self.peer.receive_relay(link, &bytes, now),
+            RelayEvent::Down { link, reason } => {
+                self.links.remove(&link);
+                self.peer.closed(link, &reason);
+                self.relays.set_link(brief, &url, None);
+            }
+            RelayEvent::Unreachable { reason } => {
+                tracing::debug!(%brief, relay = %url, %reason, "relay unreachable");
+            }
         }
         self.drive().await;
     }

@@ -17,6 +17,7 @@ pub mod command;
 mod connection;
 mod hub;
 mod persist;
+mod relays;
 mod watch;
 
 pub use accept::{MAX_HANDSHAKES, MAX_HANDSHAKES_PER_ADDRESS};
@@ -161,7 +162,9 @@ pub async fn serve_with(
         next_id: Arc::default(),
         connected: Arc::default(),
     };
+    let (relay_events, mut relay_rx) = mpsc::unbounded_channel();
     let mut hub = Hub {
+        relays: relays::Relays::new(relay_events, dialer.next_id.clone()),
         peer: Peer::new(me, shared.clone(), cfg.peer_config()),
         links: HashMap::new(),
         db_jobs,
@@ -218,11 +221,15 @@ pub async fn serve_with(
     ));
     let mut tick = tokio::time::interval(cfg.tick);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut relay_poll = tokio::time::interval(relays::POLL);
+    relay_poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
             _ = &mut shutdown => break,
             Some(ev) = rx.recv() => hub.on_event(ev).await,
+            Some((brief, url, ev)) = relay_rx.recv() => hub.on_relay(brief, url, ev).await,
+            _ = relay_poll.tick() => hub.want_relays().await,
             Some(cmd) = commands.recv() => {
                 // Everything already queued is handled in this turn: a burst of local
                 // updates then leaves as one merged update per brief, not one per edit.
@@ -246,6 +253,7 @@ pub async fn serve_with(
     }
     tracing::info!("shutting down");
     watcher.abort();
+    hub.relays.stop_all();
     hub.peer.shutdown();
     hub.drive().await;
     stop_flusher.store(true, std::sync::atomic::Ordering::SeqCst);

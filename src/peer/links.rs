@@ -84,6 +84,10 @@ impl Peer {
                 self.peer_gone(*p.session.remote_key());
             }
             Some(Link::Editor(ed)) => self.editor_gone(link, ed),
+            Some(Link::Relay(r)) => {
+                tracing::info!(relay = %r.url, %reason, "relay disconnected");
+                self.withdraw(link, r.brief, r.presence);
+            }
             None => {}
         }
     }
@@ -91,7 +95,7 @@ impl Peer {
     pub(super) fn peer_gone(&mut self, key: [u8; 32]) {
         let still = self.links.values().any(|l| match l {
             Link::Peer(p) => p.session.remote_key() == &key,
-            Link::Editor(_) => false,
+            Link::Editor(_) | Link::Relay(_) => false,
         });
         if !still {
             self.out.push(Output::PeerDown(key));

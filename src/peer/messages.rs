@@ -1,4 +1,4 @@
-//! The one path every y-sync message takes, from a peer or an editor; attaching and
+//! The one path every y-sync message takes, from a peer, an editor or a relay; attaching and
 //! detaching editors; local updates and relaying what changed elsewhere.
 
 use super::*;
@@ -29,6 +29,10 @@ impl Peer {
                     None
                 }
             }
+            (Some(Link::Relay(r)), Ok(sync::Parsed::Sync { sub: 1, .. })) if !r.caught_up => {
+                r.caught_up = true;
+                ob.brief.begin_catch_up(r.sv.as_ref())
+            }
             _ => None,
         };
         if source == sync::Source::Editor {
@@ -44,11 +48,17 @@ impl Peer {
             }
         }
         let mut handled = handled?;
-        if let (Some(sv), Some(Link::Peer(p))) =
-            (&handled.peer_state_vector, self.links.get_mut(&from))
+        if let Some(sv) = handled
+            .peer_state_vector
+            .as_ref()
+            .and_then(|sv| <yrs::StateVector as yrs::updates::decoder::Decode>::decode_v1(sv).ok())
         {
-            if let Ok(sv) = <yrs::StateVector as yrs::updates::decoder::Decode>::decode_v1(sv) {
-                p.svs.insert(b, sv);
+            match self.links.get_mut(&from) {
+                Some(Link::Peer(p)) => {
+                    p.svs.insert(b, sv);
+                }
+                Some(Link::Relay(r)) => r.sv = Some(sv),
+                _ => {}
             }
         }
         if handled.awareness_query {
@@ -66,6 +76,14 @@ impl Peer {
                 Some(Link::Peer(p)) => {
                     for cid in update.clients.keys() {
                         ob.via.insert(*cid, (p.device.clone(), p.name.clone()));
+                    }
+                    false
+                }
+                Some(Link::Relay(r)) => {
+                    r.presence.extend(update.clients.keys().copied());
+                    for cid in update.clients.keys() {
+                        ob.via
+                            .insert(*cid, (relay_device(&r.url), "the relay".to_string()));
                     }
                     false
                 }
@@ -102,13 +120,19 @@ impl Peer {
         for r in handled.replies {
             self.send_to(from, b, r);
         }
-        if let (Some(sv), Some(Link::Peer(p))) = (handled.peer_state_vector, self.links.get(&from))
-        {
-            self.out.push(Output::Record(Record::PeerState {
-                device: p.device.clone(),
-                brief: b,
-                sv,
-            }));
+        if let Some(sv) = handled.peer_state_vector {
+            let device = match self.links.get(&from) {
+                Some(Link::Peer(p)) => Some(p.device.clone()),
+                Some(Link::Relay(r)) => Some(relay_device(&r.url)),
+                _ => None,
+            };
+            if let Some(device) = device {
+                self.out.push(Output::Record(Record::PeerState {
+                    device,
+                    brief: b,
+                    sv,
+                }));
+            }
         }
         for u in relay {
             let m = sync::update_message(u);
@@ -170,19 +194,9 @@ impl Peer {
     }
 
     pub(super) fn editor_gone(&mut self, link: LinkId, ed: EditorLink) {
-        let Some(ob) = self.briefs.get_mut(&ed.brief) else {
-            return;
-        };
-        let ids: Vec<ClientID> = ed.presence.into_iter().collect();
-        for id in &ids {
-            ob.awareness.remove_state(*id);
-        }
-        ob.presence_dirty = true;
-        if let Ok(update) = ob.awareness.update_with_clients(ids) {
-            let msg = Message::Awareness(update).encode_v1();
-            self.broadcast(ed.brief, Some(link), msg);
-        }
-        tracing::info!(brief = %ed.brief, editor = link, "editor detached");
+        let brief = ed.brief;
+        self.withdraw(link, brief, ed.presence);
+        tracing::info!(%brief, editor = link, "editor detached");
     }
 
     /// A y-sync message from an attached editor, handled like a peer's (validated, never

@@ -7,10 +7,11 @@
 //! same machine over an in-memory network.
 //!
 //! A *link* is anything that exchanges y-sync messages with this device: a peer over an
-//! encrypted channel (its messages come wrapped in [`Frame`]s, one topic per brief), or a
-//! local editor attached to one brief (the UI's Yjs document: bare y-sync messages). Both
-//! take one path through [`Peer::receive_frame`] / [`Peer::receive_editor`] into the same
-//! message handling.
+//! encrypted channel (its messages come wrapped in [`Frame`]s, one topic per brief), a local
+//! editor attached to one brief (the UI's Yjs document: bare y-sync messages), or a relay — a
+//! stock Yjs server's room for one brief (bare y-sync messages too, handled as a peer's). All
+//! take one path through [`Peer::receive_frame`] / [`Peer::receive_editor`] /
+//! [`Peer::receive_relay`] into the same message handling.
 //!
 //! Inputs are method calls; each may queue [`Output`]s, taken with [`Peer::take_outputs`].
 //! Time is given, in milliseconds on any monotonic clock, to the calls that need it.
@@ -67,6 +68,9 @@ mod access;
 mod links;
 mod messages;
 mod presence;
+mod relays;
+
+pub use relays::relay_device;
 
 use crate::brief::Brief;
 use crate::identity::hex;
@@ -246,6 +250,7 @@ struct EditorLink {
 enum Link {
     Peer(Box<PeerLink>),
     Editor(EditorLink),
+    Relay(relays::RelayLink),
 }
 
 struct OpenBrief {
@@ -337,7 +342,7 @@ impl Peer {
             .values()
             .filter_map(|l| match l {
                 Link::Peer(p) => Some(*p.session.remote_key()),
-                Link::Editor(_) => None,
+                Link::Editor(_) | Link::Relay(_) => None,
             })
             .collect()
     }
@@ -512,6 +517,7 @@ impl Peer {
                 None => return,
             },
             Some(Link::Editor(ed)) if ed.brief == brief => message,
+            Some(Link::Relay(r)) if r.brief == brief => message,
             _ => return,
         };
         self.out.push(Output::Send { link, bytes });
@@ -533,7 +539,8 @@ impl Peer {
                     None => continue,
                 },
                 Link::Editor(ed) if ed.brief == brief => message.clone(),
-                Link::Editor(_) => continue,
+                Link::Relay(r) if r.brief == brief => message.clone(),
+                Link::Editor(_) | Link::Relay(_) => continue,
             };
             self.out.push(Output::Send { link, bytes });
         }

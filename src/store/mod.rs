@@ -395,6 +395,22 @@ impl Store {
         Ok(())
     }
 
+    /// Every setting whose key starts with `prefix`, as (key, value).
+    pub async fn settings_with_prefix(
+        &self,
+        prefix: &str,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let rows =
+            sqlx::query("SELECT key, value FROM settings WHERE substr(key, 1, ?) = ? ORDER BY key")
+                .bind(prefix.chars().count() as i64)
+                .bind(prefix)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("key")?, r.try_get("value")?)))
+            .collect()
+    }
+
     /// A front-end setting, if set.
     pub async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
         let row = sqlx::query("SELECT value FROM settings WHERE key = ?")

@@ -11,6 +11,8 @@ use crate::model::{
 use crate::trace::{Trace, TraceError};
 use crate::typing::SectionTypist;
 use clap::{Parser, Subcommand, ValueEnum};
+
+mod relay;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -122,6 +124,12 @@ pub enum Command {
     Changes { brief: String },
     /// Mark the brief as seen: `changes` then starts from what it is now.
     Seen { brief: String },
+    /// Sync a brief beyond this network through a Yjs WebSocket server (y-websocket, y-sweet,
+    /// Hocuspocus): add, list or remove its relays. The server holds the brief in plain form.
+    Relay {
+        #[command(subcommand)]
+        command: relay::RelayCommand,
+    },
     /// Save the brief as it reads now as a named version; prints its id.
     Version { brief: String, name: String },
     /// List a brief's versions, oldest first: id, time, kind, who, name.
@@ -346,6 +354,10 @@ pub enum CliError {
     Frontend(#[from] crate::net::FrontendError),
     #[error("the operating system's random number generator failed")]
     Random,
+    #[error(transparent)]
+    Relay(#[from] crate::relay::RelayError),
+    #[error("brief {brief} has no relay {url}")]
+    NoRelay { brief: String, url: String },
     #[error("--format adr exports one decision: say which with --decision ID")]
     AdrNeedsDecision,
     #[error("--decision goes with --format adr")]
@@ -662,6 +674,7 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
             let b = open(engine, &brief).await?;
             engine.mark_seen(&b).await?;
         }
+        Command::Relay { command } => relay::run(engine, command).await?,
         Command::Version { brief, name } => {
             let b = open(engine, &brief).await?;
             let id = b.save_version(&name, crate::brief::VersionKind::Named)?;
