@@ -38,6 +38,11 @@ pub struct DeviceStatus {
     /// Not linked to this device, but present on the brief through this peer ("Ben Okafor
     /// (engineer)"): its changes and ours travel through it.
     pub via: Option<String>,
+    /// A relay this device could not reach, or whose connection ended: since when (unix ms)
+    /// and why, as the running peer last saw it.
+    #[ts(type = "number | null")]
+    pub unreachable_since: Option<i64>,
+    pub unreachable: Option<String>,
 }
 
 /// The sync status of one brief.
@@ -75,6 +80,14 @@ impl DeviceStatus {
             Some(1) => "has not seen 1 of your changes".to_string(),
             Some(n) => format!("has not seen {n} of your changes"),
         };
+        if let (Some(since), false) = (self.unreachable_since, self.connected) {
+            return format!(
+                "{}: unreachable since {} ({}); {state}",
+                self.name,
+                crate::status::clock_time(since),
+                self.unreachable.as_deref().unwrap_or("no reason given")
+            );
+        }
         match &self.via {
             Some(via) if !self.connected => {
                 format!("{}: {state}; connected through {via}", self.name)
@@ -149,6 +162,8 @@ pub async fn brief_status(
             as_of: Some(st.updated_at),
             unseen: Some(unseen(&sessions, &sv)),
             via: None,
+            unreachable_since: None,
+            unreachable: None,
         });
     }
     for m in members {
@@ -168,6 +183,8 @@ pub async fn brief_status(
             as_of: None,
             unseen: None,
             via: None,
+            unreachable_since: None,
+            unreachable: None,
         });
     }
     // people present through another peer (A - B - C: C as A sees it)
@@ -193,7 +210,34 @@ pub async fn brief_status(
                 as_of: None,
                 unseen: None,
                 via: Some(via.to_string()),
+                unreachable_since: None,
+                unreachable: None,
             }),
+        }
+    }
+    // relays: named by address, listed once added even before they said what they hold
+    for (url, up, since, reason) in store.relay_states(brief).await? {
+        let device = crate::peer::relay_device(&url);
+        let i = match devices.iter().position(|d| d.device == device) {
+            Some(i) => i,
+            None => {
+                devices.push(DeviceStatus {
+                    device: device.clone(),
+                    name: device.clone(),
+                    connected: false,
+                    last_seen: None,
+                    as_of: None,
+                    unseen: None,
+                    via: None,
+                    unreachable_since: None,
+                    unreachable: None,
+                });
+                devices.len() - 1
+            }
+        };
+        if !up {
+            devices[i].unreachable_since = Some(since);
+            devices[i].unreachable = reason;
         }
     }
     devices.sort_by(|a, b| {
@@ -241,10 +285,22 @@ pub async fn behind_by_brief(store: &Store, me: &str) -> Result<HashMap<Uuid, us
     Ok(out)
 }
 
-/// The name a device gave in its Hello, else its member's "Name (role)", else its key.
+/// A unix-ms time as a clock time in UTC ("10:42").
+pub fn clock_time(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let day = secs.rem_euclid(86_400);
+    format!("{:02}:{:02} UTC", day / 3600, (day % 3600) / 60)
+}
+
+/// The name a device gave in its Hello, else its member's "Name (role)", else its key; a
+/// relay by its address.
 fn display_name(hello: &str, device: &str, members: &[Member]) -> String {
     if !hello.is_empty() {
         return hello.to_string();
+    }
+    // a relay is named by its address ("relay wss://host/room", peer/relays.rs)
+    if device.starts_with("relay ") {
+        return device.to_string();
     }
     match members.iter().find(|m| m.device == device) {
         Some(m) if !m.name.is_empty() => format!("{} ({})", m.name, m.role),

@@ -306,7 +306,7 @@ fn the_module_table_names_every_module() {
 
 #[test]
 fn sync_md_documents_the_peer_machine_s_inputs_and_outputs() {
-    let src: String = ["mod", "links", "messages", "presence"]
+    let src: String = ["mod", "links", "messages", "presence", "relays"]
         .iter()
         .map(|f| read(&format!("src/peer/{f}.rs")))
         .collect();
@@ -331,6 +331,8 @@ fn sync_md_documents_the_peer_machine_s_inputs_and_outputs() {
         "shared",
         "links",
         "peer_keys",
+        "relay_devices",
+        "relay_device",
         "present",
         "resync",
     ];

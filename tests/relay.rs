@@ -4,7 +4,8 @@
 //! `--peer`, no mDNS) and a stock Node Yjs client (yjs + y-websocket) in the brief's room.
 //! Checked: a brief reaches the second device through the relay only; CLI edits flow both ways;
 //! the stock client reads the title and problem statement and its words reach both peers; the
-//! server killed and restarted empty loses nothing, and edits made while it was down go through.
+//! sync status lists the relay (up to date, unreachable while it is down); the server killed and
+//! restarted empty loses nothing, and edits made while it was down go through.
 //! Waiting polls for the expected state with a deadline.
 
 mod common;
@@ -147,6 +148,16 @@ fn two_devices_that_cannot_see_each_other_sync_through_a_stock_yjs_server() {
             && listed.contains("used by this device"),
         "{listed}"
     );
+    // the sync status lists the relay like a device, from the state vector it sent
+    let mut status = String::new();
+    eventually(
+        "Ana's status lists the relay as up to date",
+        Duration::from_secs(30),
+        || {
+            status = ok(a, &["status", &id]);
+            status.contains(&format!("relay {url}: has all of your changes"))
+        },
+    );
     // CLI edits on both sides, picked up by the running peers
     ok(b, &["set", &id, "evidence", "Six of ten interviews."]);
     ok(a, &["set", &id, "affected", "Admins of new teams."]);
@@ -200,6 +211,14 @@ fn two_devices_that_cannot_see_each_other_sync_through_a_stock_yjs_server() {
     // the server dies and comes back empty: edits made meanwhile go through, nothing is lost
     let _ = server.child.kill();
     let _ = server.child.wait();
+    eventually(
+        "Ana's status says the relay is unreachable",
+        Duration::from_secs(30),
+        || {
+            status = ok(a, &["status", &id]);
+            status.contains(&format!("relay {url}: unreachable since"))
+        },
+    );
     ok(
         a,
         &[
@@ -220,6 +239,14 @@ fn two_devices_that_cannot_see_each_other_sync_through_a_stock_yjs_server() {
         || {
             section(b, &id, "workaround") == "Written while the relay was down."
                 && section(a, &id, "metrics") == "Also written while it was down."
+        },
+    );
+    eventually(
+        "the relay is reachable again in Ana's status",
+        Duration::from_secs(30),
+        || {
+            status = ok(a, &["status", &id]);
+            status.contains(&format!("relay {url}: has all of your changes"))
         },
     );
     for d in [a, b] {

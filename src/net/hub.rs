@@ -157,7 +157,10 @@ impl Hub {
                 }
                 self.links.insert(link, tx);
                 match self.peer.attach_relay(link, brief, url.as_str()) {
-                    Ok(()) => self.relays.set_link(brief, &url, Some(link)),
+                    Ok(()) => {
+                        self.relays.set_link(brief, &url, Some(link));
+                        self.relay_state(brief, &url, true, None);
+                    }
                     Err(e) => {
                         tracing::warn!(%brief, relay = %url, error = %e, "relay not attached");
                         self.links.remove(&link);
@@ -169,12 +172,30 @@ impl Hub {
                 self.links.remove(&link);
                 self.peer.closed(link, &reason);
                 self.relays.set_link(brief, &url, None);
+                self.relay_state(brief, &url, false, Some(reason));
             }
             RelayEvent::Unreachable { reason } => {
                 tracing::debug!(%brief, relay = %url, %reason, "relay unreachable");
+                self.relay_state(brief, &url, false, Some(reason));
             }
         }
         self.drive().await;
+    }
+
+    /// Records a relay's connection state (the store keeps when it last changed).
+    fn relay_state(
+        &self,
+        brief: Uuid,
+        url: &crate::relay::RelayUrl,
+        up: bool,
+        reason: Option<String>,
+    ) {
+        let _ = self.db_jobs.send(DbJob::Record(crate::peer::Record::Relay {
+            brief,
+            url: url.to_string(),
+            up,
+            reason,
+        }));
     }
 
     /// Opens a brief for a front end, only if the database has it (opening an unknown id
@@ -317,7 +338,8 @@ impl Hub {
             Command::Profile { name, role } => self.peer.set_profile(&name, role),
             Command::Dial { addr } => self.dial(addr),
             Command::Connected { reply } => {
-                let keys = self.peer.peer_keys().iter().map(|k| hex(k)).collect();
+                let mut keys: Vec<String> = self.peer.peer_keys().iter().map(|k| hex(k)).collect();
+                keys.extend(self.peer.relay_devices());
                 let _ = reply.send(keys);
             }
         }

@@ -74,6 +74,16 @@ pub async fn write_record(store: &Store, record: Record) -> Result<(), StoreErro
         Record::Refused { brief, reason } => store.set_refusal(brief, &reason).await,
         Record::Receipt { brief, receipt } => store.add_receipt(brief, &receipt).await,
         Record::Joined { brief, answer } => store.record_join_answer(brief, answer).await,
+        Record::Relay {
+            brief,
+            url,
+            up,
+            reason,
+        } => {
+            store
+                .set_relay_state(brief, &url, up, reason.as_deref())
+                .await
+        }
         Record::Rekeyed {
             brief,
             epoch,

@@ -252,6 +252,7 @@ impl Peer {
         for (link, b, m) in sends {
             self.send_to(link, b, m);
         }
+        self.resync_relays();
     }
 
     pub(super) fn drop_idle(&mut self, now: u64) {

@@ -206,6 +206,14 @@ pub enum Record {
         brief: Uuid,
         answer: crate::brief::JoinAnswer,
     },
+    /// A relay connection came up (`up`) or went down or could not be made (the reason).
+    /// Written by the hub, which owns the connections, on each change of state.
+    Relay {
+        brief: Uuid,
+        url: String,
+        up: bool,
+        reason: Option<String>,
+    },
     /// A member handed over a newer secret for a brief (a device was removed).
     Rekeyed {
         brief: Uuid,
@@ -334,6 +342,17 @@ impl Peer {
     /// How many links (peers and editors) are up.
     pub fn links(&self) -> usize {
         self.links.len()
+    }
+
+    /// The relays connected now, as the sync status names them (`relay <url>`).
+    pub fn relay_devices(&self) -> Vec<String> {
+        self.links
+            .values()
+            .filter_map(|l| match l {
+                Link::Relay(r) => Some(relay_device(&r.url)),
+                _ => None,
+            })
+            .collect()
     }
 
     /// The peer links' device keys.

@@ -17,6 +17,8 @@ pub(super) struct RelayLink {
     pub caught_up: bool,
     /// The state vector it last sent (its sync step 1).
     pub sv: Option<yrs::StateVector>,
+    /// What this device had when it last recorded the relay's state (see [`Peer::resync_relays`]).
+    pub handed: Option<yrs::StateVector>,
 }
 
 /// How the status names a relay among the devices that hold a brief.
@@ -48,6 +50,7 @@ impl Peer {
                 presence: HashSet::new(),
                 caught_up: false,
                 sv: None,
+                handed: None,
             }),
         );
         self.send_to(link, brief, step1);
@@ -76,6 +79,40 @@ impl Peer {
             }
         }
         self.review_rosters();
+    }
+
+    /// At every resync: each relay is sent a sync step 1 (anything it holds that we lack comes
+    /// back), and its state for the sync status is recorded as what this device has handed it.
+    /// A stock server acknowledges nothing and sends its own step 1 only when a connection
+    /// opens, so once it caught up (its first step 2 came, after ours was sent in answer to its
+    /// step 1) everything this device has was sent to it on the live connection in order; the
+    /// figure means "sent to the relay", not "confirmed by it" (SYNC.md).
+    pub(super) fn resync_relays(&mut self) {
+        let Peer {
+            links, briefs, out, ..
+        } = self;
+        let mut sends = Vec::new();
+        for (&link, l) in links.iter_mut() {
+            let Link::Relay(r) = l else { continue };
+            let Some(ob) = briefs.get(&r.brief) else {
+                continue;
+            };
+            sends.push((link, r.brief, sync::step1(&ob.brief)));
+            if r.caught_up {
+                let sv = ob.brief.state_vector();
+                if r.handed.as_ref() != Some(&sv) {
+                    out.push(Output::Record(Record::PeerState {
+                        device: relay_device(&r.url),
+                        brief: r.brief,
+                        sv: sv.encode_v1(),
+                    }));
+                    r.handed = Some(sv);
+                }
+            }
+        }
+        for (link, b, m) in sends {
+            self.send_to(link, b, m);
+        }
     }
 
     /// Withdraws the presence a link announced (an editor detached, a relay went away).

@@ -395,6 +395,53 @@ impl Store {
         Ok(())
     }
 
+    /// A relay's connection state as the running peer last saw it (`relay-state:<brief>
+    /// <url>` in settings: `{up, since (unix ms), reason}`). A state that did not change keeps
+    /// its `since`.
+    pub async fn set_relay_state(
+        &self,
+        brief: Uuid,
+        url: &str,
+        up: bool,
+        reason: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let key = format!("relay-state:{brief} {url}");
+        if let Some(old) = self.setting(&key).await? {
+            let v: serde_json::Value = serde_json::from_str(&old).unwrap_or_default();
+            if v["up"].as_bool() == Some(up) {
+                return Ok(());
+            }
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        let value = serde_json::json!({ "up": up, "since": now, "reason": reason });
+        self.set_setting(&key, &value.to_string()).await
+    }
+
+    /// Every relay state recorded for a brief: (url, up, since unix ms, reason).
+    pub async fn relay_states(
+        &self,
+        brief: Uuid,
+    ) -> Result<Vec<(String, bool, i64, Option<String>)>, StoreError> {
+        let prefix = format!("relay-state:{brief} ");
+        Ok(self
+            .settings_with_prefix(&prefix)
+            .await?
+            .into_iter()
+            .map(|(k, v)| {
+                let v: serde_json::Value = serde_json::from_str(&v).unwrap_or_default();
+                (
+                    k[prefix.len()..].to_string(),
+                    v["up"].as_bool().unwrap_or(false),
+                    v["since"].as_i64().unwrap_or(0),
+                    v["reason"].as_str().map(str::to_string),
+                )
+            })
+            .collect())
+    }
+
     /// Every setting whose key starts with `prefix`, as (key, value).
     pub async fn settings_with_prefix(
         &self,

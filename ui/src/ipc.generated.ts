@@ -279,7 +279,12 @@ unseen: number | null,
  * Not linked to this device, but present on the brief through this peer ("Ben Okafor
  * (engineer)"): its changes and ours travel through it.
  */
-via: string | null, };
+via: string | null, 
+/**
+ * A relay this device could not reach, or whose connection ended: since when (unix ms)
+ * and why, as the running peer last saw it.
+ */
+unreachable_since: number | null, unreachable: string | null, };
 
 export type BriefStatus = { 
 /**

@@ -222,6 +222,8 @@ export function deviceState(d: DeviceStatus): string {
 /** "connected now", "connected through Ben Okafor (engineer)", "last seen 5 min ago", "never seen". */
 export function deviceSeen(d: DeviceStatus, now: number = Date.now()): string {
   if (d.connected) return 'connected now';
+  // a relay this laptop could not reach (src/status.rs)
+  if (d.unreachable_since !== null) return `unreachable since ${new Date(d.unreachable_since).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}${d.unreachable ? ` (${d.unreachable})` : ''}`;
   if (d.via) return `connected through ${d.via}`;
   if (d.last_seen === null) return 'never seen';
   return `last seen ${relativeTime(d.last_seen, now)}`;

@@ -129,7 +129,7 @@ describe('sectionHeight', () => {
 });
 
 describe('sync status', () => {
-  const dev = (name: string, unseen: number | null, connected: boolean, last_seen: number | null = 1000): DeviceStatus => ({ device: name.toLowerCase().padEnd(64, '0'), name, connected, last_seen, as_of: unseen === null ? null : last_seen, unseen, via: null });
+  const dev = (name: string, unseen: number | null, connected: boolean, last_seen: number | null = 1000): DeviceStatus => ({ device: name.toLowerCase().padEnd(64, '0'), name, connected, last_seen, as_of: unseen === null ? null : last_seen, unseen, via: null, unreachable_since: null, unreachable: null });
   const st = (devices: DeviceStatus[]): BriefStatus => ({ changes: 4, devices, offline: !devices.some((d) => d.connected), receipt: null, asking: [] });
   it('names the first device that lacks changes, with the count', () => {
     const s = syncSummary(st([dev('Dana (pm)', 3, true), dev('Eli (engineer)', 0, true)]));
@@ -152,6 +152,9 @@ describe('sync status', () => {
     const through = { ...dev('Cleo', null, false), via: 'Ben Okafor (engineer)' };
     expect(deviceSeen(through)).toBe('connected through Ben Okafor (engineer)');
     expect(deviceState(through)).toBe('syncs with this laptop through another device');
+    const relay = { ...dev('relay wss://yjs.example.com/room', 2, false), unreachable_since: Date.UTC(2026, 0, 1, 10, 42), unreachable: 'timed out' };
+    expect(deviceSeen(relay)).toMatch(/^unreachable since .*\(timed out\)$/);
+    expect(deviceSeen({ ...relay, connected: true })).toBe('connected now');
   });
 });
 
