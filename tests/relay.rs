@@ -6,6 +6,8 @@
 //! the stock client reads the title and problem statement and its words reach both peers; the
 //! sync status lists the relay (up to date, unreachable while it is down); the server killed and
 //! restarted empty loses nothing, and edits made while it was down go through.
+//! A hostile relay (every kind of garbage, then 10,000 random messages per connection) is cut
+//! off each time while the peer stays up, its memory bounded, and LAN sync goes on.
 //! Waiting polls for the expected state with a deadline.
 
 mod common;
@@ -262,4 +264,189 @@ fn two_devices_that_cannot_see_each_other_sync_through_a_stock_yjs_server() {
         || !ok(b, &["relay", "list", &id]).contains("added by Ana"),
     );
     drop((pa, pb, server));
+}
+
+/// Resident memory of a process, KiB.
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap()
+}
+
+/// A hostile relay: a WebSocket server that answers each connection with one kind of garbage —
+/// random bytes, a y-sync message whose declared length is past its end, awareness JSON nested
+/// a hundred thousand deep, a sync step 2 declaring a 1 TiB update, a WebSocket frame header
+/// declaring 1 TiB, a text message, then 10,000 random messages on every later connection.
+/// Returns its port and the number of connections it has served so far.
+fn hostile_relay(seed: u64) -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use futures_util::SinkExt;
+    use rand::{Rng, SeedableRng};
+    use std::sync::atomic::Ordering;
+    use tokio::io::AsyncWriteExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let served = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = served.clone();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+            loop {
+                let Ok((tcp, _)) = listener.accept().await else {
+                    continue;
+                };
+                let n = count.fetch_add(1, Ordering::SeqCst);
+                let mut junk: Vec<Vec<u8>> = Vec::new();
+                let sub_seed: u64 = rng.gen();
+                tokio::spawn(async move {
+                    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(sub_seed);
+                    let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else {
+                        return;
+                    };
+                    match n {
+                        0 => junk.push((0..4096).map(|_| rng.gen()).collect()),
+                        // sync (0), step 2 (1), a length of 200 with 3 bytes after it
+                        1 => junk.push(vec![0, 1, 200, 1, 1, 1]),
+                        2 => {
+                            let mut m = vec![1u8];
+                            let json = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+                            // awareness: one client, clock 1, that state
+                            let mut body = vec![1u8, 7, 1];
+                            let mut len = json.len();
+                            while len >= 0x80 {
+                                body.push((len as u8 & 0x7f) | 0x80);
+                                len >>= 7;
+                            }
+                            body.push(len as u8);
+                            body.extend(json.as_bytes());
+                            let mut blen = body.len();
+                            while blen >= 0x80 {
+                                m.push((blen as u8 & 0x7f) | 0x80);
+                                blen >>= 7;
+                            }
+                            m.push(blen as u8);
+                            m.extend(body);
+                            junk.push(m);
+                        }
+                        // sync step 2 declaring a 1 TiB update
+                        3 => junk.push(vec![0, 1, 0x80, 0x80, 0x80, 0x80, 0x80, 0x20]),
+                        4 => {
+                            // a binary frame whose header declares 1 TiB, then silence
+                            let tcp = ws.get_mut();
+                            let _ = tcp.write_all(&[0x82, 127, 0, 0, 1, 0, 0, 0, 0, 0]).await;
+                            let _ = tcp.flush().await;
+                            tokio::time::sleep(Duration::from_secs(30)).await;
+                            return;
+                        }
+                        5 => {
+                            let _ = ws.send(Message::Text("hello".into())).await;
+                        }
+                        _ => {
+                            for _ in 0..10_000 {
+                                let len = rng.gen_range(0..256);
+                                junk.push((0..len).map(|_| rng.gen()).collect());
+                            }
+                        }
+                    }
+                    for j in junk {
+                        if ws.send(Message::Binary(j.into())).await.is_err() {
+                            return;
+                        }
+                    }
+                    // hold the connection until the peer closes it
+                    use futures_util::StreamExt;
+                    while let Some(Ok(_)) = ws.next().await {}
+                });
+            }
+        });
+    });
+    (port, served)
+}
+
+#[test]
+fn a_hostile_relay_is_cut_off_while_lan_sync_goes_on() {
+    let seed: u64 = std::env::var("GROUNDWORK_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x7e1a_5eed);
+    println!("seed {seed}");
+    let (port, served) = hostile_relay(seed);
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (a, b) = (da.path(), db.path());
+    ok(a, &["identity", "--name", "Ana", "--role", "pm"]);
+    ok(b, &["identity", "--name", "Ben", "--role", "engineer"]);
+    let id = ok(a, &["new", "Hostile relay"]);
+    ok(a, &["set", &id, "problem", "Written on A."]);
+    let code = ok(a, &["invite", &id, "--no-ask"]);
+    ok(b, &["join", &code]);
+    ok(
+        a,
+        &["relay", "add", &id, &format!("ws://127.0.0.1:{port}/{id}")],
+    );
+    // A and B on the LAN (loopback), A also connected to the hostile relay
+    let mut pa = cmd(a)
+        .args(["serve", "--listen", "127.0.0.1:0", "--no-mdns"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(pa.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_string();
+    let mut pb = cmd(b)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--no-mdns",
+            "--peer",
+            &addr,
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    eventually(
+        "B gets the brief over the LAN",
+        Duration::from_secs(30),
+        || section(b, &id, "problem") == "Written on A.",
+    );
+    let before = rss_kib(pa.id());
+    // every kind of garbage, then a connection with 10,000 random messages, twice
+    eventually(
+        "the relay served every kind of garbage",
+        Duration::from_secs(60),
+        || served.load(std::sync::atomic::Ordering::SeqCst) >= 9,
+    );
+    assert!(pa.try_wait().unwrap().is_none(), "A is still running");
+    ok(a, &["set", &id, "evidence", "Still syncing on the LAN."]);
+    eventually("LAN sync goes on", Duration::from_secs(30), || {
+        section(b, &id, "evidence") == "Still syncing on the LAN."
+    });
+    let after = rss_kib(pa.id());
+    assert!(
+        after < before + 64 * 1024,
+        "memory stays bounded: {before} KiB -> {after} KiB"
+    );
+    println!("A's memory through the hostile relay: {before} KiB -> {after} KiB");
+    let _ = pa.kill();
+    let _ = pb.kill();
+    let _ = pa.wait();
+    let _ = pb.wait();
 }
