@@ -192,6 +192,12 @@ fn two_devices_that_cannot_see_each_other_sync_through_a_stock_yjs_server() {
                 && section(b, &id, "problem").contains("STOCK-WORDS")
         },
     );
+    // its awareness (a `user` name) shows as a person on the peers
+    eventually(
+        "the stock client is here on Ana's device",
+        Duration::from_secs(30),
+        || ok(a, &["status", &id]).contains("here now: Dashboard script (Yjs client)"),
+    );
     ok(a, &["append", &id, "problem", "ANA-SAW-IT"]);
     let out = client.wait_with_output().unwrap();
     assert!(

@@ -1125,10 +1125,17 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
                 .map_err(EngineError::from)?;
             for p in present {
                 let v: serde_json::Value = serde_json::from_str(&p).unwrap_or_default();
+                // a stock Yjs client (through a relay) names itself as `user.name`
+                let stock = v["name"].as_str().is_none() && v["user"]["name"].is_string();
                 out(format!(
                     "here now: {} ({}){}",
-                    v["name"].as_str().unwrap_or("someone"),
-                    v["role"].as_str().unwrap_or("?"),
+                    v["name"]
+                        .as_str()
+                        .or(v["user"]["name"].as_str())
+                        .unwrap_or("someone"),
+                    v["role"]
+                        .as_str()
+                        .unwrap_or(if stock { "Yjs client" } else { "?" }),
                     v["section"]
                         .as_str()
                         .map(|s| format!(" in {s}"))

@@ -9,7 +9,10 @@ export function renderPresence(bs: BriefSession) {
   const others = new Map<string, Present>();
   for (const [cid, st] of bs.awareness.getStates()) {
     if (cid === bs.doc.clientID) continue;
-    const p = st as Partial<Present>;
+    let p = st as Partial<Present>;
+    // a stock Yjs client in the brief's relay room names itself as `user.name` (SYNC.md)
+    const user = (st as { user?: { name?: unknown } }).user;
+    if (!p.name && typeof user?.name === 'string') p = { name: user.name, role: 'Yjs client', device: `yjs:${cid}`, section: null };
     if (!p.name || !p.device || p.device === app.profile.device) continue;
     const prev = others.get(p.device);
     if (!prev || (!prev.section && p.section)) others.set(p.device, { name: p.name, role: p.role ?? '', device: p.device, section: p.section ?? null });
