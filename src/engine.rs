@@ -274,6 +274,35 @@ impl Engine {
         Ok(self.store.list_briefs().await?)
     }
 
+    /// The relays this device uses for a brief (its `relay:<brief id>` setting; unreadable:
+    /// none).
+    pub async fn relay_settings(
+        &self,
+        brief: Uuid,
+    ) -> Result<Vec<crate::relay::RelaySetting>, EngineError> {
+        let raw = self
+            .store
+            .setting(&crate::relay::setting_key(brief))
+            .await?;
+        Ok(raw
+            .and_then(|r| serde_json::from_str(&r).ok())
+            .unwrap_or_default())
+    }
+
+    /// Sets the relays this device uses for a brief (a running peer picks them up within
+    /// seconds).
+    pub async fn set_relay_settings(
+        &self,
+        brief: Uuid,
+        list: &[crate::relay::RelaySetting],
+    ) -> Result<(), EngineError> {
+        let json = serde_json::to_string(list).unwrap_or_default();
+        Ok(self
+            .store
+            .set_setting(&crate::relay::setting_key(brief), &json)
+            .await?)
+    }
+
     /// This device's seen mark of a brief ("since you last looked"), if its person has
     /// looked; a mark that does not read counts as none.
     pub async fn seen_mark(

@@ -55,6 +55,7 @@ fn render() -> String {
         DeviceStatus::decl(),
         BriefStatus::decl(),
         KnownDevice::decl(),
+        groundwork::frontend::RelayView::decl(),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by tests/ipc_types.rs (ts-rs): do not edit.\n\

@@ -99,6 +99,36 @@ pub async fn add_peer(state: State<'_, AppState>, addr: String) -> Res<()> {
     Ok(state.handle.add_peer(&addr).await?)
 }
 
+/// The brief's relays ("Sync beyond this network").
+#[tauri::command]
+pub async fn relays(
+    state: State<'_, AppState>,
+    brief: String,
+) -> Res<Vec<groundwork::frontend::RelayView>> {
+    let id = brief_id(&brief)?;
+    Ok(state.handle.relays(id).await?)
+}
+
+/// Relays the brief through a Yjs server from this device (the UI asked for confirmation).
+#[tauri::command]
+pub async fn add_relay(
+    state: State<'_, AppState>,
+    brief: String,
+    url: String,
+    token: Option<String>,
+    token_in: String,
+) -> Res<()> {
+    let id = brief_id(&brief)?;
+    Ok(state.handle.add_relay(id, &url, token, &token_in).await?)
+}
+
+/// Stops relaying the brief through a server.
+#[tauri::command]
+pub async fn remove_relay(state: State<'_, AppState>, brief: String, url: String) -> Res<()> {
+    let id = brief_id(&brief)?;
+    Ok(state.handle.remove_relay(id, &url).await?)
+}
+
 /// The person dismissed the brief's merge receipt.
 #[tauri::command]
 pub async fn dismiss_receipt(state: State<'_, AppState>, brief: String) -> Res<()> {

@@ -3,8 +3,8 @@
 //! settings; a running peer (`serve`, the app) on this device then keeps a connection to it.
 
 use super::{open, out, CliError};
-use crate::engine::{Engine, EngineError};
-use crate::relay::{setting_key, RelaySetting, RelayUrl, TokenIn};
+use crate::engine::Engine;
+use crate::relay::{RelaySetting, RelayUrl, TokenIn};
 use clap::Subcommand;
 
 #[derive(Subcommand, Debug)]
@@ -29,27 +29,6 @@ pub enum RelayCommand {
     Remove { brief: String, url: String },
 }
 
-async fn settings(engine: &Engine, brief: uuid::Uuid) -> Result<Vec<RelaySetting>, CliError> {
-    let raw = engine
-        .store()
-        .setting(&setting_key(brief))
-        .await
-        .map_err(EngineError::from)?;
-    Ok(raw
-        .and_then(|r| serde_json::from_str(&r).ok())
-        .unwrap_or_default())
-}
-
-async fn save(engine: &Engine, brief: uuid::Uuid, list: &[RelaySetting]) -> Result<(), CliError> {
-    let json = serde_json::to_string(list).unwrap_or_default();
-    engine
-        .store()
-        .set_setting(&setting_key(brief), &json)
-        .await
-        .map_err(EngineError::from)?;
-    Ok(())
-}
-
 pub async fn run(engine: &mut Engine, command: RelayCommand) -> Result<(), CliError> {
     match command {
         RelayCommand::Add {
@@ -71,14 +50,14 @@ pub async fn run(engine: &mut Engine, command: RelayCommand) -> Result<(), CliEr
                 b.add_relay(url.as_str());
             }
             engine.flush(&b).await?;
-            let mut list = settings(engine, b.id()).await?;
+            let mut list = engine.relay_settings(b.id()).await?;
             list.retain(|s| s.url != url.as_str());
             list.push(RelaySetting {
                 url: url.to_string(),
                 token,
                 token_in,
             });
-            save(engine, b.id(), &list).await?;
+            engine.set_relay_settings(b.id(), &list).await?;
             out(format!(
                 "relayed through {url} (room {}): the server holds this brief's whole text; every member is shown it",
                 url.room()
@@ -86,7 +65,7 @@ pub async fn run(engine: &mut Engine, command: RelayCommand) -> Result<(), CliEr
         }
         RelayCommand::List { brief } => {
             let b = open(engine, &brief).await?;
-            let mine = settings(engine, b.id()).await?;
+            let mine = engine.relay_settings(b.id()).await?;
             for r in b.relays() {
                 let here = if mine.iter().any(|s| s.url == r.url) {
                     "used by this device"
@@ -102,7 +81,7 @@ pub async fn run(engine: &mut Engine, command: RelayCommand) -> Result<(), CliEr
         RelayCommand::Remove { brief, url } => {
             let b = open(engine, &brief).await?;
             let url = RelayUrl::parse(&url).map(|u| u.to_string()).unwrap_or(url);
-            let mut list = settings(engine, b.id()).await?;
+            let mut list = engine.relay_settings(b.id()).await?;
             let had = list.len();
             list.retain(|s| s.url != url);
             let recorded = b.remove_relay(&url);
@@ -113,7 +92,7 @@ pub async fn run(engine: &mut Engine, command: RelayCommand) -> Result<(), CliEr
                 });
             }
             engine.flush(&b).await?;
-            save(engine, b.id(), &list).await?;
+            engine.set_relay_settings(b.id(), &list).await?;
         }
     }
     Ok(())

@@ -12,12 +12,16 @@
 //     the changes; `groundwork status` agrees;
 //   - the merge receipt on each lists exactly the section edited on both sides (for review,
 //     with who) and the one edited on the far side only; an item jumps to its section;
-//     `groundwork status` prints it; dismissed, it is gone (also from `status`).
+//     `groundwork status` prints it; dismissed, it is gone (also from `status`);
+//   - "Sync beyond this network" (issue 16): Ana adds a relay (the stock Yjs server, started
+//     here) after the app says what the server sees; a stock Yjs client reads the brief from
+//     the server (Ana's app serves the room); Ben's panel shows the relay, added by Ana.
 // Screenshots of the title bar, the panel and the receipt land in $E2E_OUT.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { By, Key, caret, cli, clickOn, failed, finish, freePort, instanceEnv, inviteCode, approveJoin, keys, relay, stored, session, startBrief, startDriver, waitSaved, waitScreen } from './harness.mjs';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gw-status-e2e-'));
@@ -51,6 +55,8 @@ const shot = async (d, name) => writeFileSync(join(shots, name), await d.takeScr
 
 let a = null;
 let b = null;
+let yjsServer = null;
+const here = dirname(fileURLToPath(import.meta.url));
 const link = relay(portA);
 try {
   step = 'Ana starts and writes the problem';
@@ -176,6 +182,40 @@ try {
   check((await receipt(a)) === null, 'the receipt stays dismissed');
   await stored(a, () => status(dirA, id), (t) => !t.includes('merged after being apart'), 'groundwork status after dismissing');
   log('merge receipt: the section edited on both sides and the far side only, on both; jumps; dismissed');
+
+  step = 'Ana relays the brief through a stock Yjs server (Sync beyond this network)';
+  const yjsDir = resolve(here, '../../bench/yjs');
+  const yjsPort = await freePort();
+  yjsServer = spawn(process.execPath, [join(yjsDir, 'node_modules/@y/websocket-server/src/server.js')], { env: { ...process.env, HOST: '127.0.0.1', PORT: String(yjsPort) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((ok) => yjsServer.stdout.once('data', ok));
+  const relayUrl = `ws://127.0.0.1:${yjsPort}/${id}`;
+  await clickOn(a, '#share-button');
+  await a.executeScript("document.getElementById('relay-section').scrollIntoView({ block: 'center' })");
+  await a.findElement(By.id('relay-url')).sendKeys(relayUrl);
+  await clickOn(a, '#add-relay-submit');
+  const warning = await a.wait(() => a.executeScript(`const c = document.getElementById('relay-confirm'); return c && !c.hidden ? c.innerText : null`), 5000, 'the app says what the server sees, and asks');
+  check(warning.includes('whole text') && warning.includes('Every member'), `the warning: ${warning}`);
+  await shot(a, 'relay-confirm.png');
+  await clickOn(a, '#relay-confirm-yes');
+  const relayRow = (d) => d.executeScript(`const li = document.querySelector('#relays li[data-relay]'); return li ? { used: li.dataset.used, text: li.innerText } : null`);
+  const mine = await a.wait(async () => (await relayRow(a))?.used === 'true' ? relayRow(a) : null, 10000, "the relay is listed as used by Ana's laptop");
+  check(mine.text.includes('added by Ana Lima (pm)'), `Ana's relay row: ${JSON.stringify(mine)}`);
+  // the app's own peer connected: a stock Yjs client in the room reads the brief from the server
+  // (it waits until the room holds Ana's words: her app connects within seconds of the add)
+  const read = execFileSync(process.execPath, [join(yjsDir, 'stock-client.mjs'), `ws://127.0.0.1:${yjsPort}`, id, '', 'quit at step'], { encoding: 'utf8' });
+  const seen = JSON.parse(read.trim().split('\n').pop());
+  check(seen.title === 'Admin onboarding' && seen.problem.includes('quit at step'), `the stock client reads the brief through the server: ${read}`);
+  await keys(a, Key.ESCAPE);
+  // Ben is shown that the brief is relayed, by whom (the record travels in the brief)
+  await clickOn(b, '#share-button');
+  const theirs = await b.wait(async () => {
+    const r = await relayRow(b);
+    return r && r.text.includes('added by Ana Lima (pm)') ? r : null;
+  }, 15000, "Ben's panel shows the relay Ana added");
+  check(theirs.used === 'false', `not used by Ben's laptop: ${JSON.stringify(theirs)}`);
+  await shot(b, 'relay-listed.png');
+  await keys(b, Key.ESCAPE);
+  log("relay added in the app after a warning; the app's peer serves the room; Ben is shown it");
   log('all checks passed');
 } catch (e) {
   await failed('status-e2e', step, e, [
@@ -183,5 +223,6 @@ try {
     ['Ben', b],
   ], shows);
 } finally {
+  yjsServer?.kill();
   await finish([a, b]);
 }

@@ -1,7 +1,7 @@
 // Typed calls to the engine over Tauri IPC (src-tauri/src/commands.rs).
 import { invoke, Channel } from '@tauri-apps/api/core';
 import { parseOpenReply } from './sync';
-import type { Access, BriefStatus, EditorView, Exported, InviteOptions, KnownClient, Section, SectionChange, SectionDiff, VersionInfo, KnownDevice, LibraryPage, ListSort, Profile, TemplateInfo, Role } from './types';
+import type { Access, BriefStatus, EditorView, Exported, InviteOptions, KnownClient, Section, SectionChange, SectionDiff, VersionInfo, KnownDevice, RelayView, LibraryPage, ListSort, Profile, TemplateInfo, Role } from './types';
 
 export const api = {
   profile: () => invoke<Profile>('profile'),
@@ -47,6 +47,10 @@ export const api = {
   devices: () => invoke<KnownDevice[]>('devices'),
   /** Adds a device by address (host:port): remembered and dialled. */
   addPeer: (addr: string) => invoke<void>('add_peer', { addr }),
+  /** The brief's relays ("Sync beyond this network", src/frontend/relays.rs). */
+  relays: (brief: string) => invoke<RelayView[]>('relays', { brief }),
+  addRelay: (brief: string, url: string, token: string | null, tokenIn: 'query' | 'header') => invoke<void>('add_relay', { brief, url, token, tokenIn }),
+  removeRelay: (brief: string, url: string) => invoke<void>('remove_relay', { brief, url }),
   dismissReceipt: (brief: string) => invoke<void>('dismiss_receipt', { brief }),
   /** The invite code shown before (still valid), or with `options` a new one. */
   inviteBrief: (brief: string, options?: InviteOptions) => invoke<string>('invite_brief', { brief, options: options ?? null }),

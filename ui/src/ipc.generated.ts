@@ -321,3 +321,21 @@ address: string,
  * How it was found: `mdns`, `dialed`, `incoming`.
  */
 source: string, last_seen: number, connected: boolean, };
+
+export type RelayView = { url: string, 
+/**
+ * The room on the server (the address's path).
+ */
+room: string, 
+/**
+ * Who added it ("" for one this device uses whose record has not arrived yet).
+ */
+by: string, role: string, 
+/**
+ * When (RFC 3339).
+ */
+at: string, 
+/**
+ * This device keeps a connection to it.
+ */
+used_here: boolean, };

@@ -19,6 +19,7 @@ export type {
   VersionInfo,
   VersionKind,
   KnownDevice,
+  RelayView,
   MergeReceipt,
   Part,
   ReceiptItem,

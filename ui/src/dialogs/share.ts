@@ -3,6 +3,7 @@
 // this one has met (found on the LAN, added by address, or that dialled in), connected now or
 // when last seen, and adding a device by address for networks that block multicast. Joining a
 // brief someone else shared is "Join…" on the brief list (dialogs/join.ts).
+import { relaysSection } from './relays';
 import { api } from '../api';
 import { clear, h } from '../dom';
 import { relativeTime } from '../logic';
@@ -114,6 +115,7 @@ export async function showShare(bs: BriefSession) {
       add,
       error,
       h('p', { class: 'hint' }, 'To join a brief a teammate shared, use “Join…” on the brief list.'),
+      relaysSection(bs.id),
     ),
     { wide: true },
   );

@@ -4,6 +4,9 @@
 //! with search is [`crate::library`] (re-exported here). The shell only turns IPC calls into
 //! these.
 
+mod relays;
+pub use relays::RelayView;
+
 use crate::brief::{Brief, NewDecision};
 use crate::engine::Engine;
 use crate::model::{ConcernKind, ConcernStatus, Role, Section, Template};
