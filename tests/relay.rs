@@ -456,3 +456,179 @@ fn a_hostile_relay_is_cut_off_while_lan_sync_goes_on() {
     let _ = pa.wait();
     let _ = pb.wait();
 }
+
+fn ip(args: &[&str]) -> bool {
+    Command::new("ip")
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+/// Network namespaces (and what runs in them), removed when dropped.
+struct Hosts {
+    names: Vec<String>,
+    children: Vec<Child>,
+}
+
+impl Drop for Hosts {
+    fn drop(&mut self) {
+        for c in &mut self.children {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        for n in &self.names {
+            ip(&["netns", "del", n]);
+        }
+    }
+}
+
+/// Starts `program args` inside namespace `ns` and waits for its first line of output.
+fn in_ns(ns: &str, env: &[(&str, String)], program: &str, args: &[&str]) -> (Child, String) {
+    let mut c = Command::new("ip");
+    c.args(["netns", "exec", ns, program]).args(args);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let mut child = c
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    (child, line)
+}
+
+/// Three hosts: the relay's, Ana's and Ben's, each a network namespace. Ana's and Ben's each
+/// have a link to the relay's host only (which forwards nothing), so they have no route to each
+/// other and no mDNS reaches between them; each reaches the relay through a tunnel on its own
+/// loopback (a TCP forwarder, as an SSH tunnel would be), since a relay beyond this machine
+/// must be wss://. They sync a brief through the stock server both ways, including edits made
+/// while it was down.
+#[test]
+fn two_hosts_with_no_route_between_them_sync_through_a_relay_host() {
+    let tag = std::process::id() % 100_000;
+    let relay_ns = format!("gwrs{tag}");
+    if !ip(&["netns", "add", &relay_ns]) {
+        println!("note: cannot create network namespaces here (needs root and iproute2); not run");
+        return;
+    }
+    let mut hosts = Hosts {
+        names: vec![relay_ns.clone()],
+        children: Vec::new(),
+    };
+    assert!(ip(&["-n", &relay_ns, "link", "set", "lo", "up"]));
+    let devices = [format!("gwra{tag}"), format!("gwrb{tag}")];
+    for (i, h) in devices.iter().enumerate() {
+        assert!(ip(&["netns", "add", h]));
+        hosts.names.push(h.clone());
+        let (inner, outer) = (format!("eth{i}"), format!("r{tag}{i}"));
+        assert!(ip(&[
+            "link", "add", &inner, "netns", h, "type", "veth", "peer", "name", &outer, "netns",
+            &relay_ns
+        ]));
+        let net = format!("10.214.{}", i + 1);
+        assert!(ip(&[
+            "-n",
+            &relay_ns,
+            "addr",
+            "add",
+            &format!("{net}.1/24"),
+            "dev",
+            &outer
+        ]));
+        assert!(ip(&["-n", &relay_ns, "link", "set", &outer, "up"]));
+        assert!(ip(&[
+            "-n",
+            h,
+            "addr",
+            "add",
+            &format!("{net}.2/24"),
+            "dev",
+            &inner
+        ]));
+        assert!(ip(&["-n", h, "link", "set", &inner, "up"]));
+        assert!(ip(&["-n", h, "link", "set", "lo", "up"]));
+    }
+    // Ana's host has no route to Ben's
+    assert!(!ip(&["-n", &devices[0], "route", "get", "10.214.2.2"]));
+    let yjs = yjs_dir();
+    let server_js = yjs.join("node_modules/@y/websocket-server/src/server.js");
+    let server_js = server_js.to_str().unwrap();
+    let start_server = |hosts: &mut Hosts| {
+        let (child, line) = in_ns(
+            &relay_ns,
+            &[("HOST", "0.0.0.0".into()), ("PORT", "4321".into())],
+            "node",
+            &[server_js],
+        );
+        assert!(line.contains("running"), "server said: {line}");
+        hosts.children.push(child);
+        hosts.children.len() - 1
+    };
+    let server = start_server(&mut hosts);
+    let forward = yjs.join("forward.mjs");
+    for (i, h) in devices.iter().enumerate() {
+        let target = format!("10.214.{}.1:4321", i + 1);
+        let (child, line) = in_ns(
+            h,
+            &[],
+            "node",
+            &[forward.to_str().unwrap(), "127.0.0.1:4321", &target],
+        );
+        assert!(line.contains("forwarding"), "{line}");
+        hosts.children.push(child);
+    }
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (a, b) = (da.path(), db.path());
+    ok(a, &["identity", "--name", "Ana", "--role", "pm"]);
+    ok(b, &["identity", "--name", "Ben", "--role", "engineer"]);
+    let id = ok(a, &["new", "Across hosts"]);
+    ok(a, &["set", &id, "problem", "Written on Ana's host."]);
+    let url = format!("ws://127.0.0.1:4321/{id}");
+    ok(a, &["relay", "add", &id, &url]);
+    ok(b, &["relay", "add", &id, &url]);
+    for (h, d) in devices.iter().zip([a, b]) {
+        let (child, line) = in_ns(
+            h,
+            &[("GROUNDWORK_DATA_DIR", d.to_str().unwrap().to_string())],
+            bin(),
+            &["serve", "--listen", "0.0.0.0:7471"],
+        );
+        assert!(line.starts_with("listening on "), "{line}");
+        hosts.children.push(child);
+    }
+    eventually(
+        "Ben's host gets the brief through the relay host",
+        Duration::from_secs(60),
+        || section(b, &id, "problem") == "Written on Ana's host.",
+    );
+    ok(b, &["set", &id, "evidence", "Written on Ben's host."]);
+    eventually("and back", Duration::from_secs(60), || {
+        section(a, &id, "evidence") == "Written on Ben's host."
+    });
+    // the relay host's server goes down; Ana writes meanwhile; it comes back empty
+    let _ = hosts.children[server].kill();
+    let _ = hosts.children[server].wait();
+    ok(
+        a,
+        &[
+            "set",
+            &id,
+            "workaround",
+            "Written while the relay host was down.",
+        ],
+    );
+    start_server(&mut hosts);
+    eventually(
+        "what Ana wrote while it was down reaches Ben",
+        Duration::from_secs(60),
+        || section(b, &id, "workaround") == "Written while the relay host was down.",
+    );
+    assert_eq!(section(b, &id, "evidence"), "Written on Ben's host.");
+}
