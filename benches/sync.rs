@@ -6,7 +6,12 @@
 //! - catch-up time and bytes on the wire after N edits of divergence on each side, against
 //!   the size of the missing updates;
 //! - ten peers on one machine each typing 5 edits a second (taking turns, one edit every
-//!   20 ms in all): CPU and latency.
+//!   20 ms in all): CPU and latency;
+//! - through a relay (issue 16): the same latency, burst and catch-up with A and B not linked
+//!   to each other but both in one room of the stock Yjs server (@y/websocket-server, started
+//!   here), against two stock y-websocket clients through the same server (the reference's
+//!   figures); the bytes counted are what the peers send to the server (it forwards each once
+//!   more to the other).
 //!
 //! Our peers are real `serve` hubs (TCP + Noise + sync) in this process; edits enter them the
 //! way the desktop UI's will (`Command::LocalUpdate`).
@@ -99,8 +104,18 @@ fn member(n: &str) -> Member {
 
 /// A shared brief in `dirs.len()` data directories, identical content, secrets set.
 async fn shared(dirs: &[&Path]) -> (Uuid, Vec<u8>) {
+    // every device's key, so the brief's roster admits them all (as members who joined)
+    let mut keys = Vec::new();
+    for d in dirs {
+        let e = Engine::open(d).await.unwrap();
+        keys.push(e.identity().device_id());
+        e.store().close().await;
+    }
     let e0 = Engine::open(dirs[0]).await.unwrap();
     let b = e0.create("bench", Template::ProblemFirst).await.unwrap();
+    for (i, k) in keys.iter().enumerate().skip(1) {
+        b.admit_device(k, &format!("peer {i}"), "engineer");
+    }
     b.set_section(Section::Problem, "");
     b.insert_text(Section::Problem, 0, "start");
     e0.flush(&b).await.unwrap();
@@ -180,11 +195,46 @@ fn pct(v: &mut [Duration], p: f64) -> f64 {
     v[((v.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1e3
 }
 
-async fn two_peers(n: u64, interval: Duration) -> (Vec<Duration>, Duration) {
+/// How A and B are joined: linked directly over loopback, or both in one room of a stock Yjs
+/// server at this address (ws://127.0.0.1:port) and not linked to each other.
+#[derive(Clone)]
+enum Route {
+    Lan,
+    Relay(String),
+}
+
+/// Both hubs for a brief on `route`: A, then B (dialing A on the LAN).
+async fn hubs(route: &Route, id: Uuid, da: &Path, db: &Path) -> (Hub, Hub) {
+    let (ea, eb) = (
+        Engine::open(da).await.unwrap(),
+        Engine::open(db).await.unwrap(),
+    );
+    match route {
+        Route::Lan => {
+            let a = Hub::start(ea, vec![]).await;
+            let b = Hub::start(eb, vec![a.addr.clone()]).await;
+            (a, b)
+        }
+        Route::Relay(base) => {
+            let setting = groundwork::relay::RelaySetting {
+                url: format!("{base}/{id}"),
+                token: None,
+                token_in: groundwork::relay::TokenIn::Query,
+            };
+            for e in [&ea, &eb] {
+                e.set_relay_settings(id, std::slice::from_ref(&setting))
+                    .await
+                    .unwrap();
+            }
+            (Hub::start(ea, vec![]).await, Hub::start(eb, vec![]).await)
+        }
+    }
+}
+
+async fn two_peers(route: Route, n: u64, interval: Duration) -> (Vec<Duration>, Duration) {
     let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let (id, state) = shared(&[da.path(), db.path()]).await;
-    let a = Hub::start(Engine::open(da.path()).await.unwrap(), vec![]).await;
-    let mut b = Hub::start(Engine::open(db.path()).await.unwrap(), vec![a.addr.clone()]).await;
+    let (a, mut b) = hubs(&route, id, da.path(), db.path()).await;
     let ed = editor(id, &state, "typist");
     // warm up until B applies an edit from A (connection and sync established)
     let mut sent = HashMap::new();
@@ -277,7 +327,7 @@ async fn two_peers(n: u64, interval: Duration) -> (Vec<Duration>, Duration) {
     (lat, total)
 }
 
-async fn catch_up(n: u64) -> (Duration, u64, u64) {
+async fn catch_up(route: Route, n: u64) -> (Duration, u64, u64) {
     let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let (id, _) = shared(&[da.path(), db.path()]).await;
     // diverge offline: n edits on each side, stored
@@ -312,9 +362,9 @@ async fn catch_up(n: u64) -> (Duration, u64, u64) {
         a_doc.state_vector()
     };
     groundwork::transport::BYTES_WRITTEN.store(0, std::sync::atomic::Ordering::Relaxed);
+    groundwork::relay::BYTES_SENT.store(0, std::sync::atomic::Ordering::Relaxed);
     let start = Instant::now();
-    let mut a = Hub::start(Engine::open(da.path()).await.unwrap(), vec![]).await;
-    let mut b = Hub::start(Engine::open(db.path()).await.unwrap(), vec![a.addr.clone()]).await;
+    let (mut a, mut b) = hubs(&route, id, da.path(), db.path()).await;
     // converged when each side has applied the other's diff
     let (mut got_a, mut got_b) = (false, false);
     while !(got_a && got_b) {
@@ -324,7 +374,12 @@ async fn catch_up(n: u64) -> (Duration, u64, u64) {
         }
     }
     let took = start.elapsed();
-    let bytes = groundwork::transport::BYTES_WRITTEN.load(std::sync::atomic::Ordering::Relaxed);
+    let bytes = match route {
+        Route::Lan => {
+            groundwork::transport::BYTES_WRITTEN.load(std::sync::atomic::Ordering::Relaxed)
+        }
+        Route::Relay(_) => groundwork::relay::BYTES_SENT.load(std::sync::atomic::Ordering::Relaxed),
+    };
     b.stop().await;
     a.stop().await;
     for d in [da.path(), db.path()] {
@@ -467,10 +522,43 @@ fn main() {
         None
     };
 
-    let (mut typing, _) = rt.block_on(two_peers(n, Duration::from_millis(interval)));
-    let (_, burst) = rt.block_on(two_peers(n, Duration::ZERO));
-    let (catch_time, wire, missing) = rt.block_on(catch_up(n));
+    let (mut typing, _) = rt.block_on(two_peers(Route::Lan, n, Duration::from_millis(interval)));
+    let (_, burst) = rt.block_on(two_peers(Route::Lan, n, Duration::ZERO));
+    let (catch_time, wire, missing) = rt.block_on(catch_up(Route::Lan, n));
     let (mut ten, cpu, ten_edits) = rt.block_on(ten_peers(ten_secs));
+    // through the stock server (issue 16), if it is installed
+    let relayed = node_dir.join("node_modules").exists().then(|| {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut server = std::process::Command::new("node")
+            .arg(node_dir.join("node_modules/@y/websocket-server/src/server.js"))
+            .env("HOST", "127.0.0.1")
+            .env("PORT", port.to_string())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("node runs the stock server");
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(server.stdout.take().unwrap()),
+            &mut line,
+        )
+        .unwrap();
+        let base = format!("ws://127.0.0.1:{port}");
+        let (typing, _) = rt.block_on(two_peers(
+            Route::Relay(base.clone()),
+            n,
+            Duration::from_millis(interval),
+        ));
+        let (_, burst) = rt.block_on(two_peers(Route::Relay(base.clone()), n, Duration::ZERO));
+        let catch = rt.block_on(catch_up(Route::Relay(base), n));
+        let _ = server.kill();
+        let _ = server.wait();
+        (typing, burst, catch)
+    });
 
     let r = |k: &str| reference.as_ref().and_then(|v| v[k].as_f64());
     let show = |v: Option<f64>| v.map(|x| format!("{x:.3}")).unwrap_or_else(|| "-".into());
@@ -543,5 +631,61 @@ fn main() {
     println!(
         "{:<58} {:>11.1}%",
         "CPU of all ten peers together (one core = 100%)", cpu
+    );
+    let Some((mut typing, burst, (catch_time, sent, missing))) = relayed else {
+        println!("\n(no relay figures: bench/yjs/node_modules missing)");
+        return;
+    };
+    println!();
+    println!(
+        "{:<58} {:>12} {:>14} {:>8}",
+        format!("through the stock Yjs server: {n} edits, one every {interval} ms"),
+        "groundwork",
+        "2 yjs clients",
+        "ratio"
+    );
+    for (label, p, key) in [
+        ("latency p50 (ms)", 0.5, "p50_ms"),
+        ("latency p99 (ms)", 0.99, "p99_ms"),
+        ("latency max (ms)", 1.0, "max_ms"),
+    ] {
+        let ours = pct(&mut typing, p);
+        let theirs = r(key);
+        let ratio = theirs
+            .map(|t| format!("{:.2}", ours / t))
+            .unwrap_or_else(|| "-".into());
+        let target = if key == "max_ms" {
+            ""
+        } else {
+            "  (target <= 1.2)"
+        };
+        println!(
+            "{label:<58} {ours:>12.3} {:>14} {ratio:>8}{target}",
+            show(theirs)
+        );
+    }
+    let burst_ms = burst.as_secs_f64() * 1e3;
+    let ratio = r("burst_ms")
+        .map(|t| format!("{:.2}", burst_ms / t))
+        .unwrap_or_else(|| "-".into());
+    println!(
+        "{:<58} {burst_ms:>12.1} {:>14} {ratio:>8}  (target <= 1.0)",
+        format!("{n}-edit burst fully applied on B (ms)"),
+        show(r("burst_ms"))
+    );
+    println!(
+        "{:<58} {:>12.1}",
+        format!("catch-up after {n} offline edits on each side (ms)"),
+        catch_time.as_secs_f64() * 1e3
+    );
+    println!("{:<58} {:>12}", "bytes the peers sent to the server", sent);
+    println!(
+        "{:<58} {:>12}",
+        "size of the missing updates (both diffs)", missing
+    );
+    println!(
+        "{:<58} {:>12.2}  (target <= 1.2)",
+        "sent / missing",
+        sent as f64 / missing as f64
     );
 }

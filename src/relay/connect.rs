@@ -19,6 +19,10 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use uuid::Uuid;
 
+/// Bytes this process has sent to relays (WebSocket message payloads), for the benchmarks'
+/// "bytes on the wire".
+pub static BYTES_SENT: AtomicU64 = AtomicU64::new(0);
+
 /// The largest message taken from a relay (a whole brief's state comes as one).
 pub const MAX_MESSAGE: usize = 32 << 20;
 /// The largest WebSocket frame taken from a relay.
@@ -103,6 +107,7 @@ pub async fn run_relay(
                     tokio::select! {
                         out = rx.recv() => match out {
                             Some(bytes) => {
+                                BYTES_SENT.fetch_add(bytes.len() as u64, Ordering::Relaxed);
                                 if let Err(e) = sink.send(Message::Binary(bytes.into())).await {
                                     break format!("write failed: {e}");
                                 }

@@ -11,7 +11,7 @@
 
 mod connect;
 
-pub use connect::{backoff_ms, run_relay, RelayEvent};
+pub use connect::{backoff_ms, run_relay, RelayEvent, BYTES_SENT};
 
 use std::net::IpAddr;
 
