@@ -5,7 +5,8 @@
 //! Checked: a brief reaches the second device through the relay only; CLI edits flow both ways;
 //! the stock client reads the title and problem statement and its words reach both peers; the
 //! sync status lists the relay (up to date, unreachable while it is down); the server killed and
-//! restarted empty loses nothing, and edits made while it was down go through.
+//! restarted empty loses nothing, and edits made while it was down go through; killed during a
+//! burst of 300 edits, every edit ends up exactly once on both peers and in a stock client.
 //! A hostile relay (every kind of garbage, then 10,000 random messages per connection) is cut
 //! off each time while the peer stays up, its memory bounded, and LAN sync goes on.
 //! Waiting polls for the expected state with a deadline.
@@ -262,6 +263,79 @@ fn two_devices_that_cannot_see_each_other_sync_through_a_stock_yjs_server() {
         assert!(p.contains("STOCK-WORDS") && p.contains("ANA-SAW-IT"), "{p}");
         assert_eq!(section(d, &id, "evidence"), "Six of ten interviews.");
     }
+    // the server is killed during a burst of edits on Ana's device and comes back empty:
+    // nothing is lost, and Ana, Ben and a stock client all converge
+    let mut burst = cmd(a)
+        .args(["stress", &id, "--count", "300"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut acks = BufReader::new(burst.stdout.take().unwrap()).lines();
+    let mut acked = 0;
+    for line in acks.by_ref() {
+        acked += 1;
+        if line.unwrap() == "ack 100" {
+            break;
+        }
+    }
+    assert_eq!(acked, 101, "the burst went on while the relay was up");
+    let _ = server.child.kill();
+    let _ = server.child.wait();
+    for line in acks.by_ref() {
+        if line.unwrap() == "ack 200" {
+            break;
+        }
+    }
+    server = Server::start(port);
+    assert!(burst.wait().unwrap().success());
+    // every edit of the burst, exactly once
+    let once = |text: &str| {
+        let words: Vec<&str> = text
+            .split_whitespace()
+            .filter(|w| w.starts_with("edit-"))
+            .collect();
+        let distinct: std::collections::BTreeSet<&str> = words.iter().copied().collect();
+        words.len() == 300 && (0..300).all(|i| distinct.contains(format!("edit-{i}").as_str()))
+    };
+    let all = |d: &Path| once(&section(d, &id, "evidence"));
+    eventually("Ben has the whole burst", Duration::from_secs(60), || {
+        all(b)
+    });
+    assert_eq!(section(a, &id, "evidence"), section(b, &id, "evidence"));
+    let client = Command::new("node")
+        .arg(yjs_dir().join("stock-client.mjs"))
+        .args([
+            &format!("ws://127.0.0.1:{port}"),
+            id.as_str(),
+            "",
+            "STOCK-WORDS",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        client.status.success(),
+        "{}",
+        String::from_utf8_lossy(&client.stderr)
+    );
+    let stock: serde_json::Value = serde_json::from_str(
+        String::from_utf8_lossy(&client.stdout)
+            .lines()
+            .last()
+            .unwrap(),
+    )
+    .unwrap();
+    // (a stock client's `toString()` runs the blocks together: split them at each edit)
+    assert!(
+        once(
+            &stock["evidence"]
+                .as_str()
+                .unwrap()
+                .replace("edit-", " edit-")
+        ),
+        "the stock client holds every edit once: {stock}"
+    );
+
     // removing the relay takes its record out of the brief for everyone
     ok(a, &["relay", "remove", &id, &url]);
     eventually(

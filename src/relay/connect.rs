@@ -171,7 +171,9 @@ async fn connect(url: &RelayUrl, setting: &RelaySetting) -> Result<Ws, String> {
     let attempt = tokio_tungstenite::connect_async_tls_with_config(
         request,
         Some(config),
-        false,
+        // TCP_NODELAY: a keystroke is one small message; Nagle would hold it back behind the
+        // previous one's ACK (tens of ms with delayed ACKs)
+        true,
         Some(connector),
     );
     match tokio::time::timeout(CONNECT_TIMEOUT, attempt).await {
