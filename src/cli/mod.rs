@@ -12,7 +12,9 @@ use crate::trace::{Trace, TraceError};
 use crate::typing::SectionTypist;
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod discovery;
 mod relay;
+mod sharing;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -77,77 +79,13 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "md")]
         format: ShowFormat,
     },
-    /// Who wrote what in a section: one line per run of one author's text, tab-separated:
-    /// block number, name, role, text (tabs and newlines in it as \t and \n); unknown
-    /// authors as "unknown" with the yrs client id.
-    Blame {
-        brief: String,
-        section: String,
-        #[arg(long, value_enum, default_value = "md")]
-        format: ShowFormat,
-    },
-    /// Comment on text in a section: the thread is anchored to the quoted words (the first
-    /// place they appear, within one paragraph); prints the thread's id.
-    Comment {
-        brief: String,
-        section: String,
-        #[arg(long, allow_hyphen_values = true)]
-        quote: String,
-        /// problem or solution (default: the section's space)
-        #[arg(long)]
-        tag: Option<String>,
-        #[arg(allow_hyphen_values = true)]
-        text: String,
-    },
-    /// Reply in a comment thread.
-    Reply {
-        brief: String,
-        thread: String,
-        #[arg(allow_hyphen_values = true)]
-        text: String,
-    },
-    /// Resolve a comment thread (--reopen opens it again).
-    Resolve {
-        brief: String,
-        thread: String,
-        #[arg(long)]
-        reopen: bool,
-    },
-    /// List comment threads: id, open/resolved, tag, section, the words they are on, replies.
-    Comments {
-        brief: String,
-        #[arg(long, value_enum, default_value = "md")]
-        format: ShowFormat,
-    },
-    /// What others changed since you last looked at the brief on this device (in the app, or
-    /// `seen`): per section, who and how much, and the words.
-    Changes { brief: String },
-    /// Mark the brief as seen: `changes` then starts from what it is now.
-    Seen { brief: String },
+    #[command(flatten)]
+    Discovery(discovery::DiscoveryCommand),
     /// Sync a brief beyond this network through a Yjs WebSocket server (y-websocket, y-sweet,
     /// Hocuspocus): add, list or remove its relays. The server holds the brief in plain form.
     Relay {
         #[command(subcommand)]
         command: relay::RelayCommand,
-    },
-    /// Save the brief as it reads now as a named version; prints its id.
-    Version { brief: String, name: String },
-    /// List a brief's versions, oldest first: id, time, kind, who, name.
-    Versions { brief: String },
-    /// How each section differs between a version and now, word by word ([-deleted-],
-    /// {+inserted+}); only changed sections.
-    Diff {
-        brief: String,
-        version: String,
-        #[arg(long, value_enum, default_value = "md")]
-        format: ShowFormat,
-    },
-    /// Restore a version (or one section of it) as a new change every peer receives.
-    Restore {
-        brief: String,
-        version: String,
-        #[arg(long)]
-        section: Option<String>,
     },
     /// Replace a section's text ("-" reads standard input).
     Set {
@@ -246,61 +184,8 @@ pub enum Command {
         #[arg(long, default_value_t = 1000)]
         flush_every: usize,
     },
-    /// Print a new invite code for a brief. A device that joins with it asks the brief's
-    /// members, and receives nothing until one of them approves it (`groundwork approve`).
-    Invite {
-        brief: String,
-        /// Days the code stays valid
-        #[arg(long, default_value_t = crate::invite::DEFAULT_DAYS)]
-        days: u32,
-        /// Only one device may join with it
-        #[arg(long)]
-        single_use: bool,
-        /// Admit a device that presents the code without asking (a headless device set up
-        /// by a script, where nobody is there to approve it)
-        #[arg(long)]
-        no_ask: bool,
-    },
-    /// Add a brief from an invite code; this device asks the brief's members, and the brief
-    /// fills in once one of them approved it and a peer holding it is reached.
-    Join { code: String },
-    /// Approve a device that asks to join a brief (see `groundwork status BRIEF`).
-    Approve {
-        brief: String,
-        /// The device: its key (or a unique prefix of it) or its person's name
-        device: String,
-    },
-    /// Remove a device from a brief (or decline its request). The brief's secret is rotated
-    /// and handed to the remaining devices; the removed device keeps what it already had,
-    /// and is sent nothing made after.
-    Remove {
-        brief: String,
-        /// The device: its key (or a unique prefix of it) or its person's name
-        device: String,
-    },
-    /// Run a headless peer until SIGINT or SIGTERM.
-    Serve {
-        /// Address to listen on
-        #[arg(long, default_value = "0.0.0.0:7471")]
-        listen: String,
-        /// A peer to connect to (repeatable), for networks where multicast is blocked
-        #[arg(long = "peer", value_name = "HOST:PORT")]
-        peers: Vec<String>,
-        /// Do not announce or discover peers over mDNS
-        #[arg(long)]
-        no_mdns: bool,
-        /// Benchmark aid: type into this brief's evidence section while serving, as a person
-        /// would (one character per edit, each stored and relayed like an app edit)
-        #[arg(long, hide = true, value_name = "BRIEF")]
-        type_into: Option<String>,
-        /// Benchmark aid: characters per second typed with --type-into
-        #[arg(long, hide = true, default_value_t = 5)]
-        type_rate: u32,
-    },
-    /// List peers this device has seen.
-    Peers,
-    /// Per peer: whether it has all of this device's changes to a brief, and when it was seen.
-    Status { brief: String },
+    #[command(flatten)]
+    Sharing(sharing::SharingCommand),
     /// Testing aid: append N paragraphs "edit-i", flushing and printing "ack i" after each.
     #[command(hide = true)]
     Stress {
@@ -370,17 +255,6 @@ pub enum CliError {
     Comment(#[from] crate::brief::CommentError),
     #[error("a PDF is not for a terminal: pass --output FILE, or pipe it")]
     BinaryToTerminal,
-}
-
-/// A word diff as git's `--word-diff` prints it: `[-deleted-]`, `{+inserted+}`.
-fn word_diff_text(ops: &[crate::brief::DiffOp]) -> String {
-    ops.iter()
-        .map(|o| match o.op.as_str() {
-            "insert" => format!("{{+{}+}}", o.text),
-            "delete" => format!("[-{}-]", o.text),
-            _ => o.text.clone(),
-        })
-        .collect()
 }
 
 fn text_arg(text: &str) -> Result<String, CliError> {
@@ -466,30 +340,6 @@ fn write_file(path: &Path, content: &[u8]) -> Result<(), CliError> {
     std::fs::rename(&tmp, path).map_err(err)
 }
 
-/// Completes on SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(t) => t,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
-    }
-}
-
 /// Runs a parsed command.
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     let data_dir = cli
@@ -554,185 +404,8 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
                 ShowFormat::Json => out(export::to_json(&b)),
             }
         }
-        Command::Blame {
-            brief,
-            section,
-            format,
-        } => {
-            let section: Section = section.parse()?;
-            let b = open(engine, &brief).await?;
-            let blame = b.blame(section);
-            match format {
-                ShowFormat::Json => out(serde_json::to_string_pretty(&blame).unwrap_or_default()),
-                ShowFormat::Md => {
-                    for (i, block) in blame.iter().enumerate() {
-                        for run in block {
-                            let (name, role) = match &run.author {
-                                Some(m) => (m.name.clone(), m.role.to_string()),
-                                None => ("unknown".to_string(), format!("client {}", run.client)),
-                            };
-                            let field = |s: &str| s.replace('\t', "\\t").replace('\n', "\\n");
-                            out(format!(
-                                "{}\t{}\t{}\t{}",
-                                i + 1,
-                                field(&name),
-                                role,
-                                field(&run.text)
-                            ));
-                        }
-                    }
-                }
-            }
-        }
-        Command::Comment {
-            brief,
-            section,
-            quote,
-            tag,
-            text,
-        } => {
-            let section: Section = section.parse()?;
-            let b = open(engine, &brief).await?;
-            let (index, len) = b
-                .find_quote(section, &quote)
-                .ok_or_else(|| crate::brief::CommentError::QuoteNotFound(quote.clone()))?;
-            let id = b.add_comment(section, index, len, &text, tag.as_deref())?;
-            engine.flush(&b).await?;
-            out(id);
-        }
-        Command::Reply {
-            brief,
-            thread,
-            text,
-        } => {
-            let b = open(engine, &brief).await?;
-            b.reply(&thread, &text)?;
-            engine.flush(&b).await?;
-        }
-        Command::Resolve {
-            brief,
-            thread,
-            reopen,
-        } => {
-            let b = open(engine, &brief).await?;
-            b.set_comment_resolved(&thread, !reopen)?;
-            engine.flush(&b).await?;
-        }
-        Command::Comments { brief, format } => {
-            let b = open(engine, &brief).await?;
-            let threads = b.comments();
-            match format {
-                ShowFormat::Json => out(serde_json::to_string_pretty(&threads).unwrap_or_default()),
-                ShowFormat::Md => {
-                    let template = b.template();
-                    for t in threads {
-                        let on = match &t.anchored {
-                            Some(a) => format!("on \u{201c}{a}\u{201d}"),
-                            None => format!("on deleted text \u{201c}{}\u{201d}", t.quote),
-                        };
-                        out(format!(
-                            "{}  {}  {}  {}  {on}",
-                            &t.id[..8],
-                            if t.resolved { "resolved" } else { "open" },
-                            t.tag,
-                            template.heading(t.section)
-                        ));
-                        for r in &t.replies {
-                            out(format!("    {} ({}): {}", r.author, r.role, r.text));
-                        }
-                    }
-                }
-            }
-        }
-        Command::Changes { brief } => {
-            let b = open(engine, &brief).await?;
-            let Some(mark) = engine.seen_mark(b.id()).await? else {
-                out("not looked at on this device yet: `groundwork seen` marks it");
-                return Ok(());
-            };
-            let changes = b.changed_since(&mark);
-            if changes.is_empty() {
-                out(format!(
-                    "nothing changed by others since you looked ({})",
-                    mark.at
-                ));
-            }
-            let template = b.template();
-            for c in changes {
-                let words = word_diff_text(&c.ops);
-                out(format!(
-                    "## {} — {} (+{} −{})\n{}\n",
-                    template.heading(c.section),
-                    c.by.join(", "),
-                    c.inserted,
-                    c.deleted,
-                    words
-                ));
-            }
-        }
-        Command::Seen { brief } => {
-            let b = open(engine, &brief).await?;
-            engine.mark_seen(&b).await?;
-        }
+        Command::Discovery(command) => discovery::run(engine, command).await?,
         Command::Relay { command } => relay::run(engine, command).await?,
-        Command::Version { brief, name } => {
-            let b = open(engine, &brief).await?;
-            let id = b.save_version(&name, crate::brief::VersionKind::Named)?;
-            engine.flush(&b).await?;
-            out(id);
-        }
-        Command::Versions { brief } => {
-            let b = open(engine, &brief).await?;
-            for v in b.versions() {
-                let kind = serde_json::to_value(v.kind)
-                    .ok()
-                    .and_then(|k| k.as_str().map(str::to_string))
-                    .unwrap_or_default();
-                out(format!(
-                    "{}  {}  {kind:<8}  {} ({})  {}",
-                    &v.id[..8],
-                    v.at,
-                    v.by,
-                    v.role,
-                    v.name
-                ));
-            }
-        }
-        Command::Diff {
-            brief,
-            version,
-            format,
-        } => {
-            let b = open(engine, &brief).await?;
-            let diff = b.version_diff(&version)?;
-            match format {
-                ShowFormat::Json => out(serde_json::to_string_pretty(&diff).unwrap_or_default()),
-                ShowFormat::Md => {
-                    let template = b.template();
-                    for d in diff.iter().filter(|d| d.changed) {
-                        let body = word_diff_text(&d.ops);
-                        out(format!("## {}\n{}\n", template.heading(d.section), body));
-                    }
-                }
-            }
-        }
-        Command::Restore {
-            brief,
-            version,
-            section,
-        } => {
-            let section: Option<Section> = section.map(|s| s.parse()).transpose()?;
-            let b = open(engine, &brief).await?;
-            let changed = b.restore_version(&version, section)?;
-            engine.flush(&b).await?;
-            if changed.is_empty() {
-                out("nothing to restore: it reads the same");
-            } else {
-                let template = b.template();
-                let names: Vec<&str> = changed.iter().map(|s| template.heading(*s)).collect();
-                out(format!("restored: {}", names.join(", ")));
-            }
-        }
         Command::Set {
             brief,
             section,
@@ -934,215 +607,7 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
             engine.flush(&b).await?;
             out(b.id());
         }
-        Command::Invite {
-            brief,
-            days,
-            single_use,
-            no_ask,
-        } => {
-            let opts = crate::sharing::InviteOptions {
-                days,
-                single_use,
-                ask: !no_ask,
-            };
-            out(crate::sharing::invite(engine, &brief, opts).await?);
-        }
-        Command::Join { code } => {
-            crate::invite::Invite::decode(code.trim())?; // the CLI's own wording for a bad code
-            let id = crate::sharing::join(engine, &code).await?;
-            out(format!(
-                "joined {id}; this device asks the brief's members, and the brief fills in once one of them approved it (groundwork serve)"
-            ));
-        }
-        Command::Approve { brief, device } => {
-            let e = crate::sharing::approve(engine, &brief, &device).await?;
-            out(format!(
-                "approved {} ({})",
-                e.name,
-                &e.device[..16.min(e.device.len())]
-            ));
-        }
-        Command::Remove { brief, device } => {
-            let e = crate::sharing::remove(engine, &brief, &device).await?;
-            out(format!(
-                "removed {} ({}) from the brief; its secret was rotated. That device keeps what it already had and is sent nothing made from now on.",
-                e.name,
-                &e.device[..16.min(e.device.len())]
-            ));
-        }
-        Command::Serve {
-            listen,
-            peers,
-            no_mdns,
-            type_into,
-            type_rate,
-        } => {
-            let mut cfg = crate::net::ServeConfig {
-                listen,
-                peers,
-                mdns: !no_mdns,
-                ..Default::default()
-            };
-            if let Some(ms) = std::env::var("GROUNDWORK_PRESENCE_TIMEOUT_MS")
-                .ok()
-                .and_then(|v| v.parse().ok())
-            {
-                cfg.presence_timeout = std::time::Duration::from_millis(ms);
-                cfg.presence_renew = std::time::Duration::from_millis((ms / 2).max(1));
-            }
-            let typist = match type_into {
-                Some(brief) => Some(engine.resolve(&brief).await?),
-                None => None,
-            };
-            let placeholder = Engine::open(engine.data_dir()).await?;
-            let engine = std::mem::replace(engine, placeholder);
-            let (tx, commands) = tokio::sync::mpsc::unbounded_channel();
-            if let Some(brief) = typist {
-                tokio::spawn(typist_task(tx.clone(), brief, type_rate.max(1)));
-            }
-            crate::net::serve_with(
-                engine,
-                cfg,
-                |addr| out(format!("listening on {addr}")),
-                shutdown_signal(),
-                crate::net::Frontend {
-                    commands: Some(commands),
-                    notices: None,
-                },
-            )
-            .await?;
-            drop(tx);
-        }
-        Command::Peers => {
-            let peers = engine.store().peers().await.map_err(EngineError::from)?;
-            if peers.is_empty() {
-                out("no peers seen yet");
-            }
-            for p in peers {
-                let name = if p.name.is_empty() {
-                    "(unknown)"
-                } else {
-                    &p.name
-                };
-                out(format!(
-                    "{}  {}  {}  {}  last seen {}",
-                    &p.device[..16],
-                    name,
-                    if p.address.is_empty() {
-                        "-"
-                    } else {
-                        &p.address
-                    },
-                    p.source,
-                    format_time(p.last_seen)
-                ));
-            }
-        }
-        Command::Status { brief } => {
-            let b = open(engine, &brief).await?;
-            let mine = engine.identity().device_id();
-            if let Some(reason) = engine
-                .store()
-                .refusal(b.id())
-                .await
-                .map_err(EngineError::from)?
-            {
-                out(format!("refused: {reason}"));
-            }
-            if let Some(join) = engine
-                .store()
-                .join_state(b.id())
-                .await
-                .map_err(EngineError::from)?
-            {
-                out(format!("{}: joining, {}", b.id(), join.describe()));
-            }
-            let approved: Vec<String> = b
-                .roster()
-                .into_iter()
-                .filter(|e| e.state == crate::brief::DeviceState::Approved)
-                .map(|e| format!("{} ({})", e.name, e.role))
-                .collect();
-            if !approved.is_empty() {
-                out(format!("devices in the brief: {}", approved.join(", ")));
-            }
-            for e in b.roster() {
-                let short = &e.device[..16.min(e.device.len())];
-                match e.state {
-                    crate::brief::DeviceState::Asking => out(format!(
-                        "{} ({}) asks to join (device {short}): groundwork approve {} {short}",
-                        e.name,
-                        e.role,
-                        b.id()
-                    )),
-                    crate::brief::DeviceState::Removed => out(format!(
-                        "removed: {} ({}), device {short}; it keeps what it had before",
-                        e.name, e.role
-                    )),
-                    crate::brief::DeviceState::Approved => {}
-                }
-            }
-            let members: Vec<_> = b
-                .members()
-                .into_iter()
-                .filter(|m| b.admits(&m.device))
-                .collect();
-            let status = crate::status::brief_status(engine.store(), b.id(), &mine, &members, &[])
-                .await
-                .map_err(EngineError::from)?;
-            out(format!(
-                "{}: {} of your changes on this device",
-                b.id(),
-                status.changes
-            ));
-            if status.devices.is_empty() {
-                out(format!("{}: no peer has synced this brief yet", b.id()));
-            }
-            for d in &status.devices {
-                let heard = match (d.as_of, d.last_seen) {
-                    (Some(at), Some(seen)) => {
-                        format!(
-                            " (as of {}); last seen {}",
-                            format_time(at),
-                            format_time(seen)
-                        )
-                    }
-                    (None, Some(seen)) => format!("; last seen {}", format_time(seen)),
-                    _ => String::new(),
-                };
-                out(format!("{}{heard}", d.describe()));
-            }
-            if let Some(r) = &status.receipt {
-                out("merged after being apart (until dismissed in the app):");
-                for line in r.lines() {
-                    out(format!("  {line}"));
-                }
-            }
-            let present = engine
-                .store()
-                .presence(b.id(), 60_000)
-                .await
-                .map_err(EngineError::from)?;
-            for p in present {
-                let v: serde_json::Value = serde_json::from_str(&p).unwrap_or_default();
-                // a stock Yjs client (through a relay) names itself as `user.name`
-                let stock = v["name"].as_str().is_none() && v["user"]["name"].is_string();
-                out(format!(
-                    "here now: {} ({}){}",
-                    v["name"]
-                        .as_str()
-                        .or(v["user"]["name"].as_str())
-                        .unwrap_or("someone"),
-                    v["role"]
-                        .as_str()
-                        .unwrap_or(if stock { "Yjs client" } else { "?" }),
-                    v["section"]
-                        .as_str()
-                        .map(|s| format!(" in {s}"))
-                        .unwrap_or_default()
-                ));
-            }
-        }
+        Command::Sharing(command) => sharing::run(engine, command).await?,
         Command::Stress {
             brief,
             count,
@@ -1162,36 +627,6 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
         }
     }
     Ok(())
-}
-
-/// `serve --type-into`: one character every 1/rate s at the end of the first paragraph of
-/// the brief's evidence section, through the running peer as an app edit goes (applied, relayed, stored).
-async fn typist_task(
-    tx: tokio::sync::mpsc::UnboundedSender<crate::net::Command>,
-    brief: uuid::Uuid,
-    rate: u32,
-) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1) / rate);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    for i in 0u64.. {
-        tick.tick().await;
-        let (reply, done) = tokio::sync::oneshot::channel();
-        let c = char::from(b'a' + (i % 26) as u8);
-        let op: crate::net::EditOp = Box::new(move |b: &Brief| {
-            // at the end of the first paragraph (the offset is clamped to its length)
-            b.insert_text(Section::Evidence, u32::MAX, &c.to_string());
-            Ok(serde_json::Value::Null)
-        });
-        if tx
-            .send(crate::net::Command::Edit { brief, op, reply })
-            .is_err()
-        {
-            return;
-        }
-        if !matches!(done.await, Ok(Ok(_))) {
-            tracing::warn!(%brief, "typist edit failed");
-        }
-    }
 }
 
 #[cfg(test)]
