@@ -13,16 +13,6 @@ struct Netns {
     children: Vec<Child>,
 }
 
-fn ip(args: &[&str]) -> bool {
-    Command::new("ip")
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false)
-}
-
 impl Drop for Netns {
     fn drop(&mut self) {
         for c in &mut self.children {

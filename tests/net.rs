@@ -11,7 +11,7 @@ use groundwork::transport;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 
 struct Peer {
@@ -64,26 +64,6 @@ impl Drop for Peer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn eventually(what: &str, limit: Duration, mut f: impl FnMut() -> bool) -> Duration {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if f() {
-            return start.elapsed();
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("timed out after {limit:?} waiting for: {what}");
-}
-
-fn section(dir: &Path, id: &str, s: &str) -> String {
-    let out = run(dir, &["show", id, "--format", "json"]);
-    if !out.status.success() {
-        return String::new();
-    }
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
-    v["sections"][s].as_str().unwrap_or_default().to_string()
 }
 
 fn shared_brief(a: &Path, b: &Path) -> String {
@@ -474,17 +454,6 @@ fn an_awareness_query_is_answered_and_the_peer_stays() {
         assert!(answered.is_ok(), "no awareness answer to a query");
     });
     pa.stop();
-}
-
-/// Resident memory of a process, KiB.
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .unwrap()
 }
 
 /// A hostile neighbour holds 1,000 TCP connections open without ever finishing a handshake

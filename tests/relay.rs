@@ -16,7 +16,7 @@ use common::*;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn yjs_dir() -> PathBuf {
     let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/yjs");
@@ -91,26 +91,6 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
-}
-
-fn eventually(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if f() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("timed out after {limit:?} waiting for: {what}");
-}
-
-fn section(dir: &Path, id: &str, s: &str) -> String {
-    let out = run(dir, &["show", id, "--format", "json"]);
-    if !out.status.success() {
-        return String::new();
-    }
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
-    v["sections"][s].as_str().unwrap_or_default().to_string()
 }
 
 #[test]
@@ -346,17 +326,6 @@ fn two_devices_that_cannot_see_each_other_sync_through_a_stock_yjs_server() {
     drop((pa, pb, server));
 }
 
-/// Resident memory of a process, KiB.
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .unwrap()
-}
-
 /// A hostile relay: a WebSocket server that answers each connection with one kind of garbage —
 /// random bytes, a y-sync message whose declared length is past its end, awareness JSON nested
 /// a hundred thousand deep, a sync step 2 declaring a 1 TiB update, a WebSocket frame header
@@ -529,16 +498,6 @@ fn a_hostile_relay_is_cut_off_while_lan_sync_goes_on() {
     let _ = pb.kill();
     let _ = pa.wait();
     let _ = pb.wait();
-}
-
-fn ip(args: &[&str]) -> bool {
-    Command::new("ip")
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false)
 }
 
 /// Network namespaces (and what runs in them), removed when dropped.

@@ -99,16 +99,8 @@ impl Handle {
         brief: Uuid,
         format: ExportFormat,
     ) -> Result<(String, String), FrontendError> {
-        let (tx, rx) = oneshot::channel();
-        self.edit(
-            brief,
-            Box::new(move |b: &Brief| {
-                let _ = tx.send((b.title(), render(b, format)));
-                Ok(serde_json::Value::Null)
-            }),
-        )
-        .await?;
-        rx.await.map_err(|_| FrontendError::Stopped)
+        self.read(brief, move |b: &Brief| (b.title(), render(b, format)))
+            .await
     }
 
     /// The sections others changed since this device's person last looked (empty before the
@@ -126,30 +118,13 @@ impl Handle {
         let Some(mark) = mark else {
             return Ok(Vec::new());
         };
-        let (tx, rx) = oneshot::channel();
-        self.edit(
-            brief,
-            Box::new(move |b: &Brief| {
-                let _ = tx.send(b.changed_since(&mark));
-                Ok(serde_json::Value::Null)
-            }),
-        )
-        .await?;
-        rx.await.map_err(|_| FrontendError::Stopped)
+        self.read(brief, move |b: &Brief| b.changed_since(&mark))
+            .await
     }
 
     /// Marks the brief as seen by this device's person: what it has now.
     pub async fn mark_seen(&self, brief: Uuid) -> Result<(), FrontendError> {
-        let (tx, rx) = oneshot::channel();
-        self.edit(
-            brief,
-            Box::new(move |b: &Brief| {
-                let _ = tx.send(b.seen_now());
-                Ok(serde_json::Value::Null)
-            }),
-        )
-        .await?;
-        let mark = rx.await.map_err(|_| FrontendError::Stopped)?;
+        let mark = self.read(brief, move |b: &Brief| b.seen_now()).await?;
         let json = serde_json::to_string(&mark).map_err(storage)?;
         let engine = self.engine().await;
         engine
@@ -164,16 +139,7 @@ impl Handle {
         &self,
         brief: Uuid,
     ) -> Result<Vec<crate::brief::VersionInfo>, FrontendError> {
-        let (tx, rx) = oneshot::channel();
-        self.edit(
-            brief,
-            Box::new(move |b: &Brief| {
-                let _ = tx.send(b.versions());
-                Ok(serde_json::Value::Null)
-            }),
-        )
-        .await?;
-        rx.await.map_err(|_| FrontendError::Stopped)
+        self.read(brief, move |b: &Brief| b.versions()).await
     }
 
     /// A version as it read: each section's text then.
@@ -182,16 +148,9 @@ impl Handle {
         brief: Uuid,
         version: String,
     ) -> Result<Vec<(Section, String)>, FrontendError> {
-        let (tx, rx) = oneshot::channel();
-        self.edit(
-            brief,
-            Box::new(move |b: &Brief| {
-                let _ = tx.send(b.version_sections(&version).map_err(rejected)?);
-                Ok(serde_json::Value::Null)
-            }),
-        )
-        .await?;
-        rx.await.map_err(|_| FrontendError::Stopped)
+        self.read(brief, move |b: &Brief| b.version_sections(&version))
+            .await?
+            .map_err(rejected)
     }
 
     /// How each section differs between a version and now.
@@ -200,16 +159,9 @@ impl Handle {
         brief: Uuid,
         version: String,
     ) -> Result<Vec<crate::brief::SectionDiff>, FrontendError> {
-        let (tx, rx) = oneshot::channel();
-        self.edit(
-            brief,
-            Box::new(move |b: &Brief| {
-                let _ = tx.send(b.version_diff(&version).map_err(rejected)?);
-                Ok(serde_json::Value::Null)
-            }),
-        )
-        .await?;
-        rx.await.map_err(|_| FrontendError::Stopped)
+        self.read(brief, move |b: &Brief| b.version_diff(&version))
+            .await?
+            .map_err(rejected)
     }
 
     /// Who writes for each client id in a brief ("who wrote what" in the editor).
@@ -217,16 +169,7 @@ impl Handle {
         &self,
         brief: Uuid,
     ) -> Result<Vec<crate::brief::KnownClient>, FrontendError> {
-        let (tx, rx) = oneshot::channel();
-        self.edit(
-            brief,
-            Box::new(move |b: &Brief| {
-                let _ = tx.send(b.known_clients());
-                Ok(serde_json::Value::Null)
-            }),
-        )
-        .await?;
-        rx.await.map_err(|_| FrontendError::Stopped)
+        self.read(brief, move |b: &Brief| b.known_clients()).await
     }
 
     /// One decision of a brief as an ADR (file name stem, Markdown), from the live document.
@@ -235,20 +178,32 @@ impl Handle {
         brief: Uuid,
         decision: String,
     ) -> Result<(String, String), FrontendError> {
+        self.read(brief, move |b: &Brief| {
+            let adr = crate::adr::decision_adr(b, &decision).map_err(rejected)?;
+            let d = b
+                .decisions()
+                .into_iter()
+                .find(|d| d.id.starts_with(decision.trim()));
+            let stem = match d {
+                Some(d) => format!("ADR {} {}", d.date, d.decision),
+                None => "ADR".to_string(),
+            };
+            Ok((stem, adr))
+        })
+        .await?
+    }
+
+    /// Reads something from a brief's live document (on the hub, between other edits).
+    pub async fn read<T: Send + 'static>(
+        &self,
+        brief: Uuid,
+        f: impl FnOnce(&Brief) -> T + Send + 'static,
+    ) -> Result<T, FrontendError> {
         let (tx, rx) = oneshot::channel();
         self.edit(
             brief,
             Box::new(move |b: &Brief| {
-                let adr = crate::adr::decision_adr(b, &decision).map_err(rejected)?;
-                let d = b
-                    .decisions()
-                    .into_iter()
-                    .find(|d| d.id.starts_with(decision.trim()));
-                let stem = match d {
-                    Some(d) => format!("ADR {} {}", d.date, d.decision),
-                    None => "ADR".to_string(),
-                };
-                let _ = tx.send((stem, adr));
+                let _ = tx.send(f(b));
                 Ok(serde_json::Value::Null)
             }),
         )
@@ -273,10 +228,8 @@ impl Handle {
     /// A brief's sync status (see [`crate::status`]): its members read from the live
     /// document, the devices linked now from the running peer, the rest from the database.
     pub async fn sync_status(&self, brief: Uuid) -> Result<BriefStatus, FrontendError> {
-        let (tx, rx) = oneshot::channel();
-        self.edit(
-            brief,
-            Box::new(move |b: &Brief| {
+        let (members, asking) = self
+            .read(brief, move |b: &Brief| {
                 let members: Vec<_> = b
                     .members()
                     .into_iter()
@@ -288,12 +241,9 @@ impl Handle {
                     .filter(|e| e.state == crate::brief::DeviceState::Asking)
                     .map(|e| e.name)
                     .collect();
-                let _ = tx.send((members, asking));
-                Ok(serde_json::Value::Null)
-            }),
-        )
-        .await?;
-        let (members, asking) = rx.await.map_err(|_| FrontendError::Stopped)?;
+                (members, asking)
+            })
+            .await?;
         let connected = self.connected().await?;
         let engine = self.engine().await;
         let me = engine.identity().device_id();

@@ -8,7 +8,6 @@ use crate::brief::Brief;
 use crate::net::FrontendError;
 use crate::relay::{RelaySetting, RelayUrl, TokenIn};
 use serde::Serialize;
-use tokio::sync::oneshot;
 use uuid::Uuid;
 
 /// One relay of a brief, as the sharing panel shows it.
@@ -29,16 +28,7 @@ pub struct RelayView {
 impl Handle {
     /// The brief's relays: recorded in the brief, and those this device uses.
     pub async fn relays(&self, brief: Uuid) -> Result<Vec<RelayView>, FrontendError> {
-        let (tx, rx) = oneshot::channel();
-        self.edit(
-            brief,
-            Box::new(move |b: &Brief| {
-                let _ = tx.send(b.relays());
-                Ok(serde_json::Value::Null)
-            }),
-        )
-        .await?;
-        let records = rx.await.map_err(|_| FrontendError::Stopped)?;
+        let records = self.read(brief, move |b: &Brief| b.relays()).await?;
         let mine = self
             .engine()
             .await

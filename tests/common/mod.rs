@@ -1,9 +1,11 @@
 //! Helpers shared by the integration tests: running the real `groundwork` binary against a
-//! temporary data directory, checking that failures are clean, and a tiny tmpfs to fill up.
+//! temporary data directory, checking that failures are clean, a tiny tmpfs to fill up, waiting
+//! for a condition with a deadline, reading a section, a process's memory, and `ip`.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_groundwork")
@@ -140,4 +142,48 @@ pub fn fill(dir: &Path, leave: u64) -> PathBuf {
     let filler = dir.join("filler");
     std::fs::write(&filler, vec![0u8; avail.saturating_sub(leave) as usize]).unwrap();
     filler
+}
+
+/// Polls `f` every 20 ms until it holds; panics naming `what` after `limit`.
+pub fn eventually(what: &str, limit: Duration, mut f: impl FnMut() -> bool) -> Duration {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if f() {
+            return start.elapsed();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("timed out after {limit:?} waiting for: {what}");
+}
+
+/// A section's text as `show --format json` prints it (empty if it does not show).
+pub fn section(dir: &Path, id: &str, s: &str) -> String {
+    let out = run(dir, &["show", id, "--format", "json"]);
+    if !out.status.success() {
+        return String::new();
+    }
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    v["sections"][s].as_str().unwrap_or_default().to_string()
+}
+
+/// Resident memory of a process, KiB.
+pub fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap()
+}
+
+/// Runs `ip ARGS`; whether it succeeded.
+pub fn ip(args: &[&str]) -> bool {
+    Command::new("ip")
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
 }
