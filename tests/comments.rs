@@ -8,24 +8,11 @@
 //! threads with their words, escaped.
 
 mod common;
-use common::{fails, ok};
-use groundwork::brief::{Brief, Member};
+use common::{fails, member, ok, sync};
+use groundwork::brief::Brief;
 use groundwork::{Role, Section, Template};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-
-fn member(device: &str, name: &str, role: Role) -> Member {
-    Member {
-        device: device.into(),
-        name: name.into(),
-        role,
-    }
-}
-
-fn sync(from: &Brief, to: &Brief) {
-    to.apply_update_v1(&from.encode_diff_v1(&to.state_vector()))
-        .unwrap();
-}
 
 fn subsequence(needle: &str, hay: &str) -> bool {
     let mut h = hay.chars();

@@ -5,24 +5,13 @@
 //! sections marked for Ana are exactly those Ben or Cleo changed, whoever relayed them, and
 //! each is attributed to exactly who changed it; Ana's own edits never mark a section.
 
-use groundwork::brief::{Brief, Member};
+mod common;
+use common::{member, sync};
+use groundwork::brief::Brief;
 use groundwork::{Role, Section, Template};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::{BTreeMap, BTreeSet};
-
-fn member(device: &str, name: &str, role: Role) -> Member {
-    Member {
-        device: device.into(),
-        name: name.into(),
-        role,
-    }
-}
-
-fn sync(from: &Brief, to: &Brief) {
-    to.apply_update_v1(&from.encode_diff_v1(&to.state_vector()))
-        .unwrap();
-}
 
 #[test]
 fn marks_exactly_what_others_changed_whoever_relayed_it() {

@@ -66,7 +66,7 @@ pub fn backoff_ms(attempt: u32, random: u64) -> u64 {
     cap / 2 + random % (cap / 2 + 1)
 }
 
-fn tls() -> Arc<rustls::ClientConfig> {
+fn tls() -> Result<Arc<rustls::ClientConfig>, String> {
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     // ring: already built for the Noise transport (snow); aws-lc-rs, rustls' preference, needs
@@ -75,10 +75,10 @@ fn tls() -> Arc<rustls::ClientConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .expect("ring supports the default TLS versions")
+        .map_err(|e| format!("TLS setup: {e}"))?
         .with_root_certificates(roots)
         .with_no_client_auth();
-    Arc::new(config)
+    Ok(Arc::new(config))
 }
 
 /// Keeps the relay `url` of `brief` connected until the task is aborted, reporting to
@@ -167,7 +167,7 @@ async fn connect(url: &RelayUrl, setting: &RelaySetting) -> Result<Ws, String> {
     let config = WebSocketConfig::default()
         .max_message_size(Some(MAX_MESSAGE))
         .max_frame_size(Some(MAX_FRAME));
-    let connector = tokio_tungstenite::Connector::Rustls(tls());
+    let connector = tokio_tungstenite::Connector::Rustls(tls()?);
     let attempt = tokio_tungstenite::connect_async_tls_with_config(
         request,
         Some(config),

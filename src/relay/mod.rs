@@ -100,12 +100,12 @@ impl RelayUrl {
 
     /// The address to connect to, with the token in the query when it goes there.
     pub fn with_token(&self, token: Option<&str>, token_in: TokenIn) -> String {
-        match (token, token_in) {
-            (Some(t), TokenIn::Query) => {
-                let mut u = url::Url::parse(&self.0).expect("checked when parsed");
+        match (token, token_in, url::Url::parse(&self.0)) {
+            (Some(t), TokenIn::Query, Ok(mut u)) => {
                 u.query_pairs_mut().append_pair("token", t);
                 u.to_string()
             }
+            // (a RelayUrl always parses: it was made by `parse`)
             _ => self.0.clone(),
         }
     }

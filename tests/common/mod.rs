@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: running the real `groundwork` binary against a
 //! temporary data directory, checking that failures are clean, a tiny tmpfs to fill up, waiting
-//! for a condition with a deadline, reading a section, a process's memory, and `ip`.
+//! for a condition with a deadline, reading a section, a process's memory, `ip`, and members
+//! and syncs of in-process replicas.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -186,4 +187,19 @@ pub fn ip(args: &[&str]) -> bool {
         .status()
         .map(|s| s.success())
         .unwrap_or(false)
+}
+
+/// A member of a brief for in-process replicas (device, name, role).
+pub fn member(device: &str, name: &str, role: groundwork::Role) -> groundwork::brief::Member {
+    groundwork::brief::Member {
+        device: device.into(),
+        name: name.into(),
+        role,
+    }
+}
+
+/// Sends `to` everything of `from` it lacks (a sync between in-process replicas).
+pub fn sync(from: &groundwork::brief::Brief, to: &groundwork::brief::Brief) {
+    to.apply_update_v1(&from.encode_diff_v1(&to.state_vector()))
+        .unwrap();
 }
