@@ -190,6 +190,8 @@ try {
   await new Promise((ok) => yjsServer.stdout.once('data', ok));
   const relayUrl = `ws://127.0.0.1:${yjsPort}/${id}`;
   await clickOn(a, '#share-button');
+  // the dialog shows once its invite code came back (CI saw the scroll run before it)
+  await a.wait(() => a.executeScript("return document.getElementById('relay-section') !== null"), 10000, 'the sharing dialog with its relay section');
   await a.executeScript("document.getElementById('relay-section').scrollIntoView({ block: 'center' })");
   await a.findElement(By.id('relay-url')).sendKeys(relayUrl);
   await clickOn(a, '#add-relay-submit');
