@@ -45,9 +45,17 @@ async function prepare(build) {
   run(dirA, 'set', small, 'problem', 'New admins quit at step 3.');
   const big = run(dirA, 'replay', trace, '--section', 'problem');
   run(dirA, 'compact', big);
-  for (const id of [small, big]) for (const dir of [dirB, dirM]) run(dir, 'join', run(dirA, 'invite', id, '--no-ask'));
-  // Ben and the middle peer meet Ana once, headless, so each holds the other's approval: a
-  // device admits only devices approved in its own copy of the roster (SYNC.md, "Joining")
+  // a build from before device approval (a5ff09d) has neither `invite --no-ask` nor the
+  // roster: its invite admits whoever holds it, and there is no meeting to hold
+  const approves = run(dirA, 'invite', '--help').includes('--no-ask');
+  for (const id of [small, big]) for (const dir of [dirB, dirM]) run(dir, 'join', run(dirA, 'invite', id, ...(approves ? ['--no-ask'] : [])));
+  if (approves) await meet(build, { dirA, dirB, dirM, small, big }, run);
+  return { dirA, dirB, dirM, small, big };
+}
+
+/** Ben and the middle peer meet Ana once, headless, so each holds the other's approval: a
+ * device admits only devices approved in its own copy of the roster (SYNC.md, "Joining"). */
+async function meet(build, { dirA, dirB, dirM, small, big }, run) {
   const portA = await freePort();
   const peers = [await serve(build, dirA, portA, '127.0.0.1:9')];
   for (const dir of [dirB, dirM]) peers.push(await serve(build, dir, await freePort(), `127.0.0.1:${portA}`));
@@ -58,7 +66,6 @@ async function prepare(build) {
       await new Promise((res) => setTimeout(res, 200));
     }
   for (const p of peers) await new Promise((res) => (p.exitCode !== null ? res() : (p.once('exit', res), p.kill('SIGTERM'))));
-  return { dirA, dirB, dirM, small, big };
 }
 
 /** A headless peer on `dir`, listening on `port`, dialling `peer`; resolves once it listens. */
