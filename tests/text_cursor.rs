@@ -1,7 +1,8 @@
 //! The patched yrs (`vendor/yrs`, see its GROUNDWORK.md) remembers where the last index-based
 //! text edit landed and starts the next one from there. This checks, with a seeded random mix
 //! of everything that can move text under that remembered position (plain inserts and
-//! removals near and far, surrogate pairs, formatting, block markers, remote edits, undo and
+//! removals near and far, surrogate pairs, formatting, block markers, map entries set between
+//! two edits (which must keep it), remote edits, undo and
 //! redo, garbage collection at every commit), that an insert or removal through it creates
 //! exactly the items the walk from the start creates: the same update bytes from a replica
 //! that has no remembered position.
@@ -15,8 +16,8 @@ use yrs::types::Attrs;
 use yrs::undo::Options as UndoOptions;
 use yrs::updates::decoder::Decode;
 use yrs::{
-    Any, Doc, GetString, MapPrelim, OffsetKind, Options, Out, ReadTxn, StateVector, Text, TextRef,
-    Transact, UndoManager, Update,
+    Any, Doc, GetString, Map, MapPrelim, MapRef, OffsetKind, Options, Out, ReadTxn, StateVector,
+    Text, TextRef, Transact, UndoManager, Update,
 };
 
 fn doc(client: u64) -> Doc {
@@ -164,9 +165,28 @@ fn run(seed: u64) {
                 let attrs = Attrs::from([(Arc::<str>::from("bold"), v)]);
                 ta.format(&mut a.transact_mut(), at, end - at, attrs);
             }
-            77..=80 => {
+            77..=78 => {
                 let at = pick(&mut rng, near);
                 ta.insert_embed(&mut a.transact_mut(), at, MapPrelim::default());
+            }
+            // map entries sit in no sequence and keep the remembered position: a root map
+            // overwritten (as the `ticks` root is) and a key of a marker map set (a block
+            // type change), each between two edits the next case checks
+            79..=80 => {
+                let ticks = a.get_or_insert_map("ticks");
+                let mut txn = a.transact_mut();
+                ticks.insert(&mut txn, "device", step as i64);
+                let markers: Vec<MapRef> = ta
+                    .diff(&txn, |_| ())
+                    .into_iter()
+                    .filter_map(|d| match d.insert {
+                        Out::YMap(m) => Some(m),
+                        _ => None,
+                    })
+                    .collect();
+                if let Some(m) = markers.get(rng.gen_range(0..markers.len().max(1))) {
+                    m.insert(&mut txn, "block", "heading");
+                }
             }
             81..=83 => {
                 let at = pick(&mut rng, near);

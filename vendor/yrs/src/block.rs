@@ -998,7 +998,11 @@ impl<'doc> TransactionMut<'doc> {
     pub(crate) fn integrate_item(&mut self, mut item: Box<Item>, offset: u32) -> Option<ItemPtr> {
         let mut item_ptr = ItemPtr::from(&*item);
         let store = &mut *self.store;
-        store.epoch = store.epoch.wrapping_add(1);
+        // Groundwork patch: a map entry (parent_sub) is in no sequence, so it moves no text
+        // index and leaves a remembered text position valid (see `TextCursor`)
+        if item.parent_sub.is_none() {
+            store.epoch = store.epoch.wrapping_add(1);
+        }
         let encoding = store.offset_kind;
         if offset > 0 {
             item.trim(offset, store);

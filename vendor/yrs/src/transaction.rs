@@ -787,7 +787,10 @@ impl<'doc> TransactionMut<'doc> {
         let mut result = false;
 
         let ptr = item.clone();
-        self.store.epoch = self.store.epoch.wrapping_add(1);
+        // Groundwork patch: deleting a map entry moves no text index (see `TextCursor`)
+        if item.parent_sub.is_none() {
+            self.store.epoch = self.store.epoch.wrapping_add(1);
+        }
         let store = self.store.deref();
         if !item.is_deleted() {
             if item.parent_sub.is_none() && item.is_countable() {
