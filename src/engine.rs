@@ -174,6 +174,10 @@ impl Engine {
     /// Durably stores the brief's local edits since the last flush. When this returns `Ok`
     /// they are acknowledged: they survive a crash or kill -9. On error they stay queued.
     pub async fn flush(&self, brief: &Brief) -> Result<usize, EngineError> {
+        if !brief.ticks_deferred() {
+            // no running peer ticks this brief later: an owed deletion's tick goes with it
+            brief.settle_ticks(0);
+        }
         let pending = brief.take_outbox();
         if pending.is_empty() {
             return Ok(0);

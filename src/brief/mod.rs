@@ -56,6 +56,7 @@ pub use authors::{AuthorRun, KnownClient};
 pub use comments::{CommentError, CommentThread, Reply};
 pub use edit_sessions::{
     unseen, EditSession, Ledger, Part, EDITOR_ORIGIN, MIGRATE_ORIGIN, SESSION_PAUSE_MS,
+    TICK_IDLE_MS,
 };
 pub use ids::{new_doc, random_client_id, seed_client_ids};
 pub use receipt::{CatchUp, FlaggedDecision, MergeReceipt, ReceiptItem};
@@ -234,6 +235,8 @@ pub struct Brief {
     captured: Arc<Mutex<Option<receipt::Captured>>>,
     /// A deletion was ticked since the last [`Brief::take_ticked`].
     ticked: Arc<AtomicBool>,
+    /// Owed ticks wait for a running peer's clock ([`Brief::defer_ticks`]).
+    ticks_deferred: AtomicBool,
     /// The roster (`devices`) and invite records (`invites`), see [`roster`].
     devices: MapRef,
     invites: MapRef,
@@ -386,6 +389,7 @@ impl Brief {
             device,
             captured,
             ticked,
+            ticks_deferred: AtomicBool::new(false),
             devices,
             invites,
             roster_changed,
@@ -579,6 +583,32 @@ impl Brief {
     /// carries it must also go back to the editor that made the deletion.
     pub fn take_ticked(&self) -> bool {
         self.ticked.swap(false, Ordering::Relaxed)
+    }
+
+    /// Writes this device's tick when a deletion is owed its clock (see
+    /// [`edit_sessions`]) and this device's person made no edit for `idle_ms` (0: whenever
+    /// one is owed). True if it wrote one; the update is in the outbox and the relay queue
+    /// like any local change.
+    pub fn settle_ticks(&self, idle_ms: i64) -> bool {
+        if !lock(&self.ledger).tick_due(now_ms(), idle_ms) {
+            return false;
+        }
+        let ticks = self.doc.get_or_insert_map("ticks");
+        let device = lock(&self.device).clone();
+        let mut txn = self.txn();
+        ticks.insert(&mut txn, device, now_ms());
+        true
+    }
+
+    /// A running peer holds this brief: an owed tick waits for [`Brief::settle_ticks`] on
+    /// its clock instead of being written at every [`crate::Engine::flush`].
+    pub fn defer_ticks(&self) {
+        self.ticks_deferred.store(true, Ordering::Relaxed);
+    }
+
+    /// See [`Brief::defer_ticks`].
+    pub fn ticks_deferred(&self) -> bool {
+        self.ticks_deferred.load(Ordering::Relaxed)
     }
 
     /// Edit sessions stored earlier, known to the merge receipt from now on.

@@ -66,6 +66,10 @@ impl Brief {
 
     /// A mark of what this device has now.
     pub fn seen_now(&self) -> SeenMark {
+        // an owed deletion is ticked before the mark, and the next deletion after it is
+        // ticked at once: whether this device deleted since the mark is read from its tick
+        self.settle_ticks(0);
+        lock(&self.ledger).restart_ticks();
         let txn = self.doc.transact();
         let snapshot = crate::identity::hex(&txn.snapshot().encode_v1());
         let texts = Section::ALL

@@ -386,6 +386,7 @@ impl Peer {
         member.name = self.me.name.clone();
         brief.set_local(member);
         brief.enable_relay();
+        brief.defer_ticks();
         if self
             .shared
             .iter()
@@ -491,6 +492,9 @@ impl Peer {
     /// renewed, stale presence expires, and changed presence is recorded.
     pub fn tick(&mut self, now: u64) {
         self.set_time(now);
+        for ob in self.briefs.values() {
+            ob.brief.settle_ticks(crate::brief::TICK_IDLE_MS);
+        }
         self.relay_local();
         if now.saturating_sub(self.last_resync) >= self.config.resync_ms {
             self.last_resync = now;
@@ -509,6 +513,9 @@ impl Peer {
     /// Shutting down: this device's presence is withdrawn from every brief, and what is
     /// waiting is relayed one last time.
     pub fn shutdown(&mut self) {
+        for ob in self.briefs.values() {
+            ob.brief.settle_ticks(0);
+        }
         self.relay_local();
         let mut out = Vec::new();
         for (id, ob) in self.briefs.iter_mut() {

@@ -335,6 +335,8 @@ fn parse_sessions(
                     .into_iter()
                     .filter_map(|(c, e)| Some((c.parse().ok()?, e)))
                     .collect(),
+                owed: false,
+                ticked: false,
             },
         ));
     }
