@@ -44,9 +44,6 @@ pub const DB_FILE: &str = "groundwork.db";
 /// `PRAGMA application_id` of a Groundwork database ("GWK1").
 pub const APPLICATION_ID: i64 = 0x4757_4B31;
 
-/// SQLite page size of a new database file (see [`Store::open`]).
-pub const PAGE_SIZE: u32 = 1024;
-
 /// Errors of the storage layer.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -226,11 +223,6 @@ impl Store {
         let opts = SqliteConnectOptions::new()
             .filename(&path)
             .create_if_missing(true)
-            // a new file only (an existing one keeps its size): most of the ~30 tables and
-            // indexes hold a few rows, and each takes at least one page, so 1 KiB pages keep a
-            // compacted brief's file near its document's size (4 KiB pages: 1.55x the v2
-            // state for automerge-paper, ARCHITECTURE.md "Storage")
-            .page_size(PAGE_SIZE)
             .auto_vacuum(SqliteAutoVacuum::Incremental)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
@@ -504,39 +496,6 @@ mod tests {
         assert_eq!(failure_of(Some("2067")), Failure::Other); // SQLITE_CONSTRAINT_UNIQUE
         assert_eq!(failure_of(None), Failure::Other);
         assert_eq!(failure_of(Some("not a number")), Failure::Other);
-    }
-
-    async fn page_size(dir: &Path) -> i64 {
-        let store = Store::open(dir).await.unwrap();
-        let size: i64 = sqlx::query_scalar("PRAGMA page_size")
-            .fetch_one(&store.pool)
-            .await
-            .unwrap();
-        store.close().await;
-        size
-    }
-
-    /// A new file gets small pages; a file made with 4 KiB pages (before) keeps them and
-    /// opens as before.
-    #[tokio::test]
-    async fn new_files_have_small_pages_and_old_files_keep_theirs() {
-        let fresh = tempfile::tempdir().unwrap();
-        assert_eq!(page_size(fresh.path()).await, i64::from(PAGE_SIZE));
-        let old = tempfile::tempdir().unwrap();
-        {
-            let opts = SqliteConnectOptions::new()
-                .filename(old.path().join(DB_FILE))
-                .create_if_missing(true)
-                .page_size(4096)
-                .journal_mode(SqliteJournalMode::Wal);
-            let mut conn = sqlx::ConnectOptions::connect(&opts).await.unwrap();
-            // an earlier Groundwork's file: its id stamped, its tables made by the migrations
-            sqlx::query(&format!("PRAGMA application_id = {APPLICATION_ID}"))
-                .execute(&mut conn)
-                .await
-                .unwrap();
-        }
-        assert_eq!(page_size(old.path()).await, 4096);
     }
 
     /// A real SQLite error whose message says nothing of the kind: only its code tells.
