@@ -301,6 +301,17 @@ pub(super) struct Attribution {
     pub roster_changed: Arc<std::sync::atomic::AtomicBool>,
 }
 
+/// Writes `device`'s tick: the time `now`, or one past its last tick when that is not
+/// earlier (two ticks in one millisecond must still differ: "since you last looked" compares
+/// them).
+pub(super) fn write_tick(ticks: &MapRef, txn: &mut TransactionMut, device: String, now: i64) {
+    let last = match ticks.get(txn, &device) {
+        Some(Out::Any(Any::Number(n))) => n.as_f64().map_or(i64::MIN, |f| f as i64),
+        _ => i64::MIN,
+    };
+    ticks.insert(txn, device, now.max(last.saturating_add(1)));
+}
+
 impl Attribution {
     /// Called after every transaction commits (before its update is emitted): a local one is
     /// recorded in the ledger, ticked first if it only deleted.
@@ -335,7 +346,7 @@ impl Attribution {
                 return;
             }
             let device = lock(&self.device).clone();
-            self.ticks.insert(txn, device, now);
+            write_tick(&self.ticks, txn, device, now);
             self.ticked
                 .store(true, std::sync::atomic::Ordering::Relaxed);
             ticked = true;

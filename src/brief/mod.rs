@@ -596,7 +596,7 @@ impl Brief {
         let ticks = self.doc.get_or_insert_map("ticks");
         let device = lock(&self.device).clone();
         let mut txn = self.txn();
-        ticks.insert(&mut txn, device, now_ms());
+        edit_sessions::write_tick(&ticks, &mut txn, device, now_ms());
         true
     }
 

@@ -272,4 +272,25 @@ mod tests {
         };
         assert!(a.changed_since(&bad).is_empty());
     }
+
+    /// A deletion owed its clock (the second of a session) is ticked by the mark, and the
+    /// session's next deletion after the mark ticks at once: Ana's own lost words are never
+    /// put on Ben, who only wrote elsewhere.
+    #[test]
+    fn own_deletions_mid_session_around_a_mark_stay_own() {
+        let a = Brief::create("S", Template::ProblemFirst, member("aa", "Ana", Role::Pm));
+        a.set_section(Section::Problem, "New admins quit at step 3.");
+        let b = Brief::empty(a.id(), member("bb", "Ben", Role::Engineer));
+        a.delete_text(Section::Problem, 0, 1);
+        a.delete_text(Section::Problem, 0, 1);
+        sync(&a, &b);
+        let mark = a.seen_now();
+        sync(&a, &b);
+        assert!(a.changed_since(&mark).is_empty());
+        b.insert_text(Section::Evidence, 0, "Ben was here.");
+        sync(&b, &a);
+        a.delete_text(Section::Problem, 0, 1);
+        let got: Vec<Section> = a.changed_since(&mark).iter().map(|c| c.section).collect();
+        assert_eq!(got, vec![Section::Evidence]);
+    }
 }
