@@ -312,6 +312,36 @@ pub(super) fn write_tick(ticks: &MapRef, txn: &mut TransactionMut, device: Strin
     ticks.insert(txn, device, now.max(last.saturating_add(1)));
 }
 
+/// The ticks of a brief held by this device (see the module doc).
+impl Brief {
+    /// Writes this device's tick when a deletion is owed its clock (see
+    /// the module doc) and this device's person made no edit for `idle_ms` (0: whenever
+    /// one is owed). True if it wrote one; the update is in the outbox and the relay queue
+    /// like any local change.
+    pub fn settle_ticks(&self, idle_ms: i64) -> bool {
+        let now = now_ms();
+        if !lock(&self.ledger).tick_due(now, idle_ms) {
+            return false;
+        }
+        let ticks = self.doc.get_or_insert_map("ticks");
+        let device = lock(&self.device).clone();
+        let mut txn = self.txn();
+        write_tick(&ticks, &mut txn, device, now);
+        true
+    }
+
+    /// A running peer holds this brief: an owed tick waits for [`Brief::settle_ticks`] on
+    /// its clock instead of being written at every [`crate::Engine::flush`].
+    pub fn defer_ticks(&self) {
+        self.ticks_deferred.store(true, Ordering::Relaxed);
+    }
+
+    /// See [`Brief::defer_ticks`].
+    pub fn ticks_deferred(&self) -> bool {
+        self.ticks_deferred.load(Ordering::Relaxed)
+    }
+}
+
 impl Attribution {
     /// Called after every transaction commits (before its update is emitted): a local one is
     /// recorded in the ledger, ticked first if it only deleted.

@@ -585,32 +585,6 @@ impl Brief {
         self.ticked.swap(false, Ordering::Relaxed)
     }
 
-    /// Writes this device's tick when a deletion is owed its clock (see
-    /// [`edit_sessions`]) and this device's person made no edit for `idle_ms` (0: whenever
-    /// one is owed). True if it wrote one; the update is in the outbox and the relay queue
-    /// like any local change.
-    pub fn settle_ticks(&self, idle_ms: i64) -> bool {
-        if !lock(&self.ledger).tick_due(now_ms(), idle_ms) {
-            return false;
-        }
-        let ticks = self.doc.get_or_insert_map("ticks");
-        let device = lock(&self.device).clone();
-        let mut txn = self.txn();
-        edit_sessions::write_tick(&ticks, &mut txn, device, now_ms());
-        true
-    }
-
-    /// A running peer holds this brief: an owed tick waits for [`Brief::settle_ticks`] on
-    /// its clock instead of being written at every [`crate::Engine::flush`].
-    pub fn defer_ticks(&self) {
-        self.ticks_deferred.store(true, Ordering::Relaxed);
-    }
-
-    /// See [`Brief::defer_ticks`].
-    pub fn ticks_deferred(&self) -> bool {
-        self.ticks_deferred.load(Ordering::Relaxed)
-    }
-
     /// Edit sessions stored earlier, known to the merge receipt from now on.
     pub fn load_edit_sessions(&self, sessions: Vec<EditSession>) {
         lock(&self.ledger).load(sessions)
