@@ -1,7 +1,7 @@
 //! The patched yrs (`vendor/yrs`, see its GROUNDWORK.md) remembers where the last index-based
 //! text edit landed and starts the next one from there. This checks, with a seeded random mix
-//! of everything that can move text under that remembered position (plain inserts and
-//! removals near and far, surrogate pairs, formatting, block markers, map entries set between
+//! of everything that can move text under that remembered position (plain inserts, block
+//! markers (embeds) and removals near and far, surrogate pairs, formatting, block markers, map entries set between
 //! two edits (which must keep it), remote edits, undo and
 //! redo, garbage collection at every commit), that an insert or removal through it creates
 //! exactly the items the walk from the start creates: the same update bytes from a replica
@@ -165,9 +165,15 @@ fn run(seed: u64) {
                 let attrs = Attrs::from([(Arc::<str>::from("bold"), v)]);
                 ta.format(&mut a.transact_mut(), at, end - at, attrs);
             }
+            // a block marker (an embed with no attributes) also goes through the remembered
+            // position, checked like an insert
             77..=78 => {
                 let at = pick(&mut rng, near);
+                let (bd, tb) = fresh_copy(&a, 1);
                 ta.insert_embed(&mut a.transact_mut(), at, MapPrelim::default());
+                tb.insert_embed(&mut bd.transact_mut(), at, MapPrelim::default());
+                same(&a, &bd, seed, step, "embed", at);
+                near = at + 1;
             }
             // map entries sit in no sequence and keep the remembered position: a root map
             // overwritten (as the `ticks` root is) and a key of a marker map set (a block

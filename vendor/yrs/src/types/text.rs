@@ -304,10 +304,13 @@ pub trait Text: AsRef<Branch> + Sized {
         V: Into<EmbedPrelim<V>> + Prelim,
     {
         let this = BranchPtr::from(self.as_ref());
-        if let Some(pos) = find_position(this, txn, index) {
+        // Groundwork patch: an embed with no attributes ignores the formatting in force, so
+        // it starts from the remembered position too, and leaves it after the embed
+        if let Some(pos) = find_position_near(this, txn, index) {
             let ptr = txn
                 .create_item(&pos, content.into(), None)
                 .expect("cannot insert empty value");
+            TextCursor::record(this, txn, Some(ptr), index);
             if let Ok(integrated) = ptr.try_into() {
                 integrated
             } else {

@@ -1,0 +1,46 @@
+// Opening the automerge-paper brief in the desktop app, before and after a change, taking
+// turns: for each build, a data directory prepared by its own CLI (the trace replayed and
+// compacted), then RUNS launches clicking the brief once the list is shown and the app idle.
+// Prints each open (ms to editable) with the marks the app logs on the way (received,
+// attached, synced, view, rendered, frame), and the medians. A quicker loop than
+// scripts/bench-before-after.sh for the open figure alone; nothing here asserts on time.
+// Env: BUILDS="name=/dir/with/binaries,name2=/dir2", TRACE, RUNS (default 5).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { launcher } from './launch.mjs';
+import { median } from './stats.mjs';
+
+const trace = resolve(process.env.TRACE ?? '../shared/data/automerge-paper.json.gz');
+const RUNS = Number(process.env.RUNS ?? 5);
+const builds = (process.env.BUILDS ?? '').split(',').filter(Boolean).map((b) => {
+  const [name, dir] = b.split('=');
+  return { name, dir: resolve(dir) };
+});
+if (!builds.length) throw new Error('BUILDS="name=/dir,..." (each dir holds groundwork and groundwork-app)');
+
+for (const b of builds) {
+  const tmp = mkdtempSync(join(tmpdir(), 'gw-open-'));
+  b.env = { ...process.env, GROUNDWORK_DATA_DIR: join(tmp, 'data'), GROUNDWORK_METRICS: '1', GROUNDWORK_NO_MDNS: '1', GROUNDWORK_LISTEN: '127.0.0.1:0' };
+  for (const v of ['XDG_DATA_HOME', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME']) {
+    b.env[v] = join(tmp, v.toLowerCase());
+    mkdirSync(b.env[v], { recursive: true });
+  }
+  const run = (...args) => execFileSync(join(b.dir, 'groundwork'), args, { env: b.env }).toString().trim();
+  run('identity', '--name', 'Bench', '--role', 'engineer');
+  b.big = run('replay', trace, '--section', 'problem');
+  run('compact', b.big);
+  b.launcher = launcher(tmp, b.env);
+  b.opens = [];
+}
+for (let i = 0; i < RUNS; i++) {
+  for (const b of builds) {
+    const l = await b.launcher.start('app', join(b.dir, 'groundwork-app'), { GROUNDWORK_AUTOPILOT: `open=${b.big};type=0;every=20;settle=1` }, 'brief_open', 120000);
+    await l.wait('autopilot_done', 120000);
+    await l.stop();
+    b.opens.push(l.first.value);
+    console.log(`${b.name}: open ${l.first.value.toFixed(0)} ms ${l.first.detail}`);
+  }
+}
+for (const b of builds) console.log(`${b.name}: median open ${median(b.opens).toFixed(1)} ms over ${RUNS}`);
