@@ -94,6 +94,12 @@ impl Brief {
         else {
             return Vec::new();
         };
+        // what the document holds now, once for every section (it walks the whole store);
+        // when it is what was seen, nothing changed
+        let current = self.doc.transact().snapshot();
+        if current == seen {
+            return Vec::new();
+        }
         let own = self.local().device;
         let mut who: HashMap<u64, Option<Member>> = HashMap::new();
         let mut member = |c: u64| {
@@ -129,8 +135,7 @@ impl Brief {
             let text = self.body(*s).clone();
             let chunks = {
                 let mut txn = self.doc.transact_mut_with(Origin::from("groundwork:since"));
-                let now = txn.snapshot();
-                text.diff_range(&mut txn, Some(&now), Some(&seen), |c: YChange| {
+                text.diff_range(&mut txn, Some(&current), Some(&seen), |c: YChange| {
                     (c.kind == ChangeKind::Added, c.id.client.get())
                 })
             };

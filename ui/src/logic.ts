@@ -194,19 +194,31 @@ export function sectionHeight(blockLengths: number[]): number {
 }
 
 /**
- * Splits sections (in page order, with their heights) into the ones whose editors mount
- * before the brief is first painted — every section up to and including the one that
- * crosses `budget` (the window's height) — and the ones shown as text right after, when the
- * browser is idle, each becoming an editor when reached.
+ * A height a section is drawn at least as tall as (by `sectionHeight`), from its body's length
+ * alone — Yjs keeps that, so nothing is read. The body's `length` units are its characters
+ * plus one marker per block, and a block takes a line per LINE_CHARS characters and at least
+ * one: so at least length / (LINE_CHARS + 1) lines.
  */
-export function firstScreen<T extends { size: number }>(sections: T[], budget: number): { now: T[]; later: T[] } {
+export function sectionHeightAtLeast(bodyLength: number): number {
+  return SECTION_CHROME_PX + Math.max(1, Math.floor(bodyLength / (LINE_CHARS + 1))) * LINE_PX;
+}
+
+/**
+ * Splits sections (in page order) into the ones whose editors mount before the brief is
+ * first painted — every section up to and including the one that crosses `budget` (the
+ * window's height) — and the ones shown as text right after, when the browser is idle, each
+ * becoming an editor when reached. `size(s, left)` is a section's height, or any figure of at
+ * least `left` for one at least that tall (it crosses the budget; by how much does not
+ * matter); it is asked only while some budget is left.
+ */
+export function firstScreen<T>(sections: T[], budget: number, size: (s: T, left: number) => number): { now: T[]; later: T[] } {
   let left = budget;
   const now: T[] = [];
   const later: T[] = [];
   for (const s of sections) {
     if (left > 0) {
       now.push(s);
-      left -= s.size;
+      left -= size(s, left);
     } else later.push(s);
   }
   return { now, later };

@@ -66,6 +66,8 @@ export class EnginePeer {
   /** Resolves once the other side's whole state (a sync step 2) has been applied. */
   readonly synced: Promise<void>;
   private resolveSynced!: () => void;
+  /** The other side's whole state (its first sync step 2) has been applied. */
+  private hasState = false;
   private onUpdate: (update: Uint8Array, origin: unknown) => void;
   private onAwareness: (
     change: { added: number[]; updated: number[]; removed: number[] },
@@ -192,14 +194,26 @@ export class EnginePeer {
       let sub: number;
       if (!fitsDeclaredLength(bytes)) throw new MessageError('truncated sync message');
       if (this.stepOneCoversUs(bytes)) return;
+      // The first state is the whole document. With an 'update' listener on the document,
+      // Yjs encodes everything a transaction applied once more for the event, and ours
+      // ignores what this peer applies (its own origin): for the automerge-paper brief that
+      // was a third of opening it. Nothing else listens before the first state (no editor
+      // is bound to a document that is not synced), so ours is off while it is applied.
+      const first = !this.hasState && isStep2(bytes);
+      if (first) this.doc.off('update', this.onUpdate);
       try {
         sub = syncProtocol.readSyncMessage(decoder, encoder, this.doc, this);
       } catch (e) {
         throw new MessageError(`bad sync message: ${errorText(e)}`);
+      } finally {
+        if (first) this.doc.on('update', this.onUpdate);
       }
       // lib0 reads past the end of a truncated buffer without complaint: check by position
       if (decoder.pos > bytes.length) throw new MessageError('truncated sync message');
-      if (sub === syncProtocol.messageYjsSyncStep2) this.resolveSynced();
+      if (sub === syncProtocol.messageYjsSyncStep2) {
+        this.hasState = true;
+        this.resolveSynced();
+      }
       if (encoding.length(encoder) > 1) {
         // a sync step 2 reply: its payload is an update, and it goes in order with ours
         const reply = decoding.createDecoder(encoding.toUint8Array(encoder));
@@ -254,6 +268,16 @@ export function errorText(e: unknown): string {
   if (typeof e === 'string') return e;
   if (e && typeof e === 'object' && 'message' in e) return String((e as { message: unknown }).message);
   return String(e);
+}
+
+/** True for a sync step 2 message (the other side's state, or what we lack of it). */
+function isStep2(bytes: Uint8Array): boolean {
+  try {
+    const d = decoding.createDecoder(bytes);
+    return decoding.readVarUint(d) === MESSAGE_SYNC && decoding.readVarUint(d) === syncProtocol.messageYjsSyncStep2;
+  } catch {
+    return false;
+  }
 }
 
 /** True when a sync message's payload (after type and subtype) is as long as it declares:

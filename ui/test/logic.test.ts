@@ -11,6 +11,7 @@ import {
   filterSections,
   firstScreen,
   sectionHeight,
+  sectionHeightAtLeast,
   SECTION_CHROME_PX,
   LINE_PX,
   initials,
@@ -100,23 +101,44 @@ describe('keyboard', () => {
 describe('first screen of a brief', () => {
   it('mounts every section that fits a window at once', () => {
     const secs = ['a', 'b', 'c'].map((name) => ({ name, size: sectionHeight([40]) }));
-    expect(firstScreen(secs, 800)).toEqual({ now: secs, later: [] });
+    expect(firstScreen(secs, 800, (s) => s.size)).toEqual({ now: secs, later: [] });
   });
   it('leaves the sections of a normal brief below the window for later', () => {
     const secs = Array.from({ length: 11 }, (_, i) => ({ name: String(i), size: sectionHeight([120, 60]) }));
-    const { now, later } = firstScreen(secs, 800);
+    const { now, later } = firstScreen(secs, 800, (s) => s.size);
     expect(now.length).toBe(Math.ceil(800 / (SECTION_CHROME_PX + 3 * LINE_PX)));
     expect(now.length + later.length).toBe(11);
   });
   it('defers the sections below one that fills the screen', () => {
     const secs = [{ name: 'problem', size: 105000 }, { name: 'affected', size: 80 }, { name: 'evidence', size: 0 }];
-    const { now, later } = firstScreen(secs, 800);
+    const { now, later } = firstScreen(secs, 800, (s) => s.size);
     expect(now.map((s) => s.name)).toEqual(['problem']);
     expect(later.map((s) => s.name)).toEqual(['affected', 'evidence']);
   });
   it('counts sizes up to the budget, including the section that crosses it', () => {
     const secs = [10, 10, 10, 10].map((size, i) => ({ name: String(i), size }));
-    expect(firstScreen(secs, 25).now.length).toBe(3);
+    expect(firstScreen(secs, 25, (s) => s.size).now.length).toBe(3);
+  });
+});
+
+describe('sizing the first screen from what Yjs keeps', () => {
+  it('asks no size once a section crossed the budget', () => {
+    const asked: string[] = [];
+    const secs = ['problem', 'affected', 'evidence'].map((name) => ({ name }));
+    firstScreen(secs, 800, (s) => (asked.push(s.name), 5000));
+    expect(asked).toEqual(['problem']);
+  });
+  it('never says a section is taller than it is drawn (seeded)', () => {
+    let seed = 7;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+    console.log('seed 7');
+    for (let i = 0; i < 2000; i++) {
+      const lengths = Array.from({ length: 1 + rand(40) }, () => (rand(4) === 0 ? 0 : rand(rand(2) ? 60 : 400)));
+      // a body's length: every block's characters and its marker
+      const bodyLength = lengths.reduce((n, l) => n + l + 1, 0);
+      expect(sectionHeightAtLeast(bodyLength)).toBeLessThanOrEqual(sectionHeight(lengths));
+    }
+    expect(sectionHeightAtLeast(0)).toBe(sectionHeight([]));
   });
 });
 

@@ -4,7 +4,18 @@
 import { describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { Awareness } from 'y-protocols/awareness';
+import * as syncProtocol from 'y-protocols/sync';
+import * as encoding from 'lib0/encoding';
+import * as decoding from 'lib0/decoding';
 import { EnginePeer, MessageError, encodeStep1, parseOpenReply, type SaveState } from '../src/sync';
+
+/** The update an update message carries. */
+function readUpdate(message: Uint8Array): Uint8Array {
+  const d = decoding.createDecoder(message);
+  decoding.readVarUint(d);
+  decoding.readVarUint(d);
+  return decoding.readVarUint8Array(d);
+}
 
 /** Two peers joined by queues that the test drains by hand (no timers, no sleeps). */
 function pair() {
@@ -177,6 +188,34 @@ describe('EnginePeer', () => {
     await p.flush();
     expect(p.a.getText('t').toString()).toBe('from b');
     expect(p.toB.length).toBe(0);
+  });
+
+  it('applies the first state without encoding it again for an update event, and still sends local edits', async () => {
+    const engine = new Y.Doc();
+    engine.getText('t').insert(0, 'a long history');
+    const ui = new Y.Doc();
+    const sent: Uint8Array[] = [];
+    const peer = new EnginePeer(ui, new Awareness(ui), async (m) => void sent.push(m));
+    const events: string[] = [];
+    const emit = ui.emit.bind(ui);
+    ui.emit = (name, args) => {
+      events.push(name);
+      return emit(name, args);
+    };
+    // the engine hands its whole state as a sync step 2 (src/peer/messages.rs `attach`)
+    const e = encoding.createEncoder();
+    encoding.writeVarUint(e, 0);
+    syncProtocol.writeSyncStep2(e, engine);
+    peer.receive(encoding.toUint8Array(e));
+    await peer.synced;
+    expect(ui.getText('t').toString()).toBe('a long history');
+    expect(events).not.toContain('update');
+    // the listener is back: an edit made here goes to the engine
+    ui.getText('t').insert(0, '> ');
+    await Promise.resolve();
+    expect(sent.length).toBe(1);
+    Y.applyUpdate(engine, readUpdate(sent[0]));
+    expect(engine.getText('t').toString()).toBe('> a long history');
   });
 
   it('relays presence, and sends nothing once destroyed', async () => {

@@ -11,7 +11,7 @@ import { showHistory } from '../../dialogs/history';
 import { showShare } from '../../dialogs/share';
 import { clear, h, idleSteps } from '../../dom';
 import { editorExtensions } from '../../extensions';
-import { Coalescer, firstScreen, isParkingLot, personColour, sectionHeight } from '../../logic';
+import { Coalescer, firstScreen, isParkingLot, personColour, sectionHeight, sectionHeightAtLeast } from '../../logic';
 import { PLACEHOLDERS } from '../../placeholders';
 import { SectionView, pressInto, sectionSchema } from '../../sectionview';
 import { app, root } from '../../state';
@@ -98,6 +98,8 @@ export class BriefSession {
   /** Sections whose editors mount after the first paint, in page order. */
   pending: string[] = [];
   openedAt = 0;
+  /** Notes how far opening got (the `brief_open` metric's detail); a no-op once open. */
+  mark: (step: string) => void = () => {};
   saveEl = h('span', { class: 'save-state', id: 'save-state', 'data-state': 'saved' }, 'Saved');
   presenceEl = h('div', { class: 'presence', id: 'presence' });
   readonly sync: SyncStatus;
@@ -123,6 +125,7 @@ export class BriefSession {
     const early: Uint8Array[] = [];
     const marks: Record<string, number> = {};
     const mark = (k: string) => (marks[k] = Math.round(performance.now() - started));
+    this.mark = mark;
     this.peer = new EnginePeer(
       this.doc,
       this.awareness,
@@ -143,10 +146,13 @@ export class BriefSession {
         console.error('engine message', e);
       }
     };
-    // the view (sign-offs, decisions…) is read while the document state arrives
+    // The engine takes commands in order: attaching first hands the document state over
+    // without waiting for the view (sign-offs, decisions, comments…), which the engine reads
+    // while this side applies the state.
+    const attaching = api.openBrief(this.id, this.doc.clientID, (bytes) => (editor === null ? early.push(bytes) : deliver(bytes)));
     const view = api.op(this.id, { op: 'view' });
     view.catch(() => undefined); // awaited below; a failure is reported there
-    const opened = await api.openBrief(this.id, this.doc.clientID, (bytes) => (editor === null ? early.push(bytes) : deliver(bytes)));
+    const opened = await attaching;
     mark('attached');
     editor = opened.editor;
     this.editor = editor;
@@ -186,6 +192,7 @@ export class BriefSession {
         const ms = performance.now() - started;
         window.__gw.metrics.open.push({ brief: this.id, ms });
         api.metric('brief_open', ms, JSON.stringify(marks));
+        this.mark = () => {};
         if (!this.pending.length) this.allShown();
         this.resolvePainted();
       });
@@ -361,11 +368,19 @@ export class BriefSession {
     // become editors when reached (click, focus, jump): src/sectionview.ts.
     this.el.style.display = 'none';
     root.append(this.el);
-    const { now, later } = firstScreen(this.view.layout.map((s) => ({ section: s.section, size: this.sectionSize(s.section) })), app.firstScreenPx());
+    // a long section's length alone says it fills the screen: its blocks are read when its
+    // editor draws them, not twice
+    const { now, later } = firstScreen(this.view.layout, app.firstScreenPx(), (s, left) => {
+      const least = sectionHeightAtLeast(this.doc.getText(`body:${s.section}`).length);
+      return least >= left ? least : this.sectionSize(s.section);
+    });
+    this.mark('sized');
     for (const s of now) this.mountEditor(s.section);
+    this.mark('mounted');
     for (const s of later) this.deferEditor(s.section);
     this.el.style.display = '';
     this.renderStructured();
+    this.mark('structured');
     renderPresence(this);
     this.sync.start();
     window.__gw.screen = 'brief';
