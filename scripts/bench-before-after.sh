@@ -4,6 +4,8 @@
 # then runs, for each, bench/app-bench.mjs (opening the automerge-paper brief, keystroke to
 # stored) and bench/pair-bench.mjs (keystroke in window A to painted in window B), and prints
 # the figures side by side. Under Xvfb; see the two benchmarks for what each figure is.
+# BUILD_ONLY=1 only builds; OPEN_ONLY=1 runs only bench/open-bench.mjs (opening the brief,
+# RUNS times a build, in turns, with the marks the app logs on the way).
 #
 # REV gets one addition if it lacks it: GROUNDWORK_PEERS (dial these addresses, as
 # `serve --peer`), so two windows can be linked without mDNS. It changes no timing.
@@ -51,12 +53,18 @@ if [ ! -x "$before/bin/groundwork-app" ]; then
 fi
 build_into "$out/current" "$TARGET"
 [ "${BUILD_ONLY:-}" = 1 ] && exit 0
+xv() { dbus-run-session -- xvfb-run -a -s '-screen 0 1280x800x24' "$@"; }
+if [ "${OPEN_ONLY:-}" = 1 ]; then
+  # the open figure alone, with the marks the app logs on the way (bench/open-bench.mjs)
+  BUILDS="before ($rev)=$before/bin,after=$out/current" RUNS="${RUNS:-10}" \
+    TRACE="${TRACE:-$PWD/../shared/data/automerge-paper.json.gz}" xv node bench/open-bench.mjs
+  exit 0
+fi
 
 export TRACE="${TRACE:-$PWD/../shared/data/automerge-paper.json.gz}"
 ROUNDS="${ROUNDS:-2}"
 export FIGURES_OUT="$out/figures.jsonl" BEFORE_NAME="before ($rev)" AFTER_NAME="after"
 rm -f "$FIGURES_OUT"
-xv() { dbus-run-session -- xvfb-run -a -s '-screen 0 1280x800x24' "$@"; }
 # the builds take turns, so a slower spell of the machine falls on both
 for round in $(seq "$ROUNDS"); do
   for which in before after; do
