@@ -1,6 +1,6 @@
 // Opening the automerge-paper brief in the desktop app, before and after a change, taking
-// turns: for each build, a data directory prepared by its own CLI (the trace replayed and
-// compacted), then RUNS launches clicking the brief once the list is shown and the app idle.
+// turns: for each build, a data directory prepared by its own CLI as app-bench.mjs prepares
+// it, then RUNS launches clicking the brief once the list is shown and the app idle.
 // Prints each open (ms to editable) with the marks the app logs on the way (received,
 // attached, synced, view, rendered, frame), and the medians. A quicker loop than
 // scripts/bench-before-after.sh for the open figure alone; nothing here asserts on time.
@@ -28,9 +28,18 @@ for (const b of builds) {
     mkdirSync(b.env[v], { recursive: true });
   }
   const run = (...args) => execFileSync(join(b.dir, 'groundwork'), args, { env: b.env }).toString().trim();
+  // the data directory app-bench.mjs prepares: three small briefs, the trace replayed and
+  // compacted with one change stored after the snapshot, and the trace as one paragraph
   run('identity', '--name', 'Bench', '--role', 'engineer');
+  for (const t of ['Onboarding drop-off', 'Slow search on large workspaces', 'Billing emails marked as spam']) {
+    const id = run('new', t);
+    run('set', id, 'problem', `${t}: a problem statement long enough to be searched.`);
+  }
   b.big = run('replay', trace, '--section', 'problem');
   run('compact', b.big);
+  run('set', b.big, 'affected', 'Readers of the paper.');
+  const single = run('replay', trace, '--section', 'problem', '--single-paragraph');
+  run('compact', single);
   b.launcher = launcher(tmp, b.env);
   b.opens = [];
 }
