@@ -17,6 +17,8 @@ one('minimal Tauri app, start to window (the machine\u2019s pace; ms, median)', 
 one('`groundwork replay` of automerge-paper through the engine into SQLite, wall time (ms, median)', (r) => median(r.map((x) => x.replay)));
 one('groundwork, start to interactive list (ms, median)', (r) => median(r.map((x) => x.start)));
 one('open the automerge-paper brief until editable and painted, list shown and idle (ms, median)', (r) => median(r.map((x) => x.open)));
+const opens = names.map((n) => lines.find((l) => l.bench === 'open' && l.build === n)?.opens ?? []);
+if (opens.every((o) => o.length)) rows.push([`same, bench/open-bench.mjs: ${opens[0].length} launches of each build in turns (ms, median)`, ...opens.map((o) => median(o))]);
 one('same, clicked the moment the app starts (ms, median)', (r) => median(r.map((x) => x.openCold)));
 one('same, until every section is shown (ms, median)', (r) => median(r.map((x) => x.allShown)));
 for (const p of [50, 99]) one(`keystroke to stored, p${p} (ms, every key of every round)`, (r) => pct(r.flatMap((x) => x.acks), p));

@@ -6,7 +6,7 @@
 // scripts/bench-before-after.sh for the open figure alone; nothing here asserts on time.
 // Env: BUILDS="name=/dir/with/binaries,name2=/dir2", TRACE, RUNS (default 5).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { launcher } from './launch.mjs';
@@ -53,3 +53,6 @@ for (let i = 0; i < RUNS; i++) {
   }
 }
 for (const b of builds) console.log(`${b.name}: median open ${median(b.opens).toFixed(1)} ms over ${RUNS}`);
+// for scripts/bench-before-after.sh: each build's opens, one JSON line each
+if (process.env.FIGURES_OUT)
+  for (const b of builds) appendFileSync(process.env.FIGURES_OUT, JSON.stringify({ bench: 'open', build: b.name, opens: b.opens }) + '\n');
