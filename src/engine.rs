@@ -2,8 +2,8 @@
 //! need both — creating, opening and flushing briefs. Front ends (CLI, desktop shell, sync
 //! service) call this; it knows nothing about them.
 //!
-//! Acknowledgement: an edit is acknowledged when the [`Engine::flush`] that carried it returned
-//! `Ok`. Edits between flushes live in the brief's outbox; a flush writes them as one row
+//! Acknowledgement: an edit is acknowledged when the [`Engine::flush`] (or
+//! [`Engine::store_outbox`], its storing half) that carried it returned `Ok`. Edits between flushes live in the brief's outbox; a flush writes them as one row
 //! (group commit), so callers choose the trade-off between fsyncs and latency.
 
 use crate::brief::{Brief, BriefError};
@@ -55,6 +55,20 @@ pub enum EngineError {
     Brief(#[from] BriefError),
     #[error(transparent)]
     Identity(#[from] IdentityError),
+}
+
+/// What [`Engine::store_outbox`] stored: how many updates, and an automatic compaction it
+/// found due.
+#[derive(Debug, Default)]
+pub struct Stored {
+    pub count: usize,
+    pub compaction: Option<CompactionDue>,
+}
+
+/// An automatic compaction that is due: the log rows the live document holds.
+#[derive(Debug)]
+pub struct CompactionDue {
+    known: Vec<i64>,
 }
 
 /// A brief loaded from the store, with anything that was quarantined on the way.
@@ -188,14 +202,28 @@ impl Engine {
 
     /// Durably stores the brief's local edits since the last flush. When this returns `Ok`
     /// they are acknowledged: they survive a crash or kill -9. On error they stay queued.
+    /// Then compacts the log if that is due ([`Engine::store_outbox`] and
+    /// [`Engine::compact_due`] in one call).
     pub async fn flush(&self, brief: &Brief) -> Result<usize, EngineError> {
+        let stored = self.store_outbox(brief).await?;
+        if let Some(due) = stored.compaction {
+            self.compact_due(brief, due).await;
+        }
+        Ok(stored.count)
+    }
+
+    /// The storing half of [`Engine::flush`]: when it returns `Ok` the edits are acknowledged.
+    /// An automatic compaction it found due is returned, for the caller to run with
+    /// [`Engine::compact_due`] once it acknowledged them (the app's persistence task does, so a
+    /// keystroke's acknowledgement never waits for a compaction).
+    pub async fn store_outbox(&self, brief: &Brief) -> Result<Stored, EngineError> {
         if !brief.ticks_deferred() {
             // no running peer ticks this brief later: an owed deletion's tick goes with it
             brief.settle_ticks(0);
         }
         let pending = brief.take_outbox();
         if pending.is_empty() {
-            return Ok(0);
+            return Ok(Stored::default());
         }
         let title = brief.title();
         let sessions = brief.take_edit_sessions();
@@ -219,13 +247,18 @@ impl Engine {
             let due = self.compact_after.is_some_and(|limit| log.due(limit));
             (log.rows.clone(), due)
         };
-        if due {
-            // The edits are acknowledged already; a failed compaction loses nothing.
-            if let Err(e) = self.compact_live(brief, &known).await {
-                tracing::warn!(brief = %brief.id(), error = %e, "automatic compaction failed");
-            }
+        Ok(Stored {
+            count: pending.len(),
+            compaction: due.then_some(CompactionDue { known }),
+        })
+    }
+
+    /// Runs an automatic compaction [`Engine::store_outbox`] found due. The edits are
+    /// acknowledged already: a failed compaction loses nothing (it is logged).
+    pub async fn compact_due(&self, brief: &Brief, due: CompactionDue) {
+        if let Err(e) = self.compact_live(brief, &due.known).await {
+            tracing::warn!(brief = %brief.id(), error = %e, "automatic compaction failed");
         }
-        Ok(pending.len())
     }
 
     /// True if row `seq` of a brief was loaded or written by this engine (so its content is

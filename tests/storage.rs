@@ -285,6 +285,42 @@ async fn a_few_large_flushes_compact_by_size() {
     );
 }
 
+/// Storing and compacting are two steps: the edits are stored (acknowledged) first, and the
+/// compaction they made due runs after, when the caller says (the app's persistence task
+/// acknowledges the keystroke in between, so no acknowledgement waits for a compaction).
+#[tokio::test]
+async fn storing_returns_before_the_compaction_it_made_due() {
+    let d = tempfile::tempdir().unwrap();
+    let mut e = Engine::open(d.path()).await.unwrap();
+    e.set_compact_after(Some(3));
+    let brief = e
+        .create("acked first", Template::ProblemFirst)
+        .await
+        .unwrap();
+    let id = brief.id();
+    brief.append_paragraph(Section::Problem, "one");
+    assert!(e.store_outbox(&brief).await.unwrap().compaction.is_none());
+    brief.append_paragraph(Section::Problem, "two");
+    let stored = e.store_outbox(&brief).await.unwrap();
+    assert_eq!(stored.count, 1);
+    let due = stored.compaction.expect("three rows: a compaction is due");
+    assert_eq!(
+        e.store().row_count(id).await.unwrap(),
+        3,
+        "stored, not compacted yet"
+    );
+    e.compact_due(&brief, due).await;
+    assert_eq!(e.store().row_count(id).await.unwrap(), 1);
+    let reopened = Engine::open(d.path())
+        .await
+        .unwrap()
+        .open_brief(id)
+        .await
+        .unwrap()
+        .brief;
+    assert_eq!(reopened.section_text(Section::Problem), "one\n\ntwo");
+}
+
 /// A failure (returned error, or the process dying) at each point inside compaction loses
 /// nothing: the brief reads the same afterwards and the file is sound.
 #[test]

@@ -5,7 +5,7 @@
 use super::command::FrontendError;
 use super::lock;
 use crate::brief::Brief;
-use crate::engine::{Engine, EngineError};
+use crate::engine::{Engine, EngineError, Stored};
 use crate::peer::Record;
 use crate::retry::{Log as RetryLog, StoreRetry};
 use crate::store::{Store, StoreError};
@@ -96,9 +96,17 @@ async fn run_job(engine: &Engine, job: DbJob, retry: &mut StoreRetry) {
     let store = engine.store();
     let record = match job {
         DbJob::Flush { brief, done } => {
-            // asked for by the app: tried at once, whatever the backoff says
-            let r = flush_logged(engine, &brief, retry).await;
+            // asked for by the app: tried at once, whatever the backoff says; acknowledged
+            // as soon as it is stored, before a compaction it made due
+            let r = store_logged(engine, &brief, retry).await;
+            let (r, compaction) = match r {
+                Ok(stored) => (Ok(()), stored.compaction),
+                Err(e) => (Err(e), None),
+            };
             done(r.map_err(|e| FrontendError::Storage(e.to_string())));
+            if let Some(due) = compaction {
+                engine.compact_due(&brief, due).await;
+            }
             return;
         }
         DbJob::Record(record) => record,
@@ -109,19 +117,32 @@ async fn run_job(engine: &Engine, job: DbJob, retry: &mut StoreRetry) {
     }
 }
 
-/// Stores a brief's outbox, logging a failure once when it starts (or changes) and once when
-/// storing works again; see [`StoreRetry`].
+/// Stores a brief's outbox, then compacts its log if that is due; see [`store_logged`].
 pub(super) async fn flush_logged(
     engine: &Engine,
     brief: &Brief,
     retry: &mut StoreRetry,
 ) -> Result<(), EngineError> {
-    match engine.flush(brief).await {
-        Ok(_) => {
+    let stored = store_logged(engine, brief, retry).await?;
+    if let Some(due) = stored.compaction {
+        engine.compact_due(brief, due).await;
+    }
+    Ok(())
+}
+
+/// Stores a brief's outbox, logging a failure once when it starts (or changes) and once when
+/// storing works again; see [`StoreRetry`]. Returns a compaction it found due.
+async fn store_logged(
+    engine: &Engine,
+    brief: &Brief,
+    retry: &mut StoreRetry,
+) -> Result<Stored, EngineError> {
+    match engine.store_outbox(brief).await {
+        Ok(stored) => {
             if retry.stored(brief.id()) == RetryLog::Recovered {
                 tracing::info!(brief = %brief.id(), "changes stored again");
             }
-            Ok(())
+            Ok(stored)
         }
         Err(e) => {
             if retry.failed(brief.id(), Instant::now(), &e.to_string()) == RetryLog::Failing {
