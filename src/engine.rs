@@ -3,7 +3,8 @@
 //! service) call this; it knows nothing about them.
 //!
 //! Acknowledgement: an edit is acknowledged when the [`Engine::flush`] (or
-//! [`Engine::store_outbox`], its storing half) that carried it returned `Ok`. Edits between flushes live in the brief's outbox; a flush writes them as one row
+//! [`Engine::store_outbox`], its storing half) that carried it returned `Ok`. Edits between
+//! flushes live in the brief's outbox; a flush writes them as one row
 //! (group commit), so callers choose the trade-off between fsyncs and latency.
 
 use crate::brief::{Brief, BriefError};

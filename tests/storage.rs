@@ -3,7 +3,7 @@
 
 mod common;
 use common::*;
-use groundwork::{Engine, Section, Store, Template};
+use groundwork::{Brief, Engine, Section, Store, Template};
 use sqlx::Connection;
 use std::path::Path;
 
@@ -24,6 +24,14 @@ fn file_digest(dir: &Path) -> Vec<(String, usize, String)> {
         .collect();
     v.sort();
     v
+}
+
+/// An engine on `dir` compacting automatically every `rows` rows, and a new brief in it.
+async fn compacting_every(dir: &Path, rows: usize, title: &str) -> (Engine, Brief) {
+    let mut e = Engine::open(dir).await.unwrap();
+    e.set_compact_after(Some(rows));
+    let brief = e.create(title, Template::ProblemFirst).await.unwrap();
+    (e, brief)
 }
 
 async fn raw(dir: &Path) -> sqlx::SqliteConnection {
@@ -291,12 +299,7 @@ async fn a_few_large_flushes_compact_by_size() {
 #[tokio::test]
 async fn storing_returns_before_the_compaction_it_made_due() {
     let d = tempfile::tempdir().unwrap();
-    let mut e = Engine::open(d.path()).await.unwrap();
-    e.set_compact_after(Some(3));
-    let brief = e
-        .create("acked first", Template::ProblemFirst)
-        .await
-        .unwrap();
+    let (e, brief) = compacting_every(d.path(), 3, "acked first").await;
     let id = brief.id();
     brief.append_paragraph(Section::Problem, "one");
     assert!(e.store_outbox(&brief).await.unwrap().compaction.is_none());
@@ -378,12 +381,7 @@ fn failure_inside_compaction_loses_nothing() {
 #[tokio::test]
 async fn auto_compaction_never_drops_another_writers_rows() {
     let d = tempfile::tempdir().unwrap();
-    let mut a = Engine::open(d.path()).await.unwrap();
-    a.set_compact_after(Some(5));
-    let brief_a = a
-        .create("two writers", Template::ProblemFirst)
-        .await
-        .unwrap();
+    let (a, brief_a) = compacting_every(d.path(), 5, "two writers").await;
     let id = brief_a.id();
     // the fast path: only A writes, so A's live document is the whole log
     for i in 0..4 {

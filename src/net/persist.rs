@@ -98,14 +98,14 @@ async fn run_job(engine: &Engine, job: DbJob, retry: &mut StoreRetry) {
         DbJob::Flush { brief, done } => {
             // asked for by the app: tried at once, whatever the backoff says; acknowledged
             // as soon as it is stored, before a compaction it made due
-            let r = store_logged(engine, &brief, retry).await;
-            let (r, compaction) = match r {
-                Ok(stored) => (Ok(()), stored.compaction),
-                Err(e) => (Err(e), None),
-            };
-            done(r.map_err(|e| FrontendError::Storage(e.to_string())));
-            if let Some(due) = compaction {
-                engine.compact_due(&brief, due).await;
+            match store_logged(engine, &brief, retry).await {
+                Ok(stored) => {
+                    done(Ok(()));
+                    if let Some(due) = stored.compaction {
+                        engine.compact_due(&brief, due).await;
+                    }
+                }
+                Err(e) => done(Err(FrontendError::Storage(e.to_string()))),
             }
             return;
         }
