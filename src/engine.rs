@@ -222,7 +222,7 @@ impl Engine {
             // no running peer ticks this brief later: an owed deletion's tick goes with it
             brief.settle_ticks(0);
         }
-        let pending = brief.take_outbox();
+        let pending = brief.take_outbox_combined();
         if pending.is_empty() {
             return Ok(Stored::default());
         }
@@ -305,7 +305,10 @@ impl Engine {
             .compact_from_state(brief.id(), known, &state, &sv)
             .await?
         {
-            Some(seq) => self.set_log(brief.id(), vec![seq], state.len()),
+            Some(seq) => {
+                tracing::debug!(brief = %brief.id(), state = state.len(), "compacted the log");
+                self.set_log(brief.id(), vec![seq], state.len())
+            }
             None => {
                 self.compact(brief.id()).await?;
             }

@@ -9,6 +9,7 @@
 //!   schema-1 brief (the body model itself is [`crate::body`]);
 //! - `entries`: sign-off and staleness, decisions, concerns, questions, members;
 //! - `ids`: client ids and the document options every brief uses;
+//! - `outbox`: the changes not stored yet, and how a flush takes them (several as one);
 //! - `edit_sessions`: this device's changes counted as edit sessions, for "has not seen 3
 //!   of your changes";
 //! - `receipt`: the merge receipt, what a catch-up from a peer merged;
@@ -25,6 +26,7 @@ mod comments;
 mod edit_sessions;
 mod entries;
 mod ids;
+mod outbox;
 mod receipt;
 mod relays;
 mod roster;
@@ -215,7 +217,7 @@ pub struct Brief {
     /// UTF-16 units). Only then do character edits pay for snapping positions to character
     /// boundaries.
     astral: AtomicBool,
-    outbox: Arc<Mutex<Vec<Vec<u8>>>>,
+    outbox: outbox::SharedOutbox,
     /// Updates to send to peers (every change, whatever its origin), once relay is enabled.
     relay: Arc<Mutex<Option<Vec<Vec<u8>>>>>,
     /// Why changes from some peer were refused (a newer document schema), for the app and
@@ -349,7 +351,7 @@ impl Brief {
         let _ = doc.observe_after_transaction("groundwork:edit-sessions", move |txn| {
             attribution.observe(txn)
         });
-        let outbox: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
+        let outbox: outbox::SharedOutbox = Arc::default();
         let relay: Arc<Mutex<Option<Vec<Vec<u8>>>>> = Arc::default();
         let sink = outbox.clone();
         let relay_sink = relay.clone();
@@ -360,7 +362,7 @@ impl Brief {
         let _ = doc.observe_update_v1("groundwork:outbox", move |txn, ev| {
             counter.fetch_add(1, Ordering::Relaxed);
             if txn.origin() != Some(&load) {
-                lock(&sink).push(ev.update.clone());
+                lock(&sink).push(txn, &ev.update);
             }
             if let Some(q) = lock(&relay_sink).as_mut() {
                 q.push(ev.update.clone());
@@ -595,18 +597,6 @@ impl Brief {
         lock(&self.ledger).restore_dirty(sessions)
     }
 
-    /// Takes the local updates made since the last call, in order.
-    pub fn take_outbox(&self) -> Vec<Vec<u8>> {
-        std::mem::take(&mut *lock(&self.outbox))
-    }
-
-    /// Puts updates back at the front of the outbox (a flush that failed).
-    pub fn restore_outbox(&self, mut updates: Vec<Vec<u8>>) {
-        let mut ob = lock(&self.outbox);
-        updates.append(&mut ob);
-        *ob = updates;
-    }
-
     /// From now on, every change (local, from a peer, or loaded from rows another process
     /// wrote) is also queued for peers; see [`Brief::take_relay`].
     pub fn enable_relay(&self) {
@@ -628,10 +618,6 @@ impl Brief {
     /// already stored, so not put in the outbox, but relayed.
     pub fn apply_stored(&self, updates: Vec<Update>) -> Result<(), BriefError> {
         self.apply_decoded(updates)
-    }
-
-    pub fn has_pending(&self) -> bool {
-        !lock(&self.outbox).is_empty()
     }
 
     /// True if the document holds updates whose dependencies are missing.

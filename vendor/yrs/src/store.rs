@@ -225,6 +225,19 @@ impl Store {
         delete_set.encode(encoder);
     }
 
+    /// Like [`Store::encode_diff`], but with the given delete set instead of the whole
+    /// document's: the blocks past `sv` and the deletions `deletes` (Groundwork: the changes of
+    /// several transactions stored as one update, see GROUNDWORK.md).
+    pub fn encode_diff_with_deletes<E: Encoder>(
+        &self,
+        sv: &StateVector,
+        deletes: &IdSet,
+        encoder: &mut E,
+    ) {
+        self.write_blocks_from(sv, encoder);
+        deletes.encode(encoder);
+    }
+
     pub(crate) fn write_blocks_from<E: Encoder>(&self, sv: &StateVector, encoder: &mut E) {
         let local_sv = self.blocks.get_state_vector();
         let mut diff = Self::diff_state_vectors(&local_sv, sv);

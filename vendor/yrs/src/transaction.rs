@@ -89,6 +89,16 @@ pub trait ReadTxn: Sized {
         encoder.to_vec()
     }
 
+    /// The blocks past `state_vector` and the deletions `deletes`, as one v1 update
+    /// (Groundwork: several transactions' changes as one update, without merging their
+    /// updates; `deletes` must hold every deletion they made).
+    fn encode_diff_with_deletes_v1(&self, state_vector: &StateVector, deletes: &IdSet) -> Vec<u8> {
+        let mut encoder = EncoderV1::new();
+        self.store()
+            .encode_diff_with_deletes(state_vector, deletes, &mut encoder);
+        encoder.to_vec()
+    }
+
     /// Encodes the difference between remote peer state given its `state_vector` and the state
     /// of a current local peer, using lib0 v2 encoding.
     ///
