@@ -399,7 +399,9 @@ fn str_of<T: ReadTxn>(txn: &T, m: &MapRef, key: &str) -> String {
 /// the anchors' offsets and the words they are on come from it, so opening a brief with many
 /// threads reads each commented section once.
 struct BodyIndex {
-    by_client: HashMap<u64, Vec<(u32, u32, u32)>>,
+    /// Per client, its visible items: (clock, length, body index); `slot` finds a client's.
+    by_client: Vec<Vec<(u32, u32, u32)>>,
+    slot: HashMap<u64, usize>,
     /// Every visible unit; a marker's unit is a placeholder (never read as text).
     units: Vec<u16>,
     /// Body indexes of the units that are not text (block markers), in order.
@@ -408,16 +410,32 @@ struct BodyIndex {
 
 impl BodyIndex {
     fn of<T: ReadTxn>(body: &TextRef, txn: &T) -> BodyIndex {
-        let mut by_client: HashMap<u64, Vec<(u32, u32, u32)>> = HashMap::new();
-        let mut units: Vec<u16> = Vec::new();
+        let mut by_client: Vec<Vec<(u32, u32, u32)>> = Vec::new();
+        let mut slot: HashMap<u64, usize> = HashMap::new();
+        let mut units: Vec<u16> = Vec::with_capacity(body.len(txn) as usize);
         let mut markers: Vec<u32> = Vec::new();
+        // runs of items by one client are the rule: its list is found again only on a change
+        let mut current: Option<(u64, usize)> = None;
         body.for_each_visible(txn, |id, len, content| {
             let index = units.len() as u32;
-            by_client
-                .entry(id.client.get())
-                .or_default()
-                .push((id.clock, len, index));
+            let client = id.client.get();
+            let at = match current {
+                Some((c, at)) if c == client => at,
+                _ => {
+                    let at = *slot.entry(client).or_insert_with(|| {
+                        by_client.push(Vec::new());
+                        by_client.len() - 1
+                    });
+                    current = Some((client, at));
+                    at
+                }
+            };
+            by_client[at].push((id.clock, len, index));
             match content {
+                // ASCII (most text) widens byte by byte, which the compiler vectorises
+                ItemContent::String(s) if s.as_str().is_ascii() => {
+                    units.extend(s.as_str().bytes().map(u16::from))
+                }
                 ItemContent::String(s) => units.extend(s.as_str().encode_utf16()),
                 _ => {
                     markers.extend(index..index + len);
@@ -425,11 +443,12 @@ impl BodyIndex {
                 }
             }
         });
-        for v in by_client.values_mut() {
+        for v in by_client.iter_mut() {
             v.sort_unstable();
         }
         BodyIndex {
             by_client,
+            slot,
             units,
             markers,
         }
@@ -438,7 +457,7 @@ impl BodyIndex {
     /// The body index a sticky index stands for, if its character is visible here.
     fn offset(&self, s: &StickyIndex) -> Option<u32> {
         let id = s.id()?;
-        let items = self.by_client.get(&id.client.get())?;
+        let items = &self.by_client[*self.slot.get(&id.client.get())?];
         let i = items.partition_point(|(clock, _, _)| *clock <= id.clock);
         let (clock, len, index) = *items.get(i.checked_sub(1)?)?;
         if id.clock >= clock + len {

@@ -8,7 +8,7 @@ import { Editor } from '@tiptap/core';
 import { TextSelection } from '@tiptap/pm/state';
 import * as Y from 'yjs';
 import { editorExtensions } from '../src/extensions';
-import { bindingOf, pmToY, yToPm } from '../src/body/binding';
+import { bindingOf, pmToY, yToPm, yToPmAll } from '../src/body/binding';
 
 function pair() {
   const docs = [new Y.Doc(), new Y.Doc()];
@@ -73,6 +73,23 @@ describe('relative positions through the body binding', () => {
       for (let k = 0; k <= node.content.size; k++) expect(yToPm(doc, pmToY(doc, pos + 1 + k))).toBe(pos + 1 + k);
       return false;
     });
+    for (const e of editors) e.destroy();
+  });
+
+  it('map many body indices at once as one at a time', () => {
+    const { editors } = pair();
+    const [ana] = editors;
+    ana.commands.setContent('<h2>Why</h2><ul><li><p>no guide</p></li><li><p>slow SSO</p></li></ul><hr><p></p><p>end</p>');
+    const doc = ana.state.doc;
+    const end = pmToY(doc, doc.content.size);
+    // every index (and some past the end), shuffled, repeated
+    const indexes = [...Array(end + 4).keys(), 3, 0, end];
+    for (let i = indexes.length - 1; i > 0; i--) {
+      const j = (i * 7919) % (i + 1);
+      [indexes[i], indexes[j]] = [indexes[j], indexes[i]];
+    }
+    expect(yToPmAll(doc, indexes)).toEqual(indexes.map((i) => yToPm(doc, i)));
+    expect(yToPmAll(doc, [])).toEqual([]);
     for (const e of editors) e.destroy();
   });
 

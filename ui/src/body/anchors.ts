@@ -6,7 +6,7 @@ import { Extension } from '@tiptap/core';
 import { Plugin, PluginKey, type EditorState, type Transaction } from '@tiptap/pm/state';
 import { Decoration, DecorationSet, type EditorView } from '@tiptap/pm/view';
 import type { CommentThread } from '../types';
-import { yToPm } from './binding';
+import { yToPmAll } from './binding';
 
 const key = new PluginKey<DecorationSet>('groundworkAnchors');
 
@@ -15,13 +15,13 @@ export function drawAnchors(view: EditorView, section: string, threads: CommentT
   if (view.isDestroyed) return;
   const doc = view.state.doc;
   const decos: Decoration[] = [];
-  for (const t of threads) {
-    if (t.section !== section || t.resolved || !t.range) continue;
-    const [index, len] = t.range;
-    const from = yToPm(doc, index);
-    const to = yToPm(doc, index + len);
+  const shown = threads.filter((t) => t.section === section && !t.resolved && t.range);
+  // both ends of every thread in one walk over the section's blocks
+  const at = yToPmAll(doc, shown.flatMap((t) => [t.range![0], t.range![0] + t.range![1]]));
+  shown.forEach((t, i) => {
+    const [from, to] = [at[2 * i], at[2 * i + 1]];
     if (from < to) decos.push(Decoration.inline(from, to, { class: 'gw-comment', 'data-thread': t.id, title: `${t.replies[0]?.author ?? ''}: ${t.replies[0]?.text ?? ''}` }));
-  }
+  });
   view.dispatch(view.state.tr.setMeta(key, DecorationSet.create(doc, decos)).setMeta('addToHistory', false));
 }
 

@@ -190,6 +190,24 @@ export function yToPm(doc: PMNode, index: number): number {
   return found >= 0 ? found : doc.content.size;
 }
 
+/** `yToPm` of many body indexes in one walk over the blocks (a section with hundreds of
+ * comment highlights would walk it once per end otherwise); the results in the given order. */
+export function yToPmAll(doc: PMNode, indexes: number[]): number[] {
+  const order = indexes.map((_, i) => i).sort((a, b) => indexes[a] - indexes[b]);
+  const out: number[] = new Array(indexes.length).fill(doc.content.size);
+  let next = 0;
+  eachBlock(doc, (node, at, y, marker) => {
+    // an index at a block's end belongs to that block, as in yToPm (the first match)
+    while (next < order.length && indexes[order[next]] <= y + marker + node.content.size) {
+      const index = indexes[order[next]];
+      if (index >= y) out[order[next]] = at + 1 + Math.max(0, Math.min(index - y - marker, node.content.size));
+      next++;
+    }
+    return next >= order.length;
+  });
+  return out;
+}
+
 export class BodyBinding {
   readonly undo: Y.UndoManager;
   private applying = false;

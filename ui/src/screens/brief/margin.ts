@@ -77,18 +77,26 @@ export function placeMargin(bs: BriefSession) {
     if (cards.length === 0) continue;
     const top = margin.getBoundingClientRect().top;
     const section = margin.closest<HTMLElement>('.section');
+    // the first highlighted piece of each thread's words (a section shown as text has none
+    // yet), found in one pass over the section
+    const words = new Map<string, HTMLElement>();
+    for (const w of section?.querySelectorAll<HTMLElement>('.gw-comment[data-thread]') ?? []) {
+      if (!words.has(w.dataset.thread!)) words.set(w.dataset.thread!, w);
+    }
+    // everything is measured before anything moves: a write between two reads would lay
+    // the page out again for every card
     const want = cards.map((c) => {
-      // the first highlighted piece of its words (a section shown as text has none yet)
-      const words = section?.querySelector<HTMLElement>(`.gw-comment[data-thread="${c.dataset.thread}"]`);
-      return { c, y: words ? words.getBoundingClientRect().top - top : 0 };
+      const w = words.get(c.dataset.thread!);
+      return { c, y: w ? w.getBoundingClientRect().top - top : 0, height: c.offsetHeight };
     });
     want.sort((x, y) => x.y - y.y);
     let below = 0;
-    for (const { c, y } of want) {
+    const tops = want.map(({ y, height }) => {
       const at = Math.max(y, below);
-      c.style.top = `${Math.round(at)}px`;
-      below = at + c.offsetHeight + GAP;
-    }
+      below = at + height + GAP;
+      return at;
+    });
+    want.forEach(({ c }, i) => (c.style.top = `${Math.round(tops[i])}px`));
     // the margin is as tall as its cards need, so the last card is never cut off
     margin.style.minHeight = `${Math.ceil(below)}px`;
   }

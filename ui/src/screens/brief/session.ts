@@ -97,6 +97,9 @@ export class BriefSession {
   resolveShown!: () => void;
   /** Sections whose editors mount after the first paint, in page order. */
   pending: string[] = [];
+  /** The comments (panel, highlighted words, margin cards) are drawn once the opened brief
+   * is painted: with hundreds of threads they cost more than the text (issue 15). */
+  commentsShown = false;
   openedAt = 0;
   /** Notes how far opening got (the `brief_open` metric's detail); a no-op once open. */
   mark: (step: string) => void = () => {};
@@ -173,6 +176,7 @@ export class BriefSession {
     });
     this.render();
     mark('rendered');
+    void this.painted.then(() => this.showComments());
     this.looked = true;
     void this.since.load();
     this.doc.on('update', () => {
@@ -481,8 +485,10 @@ export class BriefSession {
     });
     this.editors.set(section, editor);
     // its threads' words, and the margin's cards level with them
-    drawAnchors(editor.view, section, this.view.comments);
-    scheduleMargin(this);
+    if (this.commentsShown) {
+      drawAnchors(editor.view, section, this.view.comments);
+      scheduleMargin(this);
+    }
   }
 
   /** A section shown as text becomes its editor when someone's caret enters it, so their
@@ -545,7 +551,15 @@ export class BriefSession {
     renderWeighedIn(this);
     renderConcerns(this);
     renderQuestions(this);
+    if (this.commentsShown) renderComments(this);
+  }
+
+  /** Draws the comments for the first time (once the opened brief is painted). */
+  showComments() {
+    if (this.closed || this.commentsShown || !this.el) return;
+    this.commentsShown = true;
     renderComments(this);
+    api.metric('brief_comments', performance.now() - this.openedAt, String(this.view.comments.length));
   }
 
   heading(section: string): string {
