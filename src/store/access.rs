@@ -172,7 +172,7 @@ impl Store {
         brief: Uuid,
         next: impl FnOnce(u32, &[u8]) -> Option<(u32, [u8; 32])>,
     ) -> Result<Option<u32>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let row: Option<(Vec<u8>, i64, Vec<u8>)> =
             sqlx::query_as("SELECT secret, epoch, retired FROM brief_keys WHERE brief_id = ?")
                 .bind(brief.to_string())

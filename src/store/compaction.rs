@@ -10,7 +10,7 @@ impl Store {
     /// a crash at any point leaves either the old rows or the new snapshot, never neither.
     /// Then returns freed pages to the file system.
     pub async fn compact(&self, brief: Uuid) -> Result<CompactReport, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         // The first statement writes, so the transaction holds the write lock from here on
         // and no other writer can append between our read and our delete.
         sqlx::query("UPDATE briefs SET compacted_at = ? WHERE id = ?")
@@ -103,7 +103,7 @@ impl Store {
         let Some(&max_seq) = known.last() else {
             return Ok(None);
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query("UPDATE briefs SET compacted_at = ? WHERE id = ?")
             .bind(now_ms())
             .bind(brief.to_string())

@@ -117,7 +117,7 @@ impl Store {
     /// same transaction, that nothing changed since it: the list's count starts again at 0
     /// from the brief's newest row.
     pub async fn put_seen_mark(&self, brief: Uuid, mark: &str) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO settings (key, value) VALUES (?, ?)
              ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -197,7 +197,7 @@ impl Store {
         title: &str,
         body: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO brief_index (brief_id, indexed_seq, summary) VALUES (?, ?, ?)
              ON CONFLICT(brief_id) DO UPDATE SET

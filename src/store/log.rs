@@ -83,7 +83,7 @@ impl Store {
         let payload = blob::encode_batch(updates.iter().map(|u| u.as_slice()));
         let data = blob::encode(BlobKind::UpdateBatch, &payload);
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let seq =
             sqlx::query("INSERT INTO brief_updates (brief_id, blob, created_at) VALUES (?, ?, ?)")
                 .bind(brief.to_string())
@@ -176,7 +176,7 @@ impl Store {
             }
         }
         if !bad.is_empty() {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.write_tx().await?;
             for (seq, data, reason) in &bad {
                 tracing::warn!(%brief, seq, %reason, "quarantining a damaged row");
                 quarantine_row(&mut tx, brief, *seq, data, reason).await?;

@@ -316,6 +316,18 @@ impl Store {
         Ok(())
     }
 
+    /// A transaction that holds the write lock from its first statement (`BEGIN
+    /// IMMEDIATE`). Every store transaction writes, and some read first: a deferred one that
+    /// read, then found another connection had written meanwhile, failed at its first write
+    /// with SQLITE_BUSY_SNAPSHOT at once — the busy timeout does not apply to it — and a
+    /// running peer lost the new brief secret it was recording that way (tests/net.rs, about
+    /// one run in ten). Taking the lock at BEGIN waits (up to the busy timeout) instead.
+    pub(crate) async fn write_tx(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -484,6 +496,35 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A store transaction that reads before it writes must not fail because another
+    /// connection (another process on the same data directory) wrote in between: it holds
+    /// the write lock from its start, and the other writer waits for it.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_read_then_write_transaction_is_not_undone_by_another_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Store::open(dir.path()).await.unwrap();
+        let b = Store::open(dir.path()).await.unwrap();
+        let mut tx = a.write_tx().await.unwrap();
+        let _: i64 = sqlx::query_scalar("SELECT count(*) FROM settings")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+        let other = tokio::spawn(async move { b.set_setting("other", "1").await });
+        // the other writer waits for the lock (with a deferred BEGIN it wrote at once, and
+        // the write below then failed with SQLITE_BUSY_SNAPSHOT)
+        let mut other = other;
+        let waited = tokio::time::timeout(Duration::from_millis(300), &mut other).await;
+        assert!(waited.is_err(), "the other writer was not kept waiting");
+        sqlx::query("INSERT INTO settings (key, value) VALUES ('mine', '1')")
+            .execute(&mut *tx)
+            .await
+            .expect("the write after the read");
+        tx.commit().await.unwrap();
+        other.await.unwrap().expect("the other writer, after ours");
+        assert_eq!(a.setting("other").await.unwrap().as_deref(), Some("1"));
+        assert_eq!(a.setting("mine").await.unwrap().as_deref(), Some("1"));
+    }
 
     #[test]
     fn failures_are_told_apart_by_result_code_not_text() {

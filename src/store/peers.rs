@@ -130,7 +130,7 @@ impl Store {
 
     /// Adds what a catch-up merged to the brief's open receipt (one transaction).
     pub async fn add_receipt(&self, brief: Uuid, receipt: &MergeReceipt) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let held: Option<String> =
             sqlx::query_scalar("SELECT receipt FROM merge_receipts WHERE brief_id = ?")
                 .bind(brief.to_string())
@@ -179,7 +179,7 @@ impl Store {
         brief: Uuid,
         states: &[(u64, String)],
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query("DELETE FROM presence WHERE brief_id = ?")
             .bind(brief.to_string())
             .execute(&mut *tx)
