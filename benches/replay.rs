@@ -113,7 +113,8 @@ fn persisted_replay(
                 last = Instant::now();
             }
         }
-        engine.flush(&brief).await.expect("flush");
+        // put away as the CLI and a running peer put a brief away when they are done
+        engine.settle(&brief).await.expect("settle");
         let elapsed = start.elapsed();
         if brief.section_text(Section::Problem) != trace.end {
             eprintln!("FAIL: engine replay does not match endContent");

@@ -46,7 +46,17 @@ impl Log {
     fn due(&self, row_limit: usize) -> bool {
         self.rows.len() >= row_limit || self.bytes >= COMPACT_AFTER_BYTES.max(self.state)
     }
+
+    /// Whether the tail this engine appended after its last snapshot is worth folding in
+    /// when the brief is put away ([`Engine::settle`]): a quarter of the state it follows
+    /// (at least [`SETTLE_AFTER_BYTES`]), so the next open replays little besides the snapshot.
+    fn worth_settling(&self) -> bool {
+        self.state > 0 && self.bytes >= SETTLE_AFTER_BYTES.max(self.state / 4)
+    }
 }
+
+/// The least tail [`Engine::settle`] compacts.
+pub const SETTLE_AFTER_BYTES: usize = 16 << 10;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -211,6 +221,24 @@ impl Engine {
             self.compact_due(brief, due).await;
         }
         Ok(stored.count)
+    }
+
+    /// [`Engine::flush`] for a brief being put away (the end of a CLI command that wrote a
+    /// lot, a running peer's shutdown): also compacts the log when what this engine appended
+    /// since its last snapshot is worth it ([`Log::worth_settling`]), so the next open loads
+    /// a snapshot and little else. A failed compaction loses nothing (it is logged).
+    pub async fn settle(&self, brief: &Brief) -> Result<usize, EngineError> {
+        let count = self.flush(brief).await?;
+        let known = {
+            let map = self.logs.lock().unwrap_or_else(|p| p.into_inner());
+            map.get(&brief.id())
+                .filter(|log| log.worth_settling())
+                .map(|log| log.rows.clone())
+        };
+        if let Some(known) = known {
+            self.compact_due(brief, CompactionDue { known }).await;
+        }
+        Ok(count)
     }
 
     /// The storing half of [`Engine::flush`]: when it returns `Ok` the edits are acknowledged.
@@ -386,6 +414,17 @@ mod tests {
             bytes,
             state,
         }
+    }
+
+    #[test]
+    fn a_brief_is_settled_when_its_tail_is_a_quarter_of_its_state() {
+        // never snapshotted by this engine (a CLI command on a brief): left as it is
+        assert!(!log(3, 1 << 20, 0).worth_settling());
+        assert!(!log(3, (400 << 10) / 4 - 1, 400 << 10).worth_settling());
+        assert!(log(3, (400 << 10) / 4, 400 << 10).worth_settling());
+        // a small brief: not for less than 16 KiB
+        assert!(!log(3, SETTLE_AFTER_BYTES - 1, 8 << 10).worth_settling());
+        assert!(log(3, SETTLE_AFTER_BYTES, 8 << 10).worth_settling());
     }
 
     #[test]

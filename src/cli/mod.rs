@@ -604,7 +604,7 @@ async fn run_command(engine: &mut Engine, command: Command) -> Result<(), CliErr
                     engine.flush(&b).await?;
                 }
             }
-            engine.flush(&b).await?;
+            engine.settle(&b).await?;
             out(b.id());
         }
         Command::Sharing(command) => sharing::run(engine, command).await?,

@@ -370,11 +370,12 @@ impl Hub {
         }
     }
 
-    /// Stores what every open brief holds unstored (at shutdown, after the persistence task).
+    /// Stores what every open brief holds unstored, and compacts its log if the tail is worth
+    /// it (at shutdown, after the persistence task: [`crate::engine::Engine::settle`]).
     pub async fn flush_all(&mut self) {
         for b in self.peer.briefs() {
             if b.has_pending() {
-                if let Err(e) = self.engine.flush(b).await {
+                if let Err(e) = self.engine.settle(b).await {
                     tracing::error!(brief = %b.id(), error = %e, "could not store changes");
                 }
             }
