@@ -83,9 +83,20 @@ fn a_full_disk_loses_nothing_acknowledged() {
         assert_eq!(out.status.code(), Some(1));
         assert_clean_error(&String::from_utf8_lossy(&out.stderr));
 
-        // space comes back: the waiting edit is stored, nothing was lost
+        // space comes back: the waiting edit is stored, nothing was lost, and storing goes on
+        // working on every connection of the pool (one had its transaction rolled back by
+        // SQLite itself when the disk filled)
         std::fs::remove_file(filler).unwrap();
         engine.flush(&brief).await.unwrap();
+        for i in 0..12 {
+            brief.append_paragraph(Section::Risks, &format!("after-{i}"));
+            engine.flush(&brief).await.unwrap();
+            engine
+                .store()
+                .set_setting("after", &i.to_string())
+                .await
+                .unwrap();
+        }
         engine.store().close().await;
         let engine = Engine::open(&dir).await.unwrap();
         let reopened = engine.open_brief(brief.id()).await.unwrap().brief;

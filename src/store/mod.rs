@@ -316,16 +316,24 @@ impl Store {
         Ok(())
     }
 
-    /// A transaction that holds the write lock from its first statement (`BEGIN
-    /// IMMEDIATE`). Every store transaction writes, and some read first: a deferred one that
-    /// read, then found another connection had written meanwhile, failed at its first write
-    /// with SQLITE_BUSY_SNAPSHOT at once — the busy timeout does not apply to it — and a
-    /// running peer lost the new brief secret it was recording that way (tests/net.rs, about
-    /// one run in ten). Taking the lock at BEGIN waits (up to the busy timeout) instead.
+    /// A transaction that holds the write lock from its start. Every store transaction
+    /// writes, and some read first: a deferred one that read, then found another connection
+    /// had written meanwhile, failed at its first write with SQLITE_BUSY_SNAPSHOT at once — the
+    /// busy timeout does not apply to it — and a running peer lost the new brief secret it was
+    /// recording that way (tests/net.rs, about one run in ten). Its first statement is a write
+    /// that changes nothing, so it takes the lock (waiting up to the busy timeout) before it
+    /// reads. Not `BEGIN IMMEDIATE` through sqlx's `begin_with`: after SQLite rolled a
+    /// transaction back by itself (a full disk), sqlx still counts it open on that connection
+    /// and `begin_with` then fails there for good (the app e2e's full-disk run caught it),
+    /// where `begin` opens a savepoint, which outside a transaction starts one.
     pub(crate) async fn write_tx(
         &self,
     ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE settings SET value = value WHERE 0")
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
     }
 
     pub fn path(&self) -> &Path {
