@@ -68,6 +68,7 @@ pub use receipt::{CatchUp, FlaggedDecision, MergeReceipt, ReceiptItem};
 pub use relays::RelayRecord;
 pub use roster::{DeviceState, InviteRecord, JoinAnswer, RosterEntry};
 pub use since::{seen_key, SectionChange, SeenMark};
+pub use state::waits_for_missing;
 pub use versions::{DiffOp, SectionDiff, VersionError, VersionInfo, VersionKind};
 
 use crate::model::{ConcernKind, ConcernStatus, Role, Section, Template};

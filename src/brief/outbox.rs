@@ -62,7 +62,7 @@ impl Brief {
             return taken.updates;
         };
         let txn = self.doc.transact();
-        if txn.store().pending_update().is_some() || txn.store().pending_ds().is_some() {
+        if super::waits_for_missing(&txn) {
             return taken.updates;
         }
         // Blocks integrated since `since` by transactions that are not in the outbox (rows

@@ -106,8 +106,7 @@ impl Brief {
 
     /// True if the document holds updates whose dependencies are missing.
     pub fn has_missing_dependencies(&self) -> bool {
-        let txn = self.doc.transact();
-        txn.store().pending_update().is_some() || txn.store().pending_ds().is_some()
+        waits_for_missing(&self.doc.transact())
     }
 
     pub fn state_vector(&self) -> StateVector {
@@ -161,4 +160,10 @@ pub(super) fn apply_stored(doc: &Doc, updates: Vec<Update>) -> Result<(), BriefE
             .map_err(|e| BriefError::Apply(e.to_string()))?;
     }
     Ok(())
+}
+
+/// True if a document holds structs or deletions waiting for changes it has not seen (yrs'
+/// pending update and delete set): such a state is neither snapshotted nor re-encoded.
+pub fn waits_for_missing<T: ReadTxn>(txn: &T) -> bool {
+    txn.store().pending_update().is_some() || txn.store().pending_ds().is_some()
 }

@@ -44,11 +44,7 @@ impl Store {
         // A state with pending structs (updates waiting for missing dependencies) is not
         // snapshotted: yrs folds them in with merge_updates, which can mangle them, and the
         // state-vector check cannot see it. The rows stay until the gap is filled.
-        let has_pending = {
-            let txn = doc.transact();
-            txn.store().pending_update().is_some() || txn.store().pending_ds().is_some()
-        };
-        if has_pending {
+        if crate::brief::waits_for_missing(&doc.transact()) {
             return Err(StoreError::Compaction(
                 "the log waits for missing changes; compaction postponed, rows kept".into(),
             ));
@@ -163,7 +159,7 @@ pub(super) fn snapshot_blob(
         apply_all(&doc, updates)?;
         let txn = doc.transact();
         let sv = txn.state_vector();
-        if txn.store().pending_update().is_some() || txn.store().pending_ds().is_some() {
+        if crate::brief::waits_for_missing(&txn) {
             return Err("snapshot reads back with pending structs".to_string());
         }
         if &sv == expected_sv {
