@@ -72,11 +72,11 @@ try {
 
   step = 'Ana makes a single-use code; Cleo joins with it and asks';
   await clickOn(a, '#share-button');
-  await a.wait(async () => (await a.findElements(By.id('invite-single'))).length === 1, 5000);
+  await a.wait(async () => (await a.findElements(By.id('invite-single'))).length === 1, 15000);
   const before = await a.executeScript(`return document.getElementById('invite-code').value`);
   await clickOn(a, '#invite-single');
   await clickOn(a, '#new-invite');
-  await a.wait(async () => (await a.executeScript(`return document.getElementById('invite-code').value`)) !== before, 5000, 'a new code');
+  await a.wait(async () => (await a.executeScript(`return document.getElementById('invite-code').value`)) !== before, 15000, 'a new code');
   const single = await a.executeScript(`return document.getElementById('invite-code').value`);
   check(single.startsWith('gw2'), `the new code: ${single}`);
   const cleo = /device ([0-9a-f]+)/.exec(run(dirC, 'identity', '--name', 'Cleo Park', '--role', 'designer'))[1];

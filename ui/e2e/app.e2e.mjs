@@ -143,11 +143,11 @@ try {
   await shot(d, '01-first-run');
   await clickOn(d, '#profile-save');
   await waitScreen(d, 'list');
-  await d.wait(async () => (await text(d, '#brief-count')) === '0 briefs', 5000, 'empty list');
+  await d.wait(async () => (await text(d, '#brief-count')) === '0 briefs', 15000, 'empty list');
 
   step = 'create from template';
   await keys(d, Key.CONTROL, 'n');
-  await d.wait(until.elementLocated(By.id('new-title')), 5000);
+  await d.wait(until.elementLocated(By.id('new-title')), 15000);
   await d.findElement(By.id('new-title')).sendKeys('Checkout drop-off on mobile');
   await clickOn(d, '[data-template="problem-first"]');
   await shot(d, '02-new-brief');
@@ -178,7 +178,7 @@ try {
 
   step = 'sign off as PM, others pending';
   await clickOn(d, '#sign-off');
-  await d.wait(async () => (await chipState(d, 'pm')) === 'signed', 5000, 'pm signed');
+  await d.wait(async () => (await chipState(d, 'pm')) === 'signed', 15000, 'pm signed');
   check((await chipState(d, 'engineer')) === 'pending', 'engineer pending');
   check((await chipState(d, 'designer')) === 'pending', 'designer pending');
   check((await attr(d, '#solution-space', 'class')).includes('parking-lot'), 'solution space is a parking lot');
@@ -188,55 +188,55 @@ try {
 
   step = 'decision and concern';
   await clickOn(d, '#add-decision');
-  await d.wait(until.elementLocated(By.id('decision-text')), 5000);
+  await d.wait(until.elementLocated(By.id('decision-text')), 15000);
   await d.findElement(By.id('decision-text')).sendKeys('Focus on the payment step first');
   await d.findElement(By.id('decision-context')).sendKeys('Drop-off concentrates there.');
   await clickOn(d, '#decision-rests input[value="problem"]');
   await clickOn(d, '#decision-save');
-  await d.wait(async () => (await count(d, '#decisions article.decision')) === 1, 5000, 'decision listed');
+  await d.wait(async () => (await count(d, '#decisions article.decision')) === 1, 15000, 'decision listed');
   check((await count(d, '#decisions article.decision.flagged')) === 0, 'fresh decision not flagged');
 
   await clickOn(d, '#add-concern');
-  await d.wait(until.elementLocated(By.id('concern-text')), 5000);
+  await d.wait(until.elementLocated(By.id('concern-text')), 15000);
   await clickOn(d, '.dialog [data-role="engineer"]');
   await d.findElement(By.id('concern-kind')).sendKeys('Feasibility');
   await d.findElement(By.id('concern-text')).sendKeys('The payment SDK cannot be changed this quarter.');
   await clickOn(d, '#concern-save');
-  await d.wait(async () => ((await text(d, '.weigh[data-role="engineer"]')) || '').includes('1 open concern of 1'), 5000, 'engineering weighed in');
+  await d.wait(async () => ((await text(d, '.weigh[data-role="engineer"]')) || '').includes('1 open concern of 1'), 15000, 'engineering weighed in');
 
   step = 'question';
   await d.findElement(By.id('question-input')).sendKeys('Do tablets count as mobile?', Key.ENTER);
-  await d.wait(async () => (await count(d, '.questions li')) === 1, 5000, 'question listed');
+  await d.wait(async () => (await count(d, '.questions li')) === 1, 15000, 'question listed');
 
   step = 'edit the problem: sign-off goes stale, decision flagged';
   await typeInSection(d, 'problem', ' Worst on Android.');
-  await d.wait(async () => (await chipState(d, 'pm')) === 'stale', 5000, 'pm sign-off stale');
-  await d.wait(async () => (await count(d, '#decisions article.decision.flagged')) === 1, 5000, 'decision flagged');
+  await d.wait(async () => (await chipState(d, 'pm')) === 'stale', 15000, 'pm sign-off stale');
+  await d.wait(async () => (await count(d, '#decisions article.decision.flagged')) === 1, 15000, 'decision flagged');
   const staleNote = await text(d, '.stale-note');
   check(staleNote.includes('Problem statement'), `stale note names the section: ${staleNote}`);
   await shot(d, '04-brief-stale');
 
   step = 'edit the decision';
   await clickOn(d, '#decisions article.decision .decision-top button');
-  await d.wait(until.elementLocated(By.id('decision-text')), 5000);
+  await d.wait(until.elementLocated(By.id('decision-text')), 15000);
   check((await d.executeScript("return document.getElementById('decision-text').value")) === 'Focus on the payment step first', 'edit form holds the entry');
   check(((await text(d, '#decision-revisit')) || '').includes('Problem statement'), 'the form says saving revisits the flagged decision');
   await d.findElement(By.id('decision-text')).clear();
   await d.findElement(By.id('decision-text')).sendKeys('Fix the payment step on Android first');
   await clickOn(d, '#decision-save');
-  await d.wait(async () => (await text(d, '#decisions article.decision strong')) === 'Fix the payment step on Android first', 5000, 'decision edited');
+  await d.wait(async () => (await text(d, '#decisions article.decision strong')) === 'Fix the payment step on Android first', 15000, 'decision edited');
   check((await count(d, '#decisions article.decision')) === 1, 'edited in place, not added');
   // saved after the problem changed, the decision now rests on the problem as it reads now;
   // the next change to the problem flags it again
   check((await count(d, '#decisions article.decision.flagged')) === 0, 'revisited decision not flagged');
   await typeInSection(d, 'problem', ' Mostly on older phones.');
-  await d.wait(async () => (await count(d, '#decisions article.decision.flagged')) === 1, 5000, 'flagged again after the next problem change');
+  await d.wait(async () => (await count(d, '#decisions article.decision.flagged')) === 1, 15000, 'flagged again after the next problem change');
   const decided = cliShow(briefId).decisions;
   check(decided.length === 1 && decided[0].decision === 'Fix the payment step on Android first' && decided[0].rests_on.includes('problem'), `edit stored: ${JSON.stringify(decided)}`);
 
   step = 'decision as an ADR';
   await clickOn(d, '#decisions article.decision .export-adr');
-  await d.wait(async () => !!(await d.executeScript('return document.body.dataset.lastExport')), 5000, 'ADR saved');
+  await d.wait(async () => !!(await d.executeScript('return document.body.dataset.lastExport')), 15000, 'ADR saved');
   const adrPath = await d.executeScript('return document.body.dataset.lastExport');
   check(adrPath.startsWith(exportDir) && adrPath.endsWith('.md'), `ADR in the export folder: ${adrPath}`);
   const adr = readFileSync(adrPath, 'utf8');
@@ -246,38 +246,38 @@ try {
 
   step = 'concern status';
   await clickOn(d, '.concern select.status option[value="addressed"]');
-  await d.wait(async () => ((await text(d, '.weigh[data-role="engineer"]')) || '').includes('0 open concerns of 1'), 5000, 'concern addressed');
+  await d.wait(async () => ((await text(d, '.weigh[data-role="engineer"]')) || '').includes('0 open concerns of 1'), 15000, 'concern addressed');
   check(cliShow(briefId).concerns[0].status === 'addressed', 'status stored');
 
   step = 'change role later: sign as designer, then back to PM';
   const asRole = async (role) => {
     await keys(d, Key.CONTROL, ',');
-    await d.wait(until.elementLocated(By.id('profile-form')), 5000);
+    await d.wait(until.elementLocated(By.id('profile-form')), 15000);
     check((await d.executeScript("return document.getElementById('profile-name').value")) === 'Ana Lima', 'name kept');
     await clickOn(d, `#profile-form [data-role="${role}"]`);
     await clickOn(d, '#profile-save');
-    await d.wait(async () => (await d.executeScript('return window.__gw.profile.role')) === role, 5000, `role is ${role}`);
+    await d.wait(async () => (await d.executeScript('return window.__gw.profile.role')) === role, 15000, `role is ${role}`);
   };
   await asRole('designer');
   await clickOn(d, '#sign-off');
-  await d.wait(async () => (await chipState(d, 'designer')) === 'signed', 5000, 'designer signed');
+  await d.wait(async () => (await chipState(d, 'designer')) === 'signed', 15000, 'designer signed');
   check((await chipState(d, 'pm')) === 'stale', 'pm sign-off still stale');
   check((await chipState(d, 'engineer')) === 'pending', 'engineer still pending');
   await asRole('pm');
 
   step = 'jump to a section';
   await keys(d, Key.CONTROL, 'j');
-  await d.wait(until.elementLocated(By.id('jump-input')), 5000);
+  await d.wait(until.elementLocated(By.id('jump-input')), 15000);
   await d.findElement(By.id('jump-input')).sendKeys('trade', Key.ENTER);
   // below the first screen: reaching it by the keyboard makes it the editor, focused
-  await d.wait(async () => (await d.executeScript("const e = document.activeElement; return e && e.closest('[data-section-editor]')?.dataset.sectionEditor")) === 'tradeoffs', 5000, 'trade-offs focused');
+  await d.wait(async () => (await d.executeScript("const e = document.activeElement; return e && e.closest('[data-section-editor]')?.dataset.sectionEditor")) === 'tradeoffs', 15000, 'trade-offs focused');
   await d.actions().sendKeys('Less polish on desktop.').perform();
   await waitSaved(d);
   check(cliShow(briefId).sections.tradeoffs === 'Less polish on desktop.', 'typed after the jump is stored');
 
   step = 'a running app is a LAN peer: share with a headless peer, edits flow both ways';
   await clickOn(d, '#share-button');
-  await d.wait(until.elementLocated(By.id('invite-code')), 5000);
+  await d.wait(until.elementLocated(By.id('invite-code')), 15000);
   const code = await d.executeScript("return document.getElementById('invite-code').value");
   check(/^gw2/.test(code) && !code.includes('\n'), `one-line invite: ${code}`);
   await keys(d, Key.ESCAPE);
@@ -328,12 +328,12 @@ try {
 
   step = 'export';
   await keys(d, Key.CONTROL, 'e');
-  await d.wait(until.elementLocated(By.id('export-markdown')), 5000);
+  await d.wait(until.elementLocated(By.id('export-markdown')), 15000);
   await clickOn(d, '#export-markdown');
-  await d.wait(async () => !!(await attr(d, '#export-result', 'data-path')), 5000, 'markdown exported');
+  await d.wait(async () => !!(await attr(d, '#export-result', 'data-path')), 15000, 'markdown exported');
   const mdPath = await attr(d, '#export-result', 'data-path');
   await clickOn(d, '#export-html');
-  await d.wait(async () => ((await attr(d, '#export-result', 'data-path')) || '').endsWith('.html'), 5000, 'html exported');
+  await d.wait(async () => ((await attr(d, '#export-result', 'data-path')) || '').endsWith('.html'), 15000, 'html exported');
   const htmlPath = await attr(d, '#export-result', 'data-path');
   const md = readFileSync(mdPath, 'utf8');
   check(md.includes('# Checkout drop-off on mobile') && md.includes('Worst on Android.') && md.includes('Fix the payment step on Android first'), 'markdown export content');
@@ -344,13 +344,13 @@ try {
   await clickOn(d, '#back');
   await waitScreen(d, 'list');
   await d.findElement(By.id('search')).sendKeys('android');
-  await d.wait(async () => ((await text(d, '#brief-count')) || '').startsWith('1 brief match'), 5000, 'search by text');
+  await d.wait(async () => ((await text(d, '#brief-count')) || '').startsWith('1 brief match'), 15000, 'search by text');
   check((await text(d, '.brief-row .excerpt')).toLowerCase().includes('android'), 'matched passage shown');
   await d.findElement(By.id('search')).sendKeys('zebra');
-  await d.wait(async () => ((await text(d, '#brief-count')) || '').startsWith('0 briefs match'), 5000, 'no match');
+  await d.wait(async () => ((await text(d, '#brief-count')) || '').startsWith('0 briefs match'), 15000, 'no match');
   await d.findElement(By.id('search')).clear();
   await d.executeScript("document.getElementById('search').dispatchEvent(new Event('input'))");
-  await d.wait(async () => ((await text(d, '#brief-count')) || '') === '1 brief', 5000, 'list back');
+  await d.wait(async () => ((await text(d, '#brief-count')) || '') === '1 brief', 15000, 'list back');
   await shot(d, '06-list');
 
   step = 'dark theme';
@@ -361,7 +361,7 @@ try {
 
   step = 'import Markdown (the export, retitled, pasted)';
   await clickOn(d, '#import-button');
-  await d.wait(until.elementLocated(By.id('import-text')), 5000);
+  await d.wait(until.elementLocated(By.id('import-text')), 15000);
   const retitled = md.replace('# Checkout drop-off on mobile', '# Imported brief');
   await d.executeScript("const t = document.getElementById('import-text'); t.value = arguments[0];", retitled);
   await clickOn(d, '#import-submit');
@@ -370,14 +370,14 @@ try {
   check((await count(d, '#decisions article.decision')) === 1, 'imported decision');
   await clickOn(d, '#back');
   await waitScreen(d, 'list');
-  await d.wait(async () => ((await text(d, '#brief-count')) || '') === '2 briefs', 5000, 'two briefs');
+  await d.wait(async () => ((await text(d, '#brief-count')) || '') === '2 briefs', 15000, 'two briefs');
 
   step = 'a second launch on the same data directory brings this window forward';
   {
     const second = spawnSync(app, [], { env: process.env, timeout: 30000, encoding: 'utf8' });
     check(second.status === 0, `the second launch ends by itself: ${second.status} ${second.signal} ${second.stderr}`);
     check(second.stderr.includes('already open'), `it says why: ${second.stderr}`);
-    await d.wait(async () => (await d.executeScript('return document.body.dataset.raised')) === '1', 5000, 'the first window was raised');
+    await d.wait(async () => (await d.executeScript('return document.body.dataset.raised')) === '1', 15000, 'the first window was raised');
     check((await screen(d)) === 'list', 'the first window carries on');
     const version = execFileSync(app, ['--version'], { encoding: 'utf8' }).trim();
     const cargoVersion = /^version = "([^"]+)"/m.exec(readFileSync(join(here, '../../src-tauri/Cargo.toml'), 'utf8'))[1];
@@ -388,7 +388,7 @@ try {
   const placed = { x: 40, y: 30, width: 1000, height: 700 };
   await d.manage().window().setRect(placed);
   const sizeNow = () => d.executeScript('return [window.outerWidth, window.outerHeight, window.screenX, window.screenY]');
-  await d.wait(async () => (await sizeNow())[0] === placed.width, 5000, 'the window took the new size');
+  await d.wait(async () => (await sizeNow())[0] === placed.width, 15000, 'the window took the new size');
   const before = await sizeNow();
   log(`window placed at ${JSON.stringify(before)} (outer width, height, x, y)`);
 
@@ -426,7 +426,7 @@ try {
   log(`restart reopened the last brief in the window as it was: ${JSON.stringify(after)}`);
   await clickOn(d, '#back');
   await waitScreen(d, 'list');
-  await d.wait(async () => (await count(d, '.brief-row')) === 2, 5000, 'briefs listed');
+  await d.wait(async () => (await count(d, '.brief-row')) === 2, 15000, 'briefs listed');
   const title = await text(d, `.brief-row[data-id="${briefId}"] .title`);
   check(title === 'Checkout drop-off on mobile (web)', `title after restart: ${title}`);
   await clickOn(d, `.brief-row[data-id="${briefId}"]`);
@@ -441,7 +441,7 @@ try {
 
   step = 'sign again, then kill -9 right after an acknowledged edit';
   await clickOn(d, '#sign-off');
-  await d.wait(async () => (await chipState(d, 'pm')) === 'signed', 5000, 'signed again');
+  await d.wait(async () => (await chipState(d, 'pm')) === 'signed', 15000, 'signed again');
   await typeInSection(d, 'options', 'Offer wallet payments on mobile.');
   const pids = execFileSync('pgrep', ['-f', app]).toString().trim().split('\n').filter(Boolean);
   check(pids.length > 0, 'app process found');
@@ -475,7 +475,7 @@ try {
       await clickOn(d, '#profile-save');
       await waitScreen(d, 'list');
       await keys(d, Key.CONTROL, 'n');
-      await d.wait(until.elementLocated(By.id('new-title')), 5000);
+      await d.wait(until.elementLocated(By.id('new-title')), 15000);
       await d.findElement(By.id('new-title')).sendKeys('Full disk');
       await clickOn(d, '#create-brief');
       await waitScreen(d, 'brief');

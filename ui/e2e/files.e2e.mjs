@@ -62,7 +62,7 @@ async function fileAppears(d, path, what) {
 async function exportMarkdown(d, format = 'markdown') {
   // the export dialog stays open after an export: another format is one more click
   if (!(await d.executeScript("return !!document.getElementById('export-result')"))) await clickOn(d, '#export-button');
-  await d.wait(async () => (await d.executeScript('return !!document.getElementById(arguments[0])', `export-${format}`)) === true, 5000, 'the export dialog');
+  await d.wait(async () => (await d.executeScript('return !!document.getElementById(arguments[0])', `export-${format}`)) === true, 15000, 'the export dialog');
   // the click returns at once; the "Save as…" dialog opens from the shell
   await d.executeScript('document.getElementById(arguments[0]).click()', `export-${format}`);
 }
@@ -86,7 +86,7 @@ try {
   answerDialog('Save brief as', join(chosen, 'for-review.md'), { shot: 'save-as-dialog.png' });
   const md = await fileAppears(d, join(chosen, 'for-review.md'), 'the export is where the dialog said');
   check(md.includes('# Dialog brief') && md.includes('Exports land where the person says.'), `the exported Markdown: ${md.slice(0, 200)}`);
-  await d.wait(async () => ((await text(d, '#export-result')) ?? '').includes('for-review.md'), 5000, 'the dialog says where it went');
+  await d.wait(async () => ((await text(d, '#export-result')) ?? '').includes('for-review.md'), 15000, 'the dialog says where it went');
   log('Save as… wrote the export to the folder typed into the GTK dialog');
 
   step = 'the next Save as… opens in the folder used last';
@@ -141,7 +141,7 @@ try {
       body,
     );
   check((await drop('notes.png', 'image/png', 'not markdown')) === true, 'the window takes file drops');
-  await d.wait(async () => ((await text(d, '.toast')) ?? '').includes('Only Markdown files'), 5000, 'a file that is not Markdown is refused in words');
+  await d.wait(async () => ((await text(d, '.toast')) ?? '').includes('Only Markdown files'), 15000, 'a file that is not Markdown is refused in words');
   await drop('dropped.md', 'text/markdown', '# Dropped brief\n\n## Problem space\n\n### Problem statement\n\nDragged onto the window.\n');
   await d.wait(async () => (await d.executeScript("return document.getElementById('brief-title')?.value")) === 'Dropped brief', 15000, 'the dropped file is a brief, open');
   check(((await text(d, '[data-section-editor="problem"]')) ?? '').includes('Dragged onto the window.'), 'its problem statement');

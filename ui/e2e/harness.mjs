@@ -134,7 +134,7 @@ export async function startBrief(d, name, title) {
   await clickOn(d, '#profile-save');
   await waitScreen(d, 'list');
   await keys(d, Key.CONTROL, 'n');
-  await d.wait(async () => (await count(d, '#new-title')) === 1, 5000);
+  await d.wait(async () => (await count(d, '#new-title')) === 1, 15000, 'the new brief dialog');
   await d.findElement(By.id('new-title')).sendKeys(title);
   await clickOn(d, '#create-brief');
   await waitScreen(d, 'brief');
@@ -144,7 +144,9 @@ export async function startBrief(d, name, title) {
 /** The open brief's invite code, read from its share dialog (closed again). */
 export async function inviteCode(d) {
   await clickOn(d, '#share-button');
-  await d.wait(async () => (await count(d, '#invite-code')) === 1, 5000);
+  // the code comes from the engine (a write to the brief, stored before it answers): on a busy
+  // two-core machine with a debug build that can take seconds
+  await d.wait(async () => (await count(d, '#invite-code')) === 1, 20000, 'the invite code dialog');
   const code = await d.executeScript("return document.getElementById('invite-code').value");
   await keys(d, Key.ESCAPE);
   return code;
@@ -186,7 +188,14 @@ export async function failed(tag, step, e, windows, shows) {
   console.error(`[${tag}] FAILED at "${step}": ${e && e.stack ? e.stack : e}`);
   for (const [who, d] of windows)
     try {
-      if (d) console.error(`[${tag}] ${who} shows: ${JSON.stringify(await shows(d))}`);
+      if (d) {
+        console.error(`[${tag}] ${who} shows: ${JSON.stringify(await shows(d))}`);
+        // what the person would see besides: error or info toasts, an open dialog's title
+        const seen = await d.executeScript(
+          `return { toasts: [...document.querySelectorAll('.toast')].map((t) => t.className + ': ' + t.textContent), dialog: document.querySelector('[role=dialog]')?.getAttribute('aria-label') ?? null };`,
+        );
+        console.error(`[${tag}] ${who} toasts and dialog: ${JSON.stringify(seen)}`);
+      }
     } catch {
       /* the window may be gone */
     }

@@ -177,7 +177,7 @@ try {
   const blamed = execFileSync(cli, ['blame', id, 'problem'], { env: { ...process.env, GROUNDWORK_DATA_DIR: dirB }, encoding: 'utf8' });
   check(blamed.split('\n').some((l) => l.split('\t')[1]?.startsWith('Ben') && l.endsWith('b'.repeat(20))), `groundwork blame agrees: ${blamed}`);
   await clickOn(a, '#authors-toggle');
-  await a.wait(async () => (await authored()).length === 0, 5000, 'the colours go when toggled off');
+  await a.wait(async () => (await authored()).length === 0, 15000, 'the colours go when toggled off');
   log("who wrote what: Ana's window colours Ben's and her words apart, with name and role; `groundwork blame` agrees");
 
   step = 'versions: Ana saves one, Ben rewrites, Ana compares and restores the section';
@@ -214,7 +214,7 @@ try {
   await a.wait(async () => (await versionRow('restore')).some((n) => n.includes("Before Ben's rewrite")), 10000, 'the restore is in the history');
   await a.wait(async () => (await a.executeScript("return !!document.getElementById('history-same')")) === true, 10000, 'it now reads as the version did');
   await keys(a, Key.ESCAPE);
-  await a.wait(async () => a.executeScript("return document.querySelector('.backdrop') === null"), 5000, 'the history closed');
+  await a.wait(async () => a.executeScript("return document.querySelector('.backdrop') === null"), 15000, 'the history closed');
   await a.executeScript("document.getElementById('sign-off').scrollIntoView({ block: 'center' })");
   await clickOn(a, '#sign-off');
   await clickOn(a, '#history-button');
@@ -249,14 +249,14 @@ try {
   check(JSON.stringify(since.badges) === JSON.stringify(['problem', 'evidence']), `exactly the two sections: ${JSON.stringify(since)}`);
   check(since.items.every((t) => t.includes('Ana Lima')), `by Ana: ${JSON.stringify(since)}`);
   await clickOn(b, '#since-show');
-  const shownDiff = await b.wait(() => b.executeScript(`const d = document.getElementById('since-diff'); return d && [...d.querySelectorAll('ins')].map((e) => e.textContent).join('|')`), 5000, 'the changes are shown');
+  const shownDiff = await b.wait(() => b.executeScript(`const d = document.getElementById('since-diff'); return d && [...d.querySelectorAll('ins')].map((e) => e.textContent).join('|')`), 15000, 'the changes are shown');
   check(shownDiff.includes('SINCE-ANA') && shownDiff.includes('Forty tickets'), `Ana's words: ${shownDiff}`);
   writeFileSync(join(shots, 'session-since-you-looked.png'), await b.takeScreenshot(), 'base64');
   await keys(b, Key.ESCAPE);
-  await b.wait(async () => b.executeScript("return document.querySelector('.backdrop') === null"), 5000, 'the changes closed');
+  await b.wait(async () => b.executeScript("return document.querySelector('.backdrop') === null"), 15000, 'the changes closed');
   await b.executeScript("document.getElementById('since-seen').scrollIntoView({ block: 'center' })");
   await clickOn(b, '#since-seen');
-  await b.wait(async () => (await marked()) === null && (await b.executeScript("return document.querySelectorAll('.since-badge').length")) === 0, 5000, 'nothing marked after "mark as seen"');
+  await b.wait(async () => (await marked()) === null && (await b.executeScript("return document.querySelectorAll('.since-badge').length")) === 0, 15000, 'nothing marked after "mark as seen"');
   check(benRun('changes', id).startsWith('nothing changed by others'), 'the CLI agrees: seen');
   log('since you last looked: exactly the two sections Ana changed, her words shown; cleared by "mark as seen"');
 
@@ -309,7 +309,7 @@ try {
   await a.executeScript("document.getElementById('section-problem').scrollIntoView({ block: 'start' })");
   writeFileSync(join(shots, 'session-margin-threads.png'), await a.takeScreenshot(), 'base64');
   await clickOn(b, '[data-margin="problem"] .margin-thread');
-  const opened = await b.wait(() => b.executeScript(`const t = document.querySelector('#threads .thread.active'); return t && document.activeElement === t.querySelector('.reply-text') ? t.dataset.thread : null`), 5000, "the card opens its thread in Ben's panel");
+  const opened = await b.wait(() => b.executeScript(`const t = document.querySelector('#threads .thread.active'); return t && document.activeElement === t.querySelector('.reply-text') ? t.dataset.thread : null`), 15000, "the card opens its thread in Ben's panel");
   check(opened === (await marginOf(b)).thread, 'the same thread');
   log('the thread sits in the margin level with its words on both screens; its card opens it in the panel');
 

@@ -95,7 +95,7 @@ try {
   check((await a.executeScript(`return document.getElementById('invite-code').value`)).startsWith('gw2'), 'the invite code is shown');
   await a.findElement(By.id('peer-address')).sendKeys('not an address');
   await clickOn(a, '#add-peer-submit');
-  await a.wait(async () => (await a.executeScript(`const e = document.getElementById('peer-error'); return e && !e.hidden ? e.textContent : ''`)).includes('is not an address'), 5000, 'a bad address is refused in words');
+  await a.wait(async () => (await a.executeScript(`const e = document.getElementById('peer-error'); return e && !e.hidden ? e.textContent : ''`)).includes('is not an address'), 15000, 'a bad address is refused in words');
   await shot(a, 'people-and-devices.png');
   await keys(a, Key.ESCAPE);
   log('People and devices: Ben connected, the code, a bad address refused');
@@ -175,7 +175,7 @@ try {
   await clickOn(a, '#merge-receipt li[data-part="evidence"] button');
   await a.wait(async () => a.executeScript(`return document.activeElement?.closest('[data-section-editor]')?.dataset.sectionEditor === 'evidence'`), 10000, 'the item jumped to the evidence section');
   await clickOn(a, '#dismiss-receipt');
-  await a.wait(async () => (await receipt(a)) === null, 5000, 'dismissed');
+  await a.wait(async () => (await receipt(a)) === null, 15000, 'dismissed');
   const polls = async () => Number(await a.executeScript(`return document.getElementById('sync-status').dataset.polls`));
   const after = (await polls()) + 2;
   await a.wait(async () => (await polls()) >= after, 10000, 'two more status answers');
@@ -195,7 +195,7 @@ try {
   await a.executeScript("document.getElementById('relay-section').scrollIntoView({ block: 'center' })");
   await a.findElement(By.id('relay-url')).sendKeys(relayUrl);
   await clickOn(a, '#add-relay-submit');
-  const warning = await a.wait(() => a.executeScript(`const c = document.getElementById('relay-confirm'); return c && !c.hidden ? c.innerText : null`), 5000, 'the app says what the server sees, and asks');
+  const warning = await a.wait(() => a.executeScript(`const c = document.getElementById('relay-confirm'); return c && !c.hidden ? c.innerText : null`), 15000, 'the app says what the server sees, and asks');
   check(warning.includes('whole text') && warning.includes('Every member'), `the warning: ${warning}`);
   await shot(a, 'relay-confirm.png');
   await clickOn(a, '#relay-confirm-yes');
