@@ -22,7 +22,10 @@ import { Editor } from '@tiptap/core';
 import { TextSelection } from '@tiptap/pm/state';
 import * as Y from 'yjs';
 import { editorExtensions } from '../src/extensions';
-import { bindingOf } from '../src/body/binding';
+import { BodyBinding, bindingOf } from '../src/body/binding';
+
+// every remote change the binding patches in (typing) is checked against drawing the body
+BodyBinding.checkPatches = true;
 import { docFromBlocks, readBlocks } from '../src/body/model';
 
 const SEEDS = Number(process.env.MERGE_SEEDS ?? 40);
@@ -368,5 +371,7 @@ describe('concurrent editing through the editor binding', () => {
     }
     if (failures.length) console.log(failures.join('\n'));
     expect(failures).toEqual([]);
+    // the fast path (typing patched in) was taken, so the check above covered it
+    expect(BodyBinding.patched).toBeGreaterThan(SEEDS);
   }, 3_600_000);
 });

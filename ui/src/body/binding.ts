@@ -8,8 +8,11 @@
 //   and what remains becomes one delete and the inserts of text runs (every mark named, absent
 //   ones null) and markers. Enter is one marker inserted, Backspace at a block's start one
 //   marker deleted, Ctrl+Alt+1 one key of one marker.
-// - Remote edits (and undo): the body is drawn again as a document and only the range where it
-//   differs from the editor's is replaced, so the selection and unchanged DOM stay.
+// - Remote edits (and undo): typing and deleting inside blocks is patched into the editor as
+//   those characters (`patch`, from the Yjs event's delta); anything else, or anything after a
+//   local edit that left the editor in a shape the body does not tell apart, draws the body as
+//   a document again and replaces only the range where it differs, so the selection and
+//   unchanged DOM stay.
 // - Undo: a Y.UndoManager over this editor's own changes (Mod-z, Shift-Mod-z, Mod-y), so undo
 //   never takes back a teammate's typing; a step ends 500 ms after the last edit or when the
 //   caret moves without an edit.
@@ -17,11 +20,11 @@
 //   (carets, comment anchors) are Y.RelativePosition on the body, and follow their characters
 //   across splits, joins and type changes because those never move characters.
 import { Extension } from '@tiptap/core';
-import type { Node as PMNode } from '@tiptap/pm/model';
+import type { Node as PMNode, Schema } from '@tiptap/pm/model';
 import { Plugin, PluginKey, type EditorState } from '@tiptap/pm/state';
 import type { EditorView } from '@tiptap/pm/view';
 import * as Y from 'yjs';
-import { docFromBlocks, linearize, MARKS, newMarker, NodeCache, readBlocks, writeMarker, ySize, type MarkSet, type Unit } from './model';
+import { docFromBlocks, linearize, markList, marksFrom, MARKS, newMarker, NodeCache, readBlocks, writeMarker, ySize, type MarkSet, type Unit } from './model';
 
 const key = new PluginKey('groundwork-body');
 const bindings = new WeakMap<EditorView, BodyBinding>();
@@ -57,8 +60,10 @@ const content = (u: Unit) => ('marker' in u ? '\u0001' : u.text);
 
 /** Restyles in place where `a` and `b` hold the same content: marker keys that differ are
  * written, text whose marks differ is formatted (absent marks as null, which removes them).
- * Nothing is deleted or inserted, so concurrent typing around it is untouched. */
-function restyle(text: Y.Text, start: number, a: Unit[], b: Unit[]): void {
+ * Nothing is deleted or inserted, so concurrent typing around it is untouched. True when it
+ * wrote anything. */
+function restyle(text: Y.Text, start: number, a: Unit[], b: Unit[]): boolean {
+  let wrote = false;
   let at = start;
   let i = 0;
   while (i < a.length) {
@@ -69,6 +74,7 @@ function restyle(text: Y.Text, start: number, a: Unit[], b: Unit[]): void {
       i++;
       continue;
     }
+    wrote = true;
     if ('marker' in ub) {
       const m = markerAt(text, at);
       if (m) writeMarker(m, ub.marker);
@@ -83,21 +89,26 @@ function restyle(text: Y.Text, start: number, a: Unit[], b: Unit[]): void {
     text.format(at, len, attrsFor(marks));
     at += len;
   }
+  return wrote;
 }
 
 /** Applies the difference between two flattened ranges to the body, from index `base`:
  * the common prefix and suffix of content stay (restyled in place where only marks or block
- * types differ); what differs between them is deleted and inserted. */
-export function applyDiff(text: Y.Text, base: number, a: Unit[], b: Unit[]): void {
+ * types differ); what differs between them is deleted and inserted. True when that was text
+ * only: characters deleted and inserted, no marker and no restyling. */
+export function applyDiff(text: Y.Text, base: number, a: Unit[], b: Unit[]): boolean {
   let p = 0;
   while (p < a.length && p < b.length && content(a[p]) === content(b[p])) p++;
   let s = 0;
   while (s < a.length - p && s < b.length - p && content(a[a.length - 1 - s]) === content(b[b.length - 1 - s])) s++;
-  restyle(text, base, a.slice(0, p), b.slice(0, p));
+  let textOnly = !restyle(text, base, a.slice(0, p), b.slice(0, p));
   let offset = base;
   for (let i = 0; i < p; i++) offset += a[i].len;
   let removed = 0;
-  for (let i = p; i < a.length - s; i++) removed += a[i].len;
+  for (let i = p; i < a.length - s; i++) {
+    removed += a[i].len;
+    if ('marker' in a[i]) textOnly = false;
+  }
   if (removed) text.delete(offset, removed);
   let at = offset;
   let i = p;
@@ -105,6 +116,7 @@ export function applyDiff(text: Y.Text, base: number, a: Unit[], b: Unit[]): voi
   while (i < end) {
     const u = b[i];
     if ('marker' in u) {
+      textOnly = false;
       text.insertEmbed(at, newMarker(u.marker));
       at += 1;
       i++;
@@ -118,12 +130,22 @@ export function applyDiff(text: Y.Text, base: number, a: Unit[], b: Unit[]): voi
     text.insert(at, run, attrsFor(u.marks));
     at += run.length;
   }
-  restyle(text, at, a.slice(a.length - s), b.slice(b.length - s));
+  if (restyle(text, at, a.slice(a.length - s), b.slice(b.length - s))) textOnly = false;
+  return textOnly && (p < a.length || p < b.length);
 }
 
-/** Writes what changed from document `a` to document `b` into the body; true when it gave a
- * paragraph drawn without a marker its marker (the binding then clears its `implicit`). */
-export function writeChange(text: Y.Text, a: PMNode, b: PMNode): boolean {
+/** Writes what changed from document `a` to document `b` into the body. `given`: it gave a
+ * paragraph drawn without a marker its marker (the binding then clears its `implicit`).
+ * `textOnly`: it deleted and inserted characters and nothing else, so `b` is still exactly
+ * what drawing the body gives when `a` was (anything else may leave the editor showing an
+ * equivalent shape the body does not distinguish, say two quotes in a row for one). */
+export function writeChange(text: Y.Text, a: PMNode, b: PMNode): { given: boolean; textOnly: boolean } {
+  // an empty body is drawn as one empty paragraph without a marker, which stands for nothing
+  if (blank(a)) {
+    const all = blank(b) ? [] : linearize(b);
+    applyDiff(text, 0, [], all);
+    return { given: all.some((u) => 'given' in u), textOnly: false };
+  }
   const na = a.childCount;
   const nb = b.childCount;
   let i = 0;
@@ -136,9 +158,15 @@ export function writeChange(text: Y.Text, a: PMNode, b: PMNode): boolean {
   }
   let base = 0;
   for (let k = 0; k < i; k++) base += ySize(a.child(k));
-  const after = linearize(b, i, eb);
-  applyDiff(text, base, linearize(a, i, ea), after);
-  return after.some((u) => 'given' in u);
+  const after = blank(b) ? [] : linearize(b, i, eb);
+  const textOnly = applyDiff(text, base, linearize(a, i, ea), after);
+  return { given: after.some((u) => 'given' in u), textOnly };
+}
+
+/** A document that is one empty paragraph drawn without a marker: an empty body. */
+function blank(doc: PMNode): boolean {
+  const only = doc.childCount === 1 ? doc.firstChild! : null;
+  return only !== null && only.type.name === 'paragraph' && !!only.attrs.implicit && only.content.size === 0;
 }
 
 /** Whether a text block has a marker in the body (an implicit paragraph that is still the
@@ -208,12 +236,45 @@ export function yToPmAll(doc: PMNode, indexes: number[]): number[] {
   return out;
 }
 
+/** Where body range `index`..`index + len` lies in `doc` (drawn from the body): inside one
+ * text block's text (not before its marker), as the editor position of `index`, whether the
+ * block is code or implicit (no marker), and its text's length; null when it is not inside one (a rule, across a boundary). Within a
+ * block, body and editor offsets agree: a character, a hard break ("\n") and an inline
+ * object are one unit in both. */
+function textRange(doc: PMNode, index: number, len: number): { pos: number; code: boolean; implicit: boolean; size: number } | null {
+  let out: { pos: number; code: boolean; implicit: boolean; size: number } | null = null;
+  eachBlock(doc, (node, at, y, marker) => {
+    if (index > y + marker + node.content.size) return false;
+    if (node.isTextblock && index >= y + marker && index + len <= y + marker + node.content.size)
+      out = { pos: at + 1 + index - y - marker, code: node.type.name === 'codeBlock', implicit: marker === 0, size: node.content.size };
+    return true;
+  });
+  return out;
+}
+
+/** Inserted body text as the editor's inline nodes, as drawing the body makes them: the
+ * marks its attributes name (none in code), "\n" a hard break outside code. */
+function inlineText(schema: Schema, text: string, attributes: Record<string, unknown> | undefined, code: boolean): PMNode[] {
+  if (code) return text ? [schema.text(text)] : [];
+  const marks = markList(schema, marksFrom(attributes));
+  const out: PMNode[] = [];
+  text.split('\n').forEach((part, i) => {
+    if (i > 0) out.push(schema.nodes.hardBreak.create());
+    if (part) out.push(schema.text(part, marks));
+  });
+  return out;
+}
+
 export class BodyBinding {
   readonly undo: Y.UndoManager;
   private applying = false;
+  /** The editor shows exactly what drawing the body gives (false after a local edit that was
+   * more than typing or deleting characters, until the next drawing). */
+  private drawn = false;
   private readonly nodes = new NodeCache();
-  private readonly observer = (_events: Y.YEvent<Y.AbstractType<unknown>>[], tr: Y.Transaction) => {
-    if (tr.origin !== this) this.draw();
+  private readonly observer = (events: Y.YEvent<Y.AbstractType<unknown>>[], tr: Y.Transaction) => {
+    if (tr.origin === this) return;
+    if (!this.patch(events)) this.draw();
   };
 
   constructor(
@@ -231,6 +292,7 @@ export class BodyBinding {
     const state = this.view.state;
     const next = docFromBlocks(readBlocks(this.text), state.schema, this.nodes);
     const cur = state.doc;
+    this.drawn = true;
     const start = cur.content.findDiffStart(next.content);
     if (start === null) return;
     let { a: endA, b: endB } = cur.content.findDiffEnd(next.content)!;
@@ -248,6 +310,57 @@ export class BodyBinding {
     }
   }
 
+  /** A remote change that only typed or deleted text inside blocks, applied to the editor as
+   * those characters (O(change) instead of drawing the body again, which on a long section is
+   * most of a teammate's keystroke reaching the screen); false, having done nothing, for
+   * anything else: markers added, removed or edited, formatting, embeds, a range that crosses
+   * a block boundary. */
+  private patch(events: Y.YEvent<Y.AbstractType<unknown>>[]): boolean {
+    if (!this.drawn || events.length !== 1 || events[0].target !== this.text) return false;
+    const state = this.view.state;
+    const tr = state.tr;
+    const schema = state.schema;
+    let index = 0;
+    for (const op of (events[0] as Y.YTextEvent).delta) {
+      if (op.retain !== undefined) {
+        if (op.attributes) return false;
+        index += op.retain;
+        continue;
+      }
+      const n = op.delete ?? (typeof op.insert === 'string' ? op.insert.length : -1);
+      if (n < 0) return false;
+      const block = textRange(tr.doc, index, op.delete ?? 0);
+      if (!block) return false;
+      if (op.delete !== undefined) {
+        // an implicit paragraph left empty is no block at all (it is read only from text)
+        if (block.implicit && n === block.size) return false;
+        tr.delete(block.pos, block.pos + n);
+        continue;
+      }
+      const inserted = inlineText(schema, op.insert as string, op.attributes, block.code);
+      if (inserted.length) tr.insert(block.pos, inserted);
+      index += n;
+    }
+    if (!tr.docChanged) return true;
+    this.applying = true;
+    try {
+      this.view.dispatch(tr.setMeta(key, 'body').setMeta('addToHistory', false));
+    } finally {
+      this.applying = false;
+    }
+    BodyBinding.patched++;
+    if (BodyBinding.checkPatches) {
+      const want = docFromBlocks(readBlocks(this.text), schema);
+      if (!want.eq(this.view.state.doc)) throw new Error(`a patched remote change ${JSON.stringify((events[0] as Y.YTextEvent).delta)} on ${state.doc} gave ${this.view.state.doc}; drawing the body gives ${want}`);
+    }
+    return true;
+  }
+
+  /** Tests set this: every patched remote change is checked against drawing the body. */
+  static checkPatches = false;
+  /** Remote changes applied by `patch` (tests see the fast path taken). */
+  static patched = 0;
+
   /** After an editor transaction: writes a local change into the body. */
   update(prev: EditorState): void {
     if (this.applying) return;
@@ -259,9 +372,11 @@ export class BodyBinding {
       if (!prev.selection.eq(this.view.state.selection)) this.undo.stopCapturing();
       return;
     }
-    let given = false;
-    this.text.doc!.transact(() => (given = writeChange(this.text, a, b)), this);
-    if (given) this.clearImplicit();
+    let written = { given: false, textOnly: false };
+    this.text.doc!.transact(() => (written = writeChange(this.text, a, b)), this);
+    // the next remote change is patched in only while the editor shows the body exactly
+    if (!written.textOnly) this.drawn = false;
+    if (written.given) this.clearImplicit();
   }
 
   /** Paragraphs that were drawn without a marker and now have one: no longer implicit. */

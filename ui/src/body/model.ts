@@ -89,7 +89,7 @@ export function attrsKey(a: BlockAttrs): string {
   return `${a.kind}|${a.kind === 'heading' ? a.level : 1}|${a.wrap.join('/')}|${a.cont ? 1 : 0}`;
 }
 
-function marksFrom(attributes: Record<string, unknown> | undefined): MarkSet {
+export function marksFrom(attributes: Record<string, unknown> | undefined): MarkSet {
   const out: MarkSet = {};
   if (!attributes) return out;
   for (const k of MARKS) {
@@ -128,7 +128,7 @@ export function readBlocks(text: Y.Text): Block[] {
   return out;
 }
 
-function markList(schema: Schema, marks: MarkSet): readonly Mark[] {
+export function markList(schema: Schema, marks: MarkSet): readonly Mark[] {
   let set: readonly Mark[] = [];
   for (const [name, attrs] of Object.entries(marks)) {
     const type = schema.marks[name];
@@ -256,7 +256,13 @@ interface Level {
   started: boolean;
 }
 
-function flatten(node: PMNode, path: Level[], out: Unit[]): void {
+/** Whether the next block read starts the body or follows a rule: the only places a
+ * paragraph without a marker is read from its text (readBlocks). */
+interface Open {
+  open: boolean;
+}
+
+function flatten(node: PMNode, path: Level[], out: Unit[], at: Open): void {
   const name = node.type.name;
   const kind = KIND_OF[name];
   if (kind) {
@@ -272,9 +278,12 @@ function flatten(node: PMNode, path: Level[], out: Unit[]): void {
     const key = attrsKey(marker);
     // a paragraph without a marker still being the block it is read as writes none; one
     // that became another block (wrapped in a list, say) gets its marker now
+    // (or that is empty, or no longer first or after a rule: it is read without a marker only
+    // from text there, and Enter splitting one copies its attributes to both halves)
     if (name === 'paragraph' && node.attrs.implicit) {
-      if (node.attrs.implicit !== key) out.push({ marker, key: '\u0001' + key, len: 1, given: true });
+      if (node.attrs.implicit !== key || node.content.size === 0 || !at.open) out.push({ marker, key: '\u0001' + key, len: 1, given: true });
     } else out.push({ marker, key: '\u0001' + key, len: 1 });
+    at.open = kind === 'rule';
     node.forEach((child) => {
       if (child.isText) {
         const marks = kind === 'code' ? {} : markSetOf(child.marks);
@@ -287,7 +296,7 @@ function flatten(node: PMNode, path: Level[], out: Unit[]): void {
   }
   if (name === 'blockquote') {
     path.push({ wrap: 'quote', started: false });
-    node.forEach((c) => flatten(c, path, out));
+    node.forEach((c) => flatten(c, path, out, at));
     path.pop();
     return;
   }
@@ -296,19 +305,27 @@ function flatten(node: PMNode, path: Level[], out: Unit[]): void {
     path.push(level);
     node.forEach((item) => {
       level.started = false;
-      item.forEach((c) => flatten(c, path, out));
+      item.forEach((c) => flatten(c, path, out, at));
     });
     path.pop();
     return;
   }
-  node.forEach((c) => flatten(c, path, out));
+  node.forEach((c) => flatten(c, path, out, at));
 }
 
 /** Top-level nodes `from`..`to` of `doc` as the body's sequence. */
 export function linearize(doc: PMNode, from = 0, to = doc.childCount): Unit[] {
   const out: Unit[] = [];
-  for (let i = from; i < to; i++) flatten(doc.child(i), [], out);
+  const at: Open = { open: from === 0 || lastBlock(doc.child(from - 1)).type.name === 'horizontalRule' };
+  for (let i = from; i < to; i++) flatten(doc.child(i), [], out, at);
   return out;
+}
+
+/** The last text block or rule in `node` (itself, when it is one). */
+function lastBlock(node: PMNode): PMNode {
+  let n = node;
+  while (!n.isTextblock && n.type.name !== 'horizontalRule' && n.lastChild) n = n.lastChild;
+  return n;
 }
 
 const sizes = new WeakMap<PMNode, number>();
@@ -319,7 +336,7 @@ export function ySize(node: PMNode): number {
   if (n === undefined) {
     n = 0;
     const units: Unit[] = [];
-    flatten(node, [], units);
+    flatten(node, [], units, { open: true });
     for (const u of units) n += u.len;
     sizes.set(node, n);
   }
