@@ -48,6 +48,14 @@ async fn pragmas_are_wal_and_full_and_read_back() {
     assert_eq!(mode, "wal");
     assert_eq!(sync, 2);
     assert_eq!(store.integrity_check().await.unwrap(), "ok");
+    // a new file is made with small pages (empty tables and indexes cost a page each)
+    store.close().await;
+    let mut c = raw(d.path()).await;
+    let page: i64 = sqlx::query_scalar("PRAGMA page_size")
+        .fetch_one(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(page, i64::from(groundwork::store::PAGE_SIZE));
 }
 
 #[test]
