@@ -4,7 +4,7 @@
 // decision, a concern, a question, export, then moves and resizes the window, quits with Ctrl+Q
 // right after typing and starts again to find it all, in the brief that was open, where the
 // window was and at its size; then kills the app with SIGKILL right after an acknowledged edit and
-// checks the database; then, with the data directory on a full 4 MB tmpfs, a paste that does
+// checks the database; then, with the data directory on a full 6 MB tmpfs, a paste that does
 // not fit shows "Not saved", closing is held and says why, and with space back "Try again"
 // stores it and closes. First, the app started with no display must say so and exit.
 // Screenshots of the main screens go to $E2E_OUT (default ui/e2e/screenshots).
@@ -456,13 +456,16 @@ try {
   check(stored.signoff.signoffs.some((s) => s.role === 'pm' && !s.stale), 'sign-off survived SIGKILL');
 
   // ---- run 3: a full disk ---------------------------------------------------------------------
-  // the data directory on a 4 MB tmpfs (mounting needs root, as in CI); a big paste that does
+  // the data directory on a 6 MB tmpfs (mounting needs root, as in CI); a big paste that does
   // not fit is kept and shown as not saved; closing is held and says why; with space back,
-  // "Try again" stores it and the window closes
+  // "Try again" stores it and the window closes. Once stored, the paste is on the disk twice
+  // (SQLite's log and, after its checkpoint, the database file) and the CLI reads it after:
+  // 4 MB left that with no room for a reader's shared-memory index once pages became 1 KiB
+  // (their log frames take a little more)
   step = 'a full disk: the edit waits, closing is held and says why, space back: stored';
   const small = join(tmp, 'small');
   mkdirSync(small);
-  if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', small]).status !== 0) {
+  if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=6m', 'tmpfs', small]).status !== 0) {
     log('note: cannot mount a tmpfs here (not root?); full-disk run skipped');
   } else {
     try {
