@@ -209,10 +209,15 @@ async fn a_copied_database_does_not_share_client_ids() {
         e.store().close().await;
         brief.id()
     };
-    for f in std::fs::read_dir(a.path()).unwrap() {
-        let p = f.unwrap().path();
-        std::fs::copy(&p, b.path().join(p.file_name().unwrap())).unwrap();
-    }
+    // a consistent copy of the file (copying the files themselves raced with the closing
+    // connections' last checkpoint, which deletes the WAL a moment after `close` returns)
+    let mut c = raw(a.path()).await;
+    sqlx::query("VACUUM INTO ?")
+        .bind(db(b.path()).display().to_string())
+        .execute(&mut c)
+        .await
+        .unwrap();
+    c.close().await.unwrap();
     let ea = Engine::open(a.path()).await.unwrap();
     let eb = Engine::open(b.path()).await.unwrap();
     let ba = ea.open_brief(id).await.unwrap().brief;

@@ -154,8 +154,10 @@ impl Brief {
 /// update: yrs 0.28 can leave structs pending when several dependent updates are applied
 /// inside one transaction (found by tests/sim.rs).
 pub(super) fn apply_stored(doc: &Doc, updates: Vec<Update>) -> Result<(), BriefError> {
+    // one transaction for the snapshot and every row after it: yrs squashes blocks and
+    // merges delete sets once, at the commit, instead of once per row
+    let mut txn = doc.transact_mut_with(LOAD_ORIGIN);
     for u in updates {
-        let mut txn = doc.transact_mut_with(LOAD_ORIGIN);
         txn.apply_update(u)
             .map_err(|e| BriefError::Apply(e.to_string()))?;
     }
