@@ -274,7 +274,20 @@ export class BodyBinding {
   private readonly nodes = new NodeCache();
   private readonly observer = (events: Y.YEvent<Y.AbstractType<unknown>>[], tr: Y.Transaction) => {
     if (tr.origin === this) return;
-    if (!this.patch(events)) this.draw();
+    const before = this.view.state.doc;
+    let patched = false;
+    try {
+      patched = this.patch(events);
+    } catch (e) {
+      // content the editor's schema refuses there (from a peer, say): drawn instead
+      console.warn('remote change not patched', e);
+    }
+    if (!patched) this.draw();
+    else if (BodyBinding.checkPatches) {
+      const want = docFromBlocks(readBlocks(this.text), this.view.state.schema);
+      if (!want.eq(this.view.state.doc))
+        throw new Error(`a patched remote change ${JSON.stringify((events[0] as Y.YTextEvent).delta)} on ${before} gave ${this.view.state.doc}; drawing the body gives ${want}`);
+    }
   };
 
   constructor(
@@ -349,10 +362,6 @@ export class BodyBinding {
       this.applying = false;
     }
     BodyBinding.patched++;
-    if (BodyBinding.checkPatches) {
-      const want = docFromBlocks(readBlocks(this.text), schema);
-      if (!want.eq(this.view.state.doc)) throw new Error(`a patched remote change ${JSON.stringify((events[0] as Y.YTextEvent).delta)} on ${state.doc} gave ${this.view.state.doc}; drawing the body gives ${want}`);
-    }
     return true;
   }
 
