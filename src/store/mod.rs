@@ -216,25 +216,26 @@ impl Store {
             source,
         })?;
         let path = data_dir.join(DB_FILE);
-        let mut stamped = false;
-        let mut current = false;
+        let mut found = Existing {
+            ours: false,
+            current: false,
+        };
         if path.exists() {
             let side_files = [side_file(&path, "-wal"), side_file(&path, "-shm")];
             let existed: Vec<bool> = side_files.iter().map(|p| p.exists()).collect();
-            let checked = Self::check_existing(&path).await;
-            (stamped, current) = checked
-                .as_ref()
-                .map_or((false, false), |c| (c.ours, c.current));
-            if let Err(e) = checked {
-                // Leave a refused database exactly as found: drop the empty side files that
-                // our read-only probe created (they can only be new if nobody else had it open).
-                for (p, existed) in side_files.iter().zip(existed) {
-                    let empty_wal = std::fs::metadata(p).map(|m| m.len() == 0).unwrap_or(false);
-                    if !existed && (empty_wal || p.extension().is_some_and(|x| x == "db-shm")) {
-                        let _ = std::fs::remove_file(p);
+            match Self::check_existing(&path).await {
+                Ok(existing) => found = existing,
+                Err(e) => {
+                    // Leave a refused database exactly as found: drop the empty side files that
+                    // our read-only probe created (they can only be new if nobody else had it open).
+                    for (p, existed) in side_files.iter().zip(existed) {
+                        let empty_wal = std::fs::metadata(p).map(|m| m.len() == 0).unwrap_or(false);
+                        if !existed && (empty_wal || p.extension().is_some_and(|x| x == "db-shm")) {
+                            let _ = std::fs::remove_file(p);
+                        }
                     }
+                    return Err(e);
                 }
-                return Err(e);
             }
         }
         let opts = SqliteConnectOptions::new()
@@ -254,18 +255,18 @@ impl Store {
             .map_err(|e| classify_open_error(&path, e))?;
         let store = Store { pool, path };
         store.verify_pragmas().await?;
-        if current {
-            // every migration this build knows is applied: running the migrator would only
-            // read them again (about 0.7 ms of a 10 ms cold open)
-            tracing::debug!("database schema is current: no migration run");
-            return Ok(store);
+        // when every migration this build knows is applied, the migrator would only read them
+        // again (about 0.7 ms of a 10 ms cold open)
+        if !found.current {
+            MIGRATOR.run(&store.pool).await.map_err(|e| match e {
+                sqlx::migrate::MigrateError::Execute(inner) => {
+                    classify_open_error(&store.path, inner)
+                }
+                other => StoreError::Migrate(other.to_string()),
+            })?;
         }
-        MIGRATOR.run(&store.pool).await.map_err(|e| match e {
-            sqlx::migrate::MigrateError::Execute(inner) => classify_open_error(&store.path, inner),
-            other => StoreError::Migrate(other.to_string()),
-        })?;
         // a write (and an fsync) at every open unless the file carries our id already
-        if !stamped {
+        if !found.ours {
             sqlx::query(&format!("PRAGMA application_id = {APPLICATION_ID}"))
                 .execute(&store.pool)
                 .await?;

@@ -24,7 +24,7 @@ import type { Node as PMNode, Schema } from '@tiptap/pm/model';
 import { Plugin, PluginKey, type EditorState } from '@tiptap/pm/state';
 import type { EditorView } from '@tiptap/pm/view';
 import * as Y from 'yjs';
-import { docFromBlocks, linearize, markList, marksFrom, MARKS, newMarker, NodeCache, readBlocks, writeMarker, ySize, type MarkSet, type Unit } from './model';
+import { docFromBlocks, inline, linearize, marksFrom, MARKS, newMarker, NodeCache, readBlocks, writeMarker, ySize, type MarkSet, type Unit } from './model';
 
 const key = new PluginKey('groundwork-body');
 const bindings = new WeakMap<EditorView, BodyBinding>();
@@ -238,9 +238,9 @@ export function yToPmAll(doc: PMNode, indexes: number[]): number[] {
 
 /** Where body range `index`..`index + len` lies in `doc` (drawn from the body): inside one
  * text block's text (not before its marker), as the editor position of `index`, whether the
- * block is code or implicit (no marker), and its text's length; null when it is not inside one (a rule, across a boundary). Within a
- * block, body and editor offsets agree: a character, a hard break ("\n") and an inline
- * object are one unit in both. */
+ * block is code or implicit (no marker), and its text's length; null when it is not inside
+ * one (a rule, across a boundary). Within a block, body and editor offsets agree: a
+ * character, a hard break ("\n") and an inline object are one unit in both. */
 function textRange(doc: PMNode, index: number, len: number): { pos: number; code: boolean; implicit: boolean; size: number } | null {
   let out: { pos: number; code: boolean; implicit: boolean; size: number } | null = null;
   eachBlock(doc, (node, at, y, marker) => {
@@ -256,13 +256,7 @@ function textRange(doc: PMNode, index: number, len: number): { pos: number; code
  * marks its attributes name (none in code), "\n" a hard break outside code. */
 function inlineText(schema: Schema, text: string, attributes: Record<string, unknown> | undefined, code: boolean): PMNode[] {
   if (code) return text ? [schema.text(text)] : [];
-  const marks = markList(schema, marksFrom(attributes));
-  const out: PMNode[] = [];
-  text.split('\n').forEach((part, i) => {
-    if (i > 0) out.push(schema.nodes.hardBreak.create());
-    if (part) out.push(schema.text(part, marks));
-  });
-  return out;
+  return inline(schema, [{ text, marks: marksFrom(attributes) }], true);
 }
 
 export class BodyBinding {

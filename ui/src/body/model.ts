@@ -128,7 +128,7 @@ export function readBlocks(text: Y.Text): Block[] {
   return out;
 }
 
-export function markList(schema: Schema, marks: MarkSet): readonly Mark[] {
+function markList(schema: Schema, marks: MarkSet): readonly Mark[] {
   let set: readonly Mark[] = [];
   for (const [name, attrs] of Object.entries(marks)) {
     const type = schema.marks[name];
@@ -137,7 +137,8 @@ export function markList(schema: Schema, marks: MarkSet): readonly Mark[] {
   return set;
 }
 
-function inline(schema: Schema, runs: Run[], breaks: boolean): PMNode[] {
+/** Runs of text as inline nodes: their marks, and "\n" a hard break when `breaks`. */
+export function inline(schema: Schema, runs: Run[], breaks: boolean): PMNode[] {
   const out: PMNode[] = [];
   for (const r of runs) {
     const marks = markList(schema, r.marks);
