@@ -151,6 +151,9 @@ fn cold_open(
     })
 }
 
+/// How many times the bare and the persisted replay run, in turns.
+const ROUNDS: usize = 3;
+
 fn pct(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
@@ -177,24 +180,43 @@ fn main() {
         .expect("runtime");
     let mut failed = false;
 
-    // 1. bare yrs, no persistence
-    let (bare, bare_text) = bare_yrs(&trace);
-    if bare_text != trace.end {
-        eprintln!("FAIL: bare yrs replay does not match endContent");
-        failed = true;
+    // 1. bare yrs, no persistence, and 2. through the engine, persisted, group commit every
+    // 5 ms, default auto-compaction: in turns, ROUNDS times each, medians (one run of each
+    // moved by ±15 % with this machine's pace)
+    let mut bares = Vec::with_capacity(ROUNDS);
+    let mut runs = Vec::with_capacity(ROUNDS);
+    let mut dir = tempfile::tempdir().expect("tempdir");
+    for _ in 0..ROUNDS {
+        let (bare, bare_text) = bare_yrs(&trace);
+        if bare_text != trace.end {
+            eprintln!("FAIL: bare yrs replay does not match endContent");
+            failed = true;
+        }
+        bares.push(bare);
+        dir = tempfile::tempdir().expect("tempdir");
+        runs.push(persisted_replay(&rt, &trace, dir.path(), true));
     }
+    bares.sort();
+    let bare = pct(&bares, 0.5);
+    let run = runs.pop().expect("a round ran");
+    let mut persisted: Vec<Duration> = runs.iter().map(|r| r.elapsed).collect();
+    persisted.push(run.elapsed);
+    persisted.sort();
+    let persisted = pct(&persisted, 0.5);
+    let mut opens_default: Vec<Duration> = (0..7)
+        .map(|_| {
+            let (d, ok) = cold_open(&rt, dir.path(), run.id, &trace);
+            failed |= !ok;
+            d
+        })
+        .collect();
+    opens_default.sort();
 
     let (bare_bytes, t2) = bare_ytext_bytes(&trace);
     if t2 != trace.end {
         eprintln!("FAIL: bare Y.Text replay does not match endContent");
         failed = true;
     }
-
-    // 2. through the engine, persisted, group commit every 5 ms, default auto-compaction
-    let dir = tempfile::tempdir().expect("tempdir");
-    let run = persisted_replay(&rt, &trace, dir.path(), true);
-    let open_default = cold_open(&rt, dir.path(), run.id, &trace);
-    failed |= !open_default.1;
 
     // 3. the same with auto-compaction off: one long log, then one compaction
     let raw_dir = tempfile::tempdir().expect("tempdir");
@@ -251,7 +273,7 @@ fn main() {
     );
     println!(
         "{:<52} {:>12.2} s {:>14.0}",
-        "bare yrs, same body Y.Text + UTF-16 (ceiling)",
+        format!("bare yrs, same body Y.Text + UTF-16 (median of {ROUNDS})"),
         bare.as_secs_f64(),
         eps(bare)
     );
@@ -263,9 +285,12 @@ fn main() {
     );
     println!(
         "{:<52} {:>12.2} s {:>14.0}",
-        format!("engine, persisted ({} group commits of 5 ms)", run.flushes),
-        run.elapsed.as_secs_f64(),
-        eps(run.elapsed)
+        format!(
+            "engine, persisted, median of {ROUNDS} (~{} flushes)",
+            run.flushes
+        ),
+        persisted.as_secs_f64(),
+        eps(persisted)
     );
     println!(
         "{:<52} {:>12.2} s {:>14.0}",
@@ -275,8 +300,8 @@ fn main() {
     );
     println!(
         "{:<52} {:>14.2}x  (target <= 2.0x)",
-        "persisted / bare (default engine)",
-        run.elapsed.as_secs_f64() / bare.as_secs_f64()
+        "persisted / bare (default engine, medians)",
+        persisted.as_secs_f64() / bare.as_secs_f64()
     );
     println!(
         "{:<52} {:>12} s",
@@ -294,7 +319,7 @@ fn main() {
     );
     println!("{:<52} {:>14}", "bytes on disk after compaction", after);
     println!(
-        "{:<52} {:>14.2}x  (target <= 2.0x)",
+        "{:<52} {:>14.2}x  (target <= 1.2x)",
         "compacted db / v2 state",
         after as f64 / raw.v2_len as f64
     );
@@ -305,9 +330,9 @@ fn main() {
     );
     println!();
     println!(
-        "{:<52} {:>12.1} ms",
-        "cold open, default engine",
-        open_default.0.as_secs_f64() * 1e3
+        "{:<52} {:>12.1} ms  (target <= 10 ms)",
+        "cold open, default engine (median of 7)",
+        pct(&opens_default, 0.5).as_secs_f64() * 1e3
     );
     println!(
         "{:<52} {:>12.1} ms",
@@ -315,7 +340,7 @@ fn main() {
         open_log.as_secs_f64() * 1e3
     );
     println!(
-        "{:<52} {:>12.1} ms  (target < 20 ms)",
+        "{:<52} {:>12.1} ms  (target <= 10 ms)",
         "cold open, compacted (median of 7)",
         pct(&opens, 0.5).as_secs_f64() * 1e3
     );

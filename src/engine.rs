@@ -166,6 +166,7 @@ impl Engine {
     /// Creates a brief and stores it durably.
     pub async fn create(&self, title: &str, template: Template) -> Result<Brief, EngineError> {
         let brief = Brief::create(title, template, self.identity.member(None));
+        brief.store_only();
         self.store
             .insert_brief(brief.id(), title, template.as_str())
             .await?;
@@ -178,7 +179,9 @@ impl Engine {
         self.store
             .insert_brief(id, "", Template::ProblemFirst.as_str())
             .await?;
-        Ok(Brief::empty(id, self.identity.member(None)))
+        let brief = Brief::empty(id, self.identity.member(None));
+        brief.store_only();
+        Ok(brief)
     }
 
     /// Resolves an id or unique id prefix.
@@ -193,6 +196,7 @@ impl Engine {
         self.set_log(id, loaded.seqs.clone(), 0);
         let brief = Brief::loaded(id, self.identity.member(None), loaded.updates)?;
         let brief = brief.ensure_unique_client();
+        brief.store_only();
         // a schema-1 brief is migrated as it opens (deterministically: see body::migrate);
         // stored now if it can be, else with the next flush (it is in the outbox)
         if brief.migrate()? {

@@ -74,7 +74,7 @@ pub use versions::{DiffOp, SectionDiff, VersionError, VersionInfo, VersionKind};
 use crate::model::{ConcernKind, ConcernStatus, Role, Section, Template};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 use yrs::types::text::Diff;
@@ -227,9 +227,12 @@ pub struct Brief {
     /// Why changes from some peer were refused (a newer document schema), for the app and
     /// `status` to say; see [`crate::sync::SyncError::NewerSchema`].
     refused: Mutex<Option<String>>,
-    /// Transactions that changed the document so far (any origin).
-    changes: Arc<std::sync::atomic::AtomicU64>,
-    /// Where each section's first block lies, as of a number of changes: the engine's own
+    /// Per section (in `Section::ALL` order), the transactions that changed its body so far
+    /// (any origin).
+    section_changes: Arc<Vec<AtomicU64>>,
+    /// A store-only brief does not encode its own edits one by one (see `outbox`).
+    store_only: Arc<AtomicBool>,
+    /// Where each section's first block lies, as of its count of changes: the engine's own
     /// character edits (`insert_text`) keep it current, so a run of them never rescans the
     /// body.
     first_blocks: Mutex<HashMap<Section, (u64, u32, u32)>>,
@@ -357,19 +360,39 @@ impl Brief {
         });
         let outbox: outbox::SharedOutbox = Arc::default();
         let relay: Arc<Mutex<Option<Vec<Vec<u8>>>>> = Arc::default();
-        let sink = outbox.clone();
-        let relay_sink = relay.clone();
+        let store_only: Arc<AtomicBool> = Arc::default();
+        let section_changes: Arc<Vec<AtomicU64>> =
+            Arc::new(sections.iter().map(|_| AtomicU64::new(0)).collect());
+        let section_roots: Vec<_> = sections.iter().map(|(_, t)| branch(t.as_ref())).collect();
+        let (sink, relay_sink, only, counters) = (
+            outbox.clone(),
+            relay.clone(),
+            store_only.clone(),
+            section_changes.clone(),
+        );
         let load = Origin::from(LOAD_ORIGIN);
-        let changes: Arc<std::sync::atomic::AtomicU64> = Arc::default();
-        let counter = changes.clone();
+        // Where yrs emits a transaction's update (after GC and squashing), without encoding
+        // it unless it is needed (see the `outbox` module doc).
         // The doc was just created, so no transaction can be open: this cannot fail.
-        let _ = doc.observe_update_v1("groundwork:outbox", move |txn, ev| {
-            counter.fetch_add(1, Ordering::Relaxed);
-            if txn.origin() != Some(&load) {
-                lock(&sink).push(txn, &ev.update);
+        let _ = doc.observe_transaction_cleanup("groundwork:outbox", move |txn, ev| {
+            if ev.delete_set.is_empty() && ev.after_state == ev.before_state {
+                return;
             }
-            if let Some(q) = lock(&relay_sink).as_mut() {
-                q.push(ev.update.clone());
+            for (root, n) in section_roots.iter().zip(counters.iter()) {
+                if txn.changed_parent_types().contains(root) {
+                    n.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            let mut queue = lock(&relay_sink);
+            let update =
+                outbox::needs_own_update(txn, only.load(Ordering::Relaxed), queue.is_some())
+                    .then(|| txn.encode_update_v1());
+            if let (Some(q), Some(u)) = (queue.as_mut(), update.as_ref()) {
+                q.push(u.clone());
+            }
+            drop(queue);
+            if txn.origin() != Some(&load) {
+                lock(&sink).push(txn, update);
             }
         });
         Brief {
@@ -389,7 +412,8 @@ impl Brief {
             outbox,
             relay,
             refused: Mutex::new(None),
-            changes,
+            section_changes,
+            store_only,
             first_blocks: Mutex::new(HashMap::new()),
             ledger,
             device,

@@ -6,8 +6,12 @@ use crate::body::{self, Block, BlockAttrs};
 
 impl Brief {
     pub(crate) fn body(&self, section: Section) -> &TextRef {
-        // `sections` holds every Section, in Section::ALL order.
-        &self.sections[Section::ALL.iter().position(|s| *s == section).unwrap_or(0)].1
+        &self.sections[section_index(section)].1
+    }
+
+    /// How many transactions changed a section's body so far.
+    fn body_changes(&self, section: Section) -> u64 {
+        self.section_changes[section_index(section)].load(Ordering::Relaxed)
     }
 
     /// The plain text of a section: blocks separated by blank lines, formatting dropped.
@@ -66,7 +70,7 @@ impl Brief {
     /// length), making a first paragraph if the section has no block yet. Read from the cache
     /// when nothing changed the document since the engine's last character edit.
     pub(crate) fn first_block(&self, txn: &mut TransactionMut, section: Section) -> (u32, u32) {
-        let now = self.changes.load(Ordering::Relaxed);
+        let now = self.body_changes(section);
         if let Some(&(at, start, len)) = lock(&self.first_blocks).get(&section) {
             if at == now {
                 return (start, len);
@@ -86,7 +90,7 @@ impl Brief {
     /// Records where the first block lies after the engine's own edit (its transaction just
     /// committed, so this is the current count of changes).
     fn keep_first_block(&self, section: Section, start: u32, len: u32) {
-        let now = self.changes.load(Ordering::Relaxed);
+        let now = self.body_changes(section);
         lock(&self.first_blocks).insert(section, (now, start, len));
     }
 
@@ -186,6 +190,12 @@ impl Brief {
             _ => None,
         }
     }
+}
+
+/// Where a section is in `Section::ALL` (the order of `Brief::sections` and
+/// `Brief::section_changes`).
+fn section_index(section: Section) -> usize {
+    Section::ALL.iter().position(|s| *s == section).unwrap_or(0)
 }
 
 /// Splits text into paragraphs at blank lines; single newlines stay inside a paragraph.
