@@ -56,7 +56,8 @@ for (const b of builds) {
   b.comments = [];
 }
 for (let i = 0; i < RUNS; i++) {
-  for (const b of builds) {
+  // the order flips every run (A B B A …), so neither build always goes second
+  for (const b of i % 2 ? [...builds].reverse() : builds) {
     const l = await b.launcher.start('app', join(b.dir, 'groundwork-app'), { GROUNDWORK_AUTOPILOT: `open=${b.big};type=0;every=20;settle=1` }, 'brief_open', 120000);
     await l.wait('autopilot_done', 120000);
     // a build from before the comments were drawn after the first paint has no such metric

@@ -129,15 +129,21 @@ async function measure(build, { dirA, dirB, dirM, small, big }, route) {
 }
 
 const ROUNDS = Number(process.env.ROUNDS ?? 2);
+/** The builds with their index, in round `r`'s order: as given in even rounds, reversed in odd. */
+const turns = (list, r) => {
+  const order = [...list.entries()];
+  return r % 2 ? order.reverse() : order;
+};
 const ROUTES = (process.env.ROUTES ?? 'direct,middle').split(',');
 const fig = (xs) => `${pct(xs, 50).toFixed(1)} / ${pct(xs, 99).toFixed(1)} / ${Math.max(...xs).toFixed(1)}`;
 try {
-  // the builds take turns, ROUNDS times, so a slower spell of the machine falls on both
+  // the builds take turns, ROUNDS times, so a slower spell of the machine falls on both; the
+  // order flips every round (A B B A …), so neither build is always the one that goes second
   const prepared = [];
   for (const build of builds) prepared.push(await prepare(build));
   const results = builds.map(() => ({}));
   for (let r = 0; r < ROUNDS; r++)
-    for (const [i, build] of builds.entries()) {
+    for (const [i, build] of turns(builds, r)) {
       for (const route of ROUTES) {
         for (const [name, v] of Object.entries(await measure(build, prepared[i], route))) {
           const acc = (results[i][`${name}, ${route === 'middle' ? 'through a middle peer' : 'direct'}`] ??= { seen: [], painted: [] });

@@ -66,9 +66,12 @@ export TRACE="${TRACE:-$PWD/../shared/data/automerge-paper.json.gz}"
 ROUNDS="${ROUNDS:-2}"
 export FIGURES_OUT="$out/figures.jsonl" BEFORE_NAME="before ($rev)" AFTER_NAME="after"
 rm -f "$FIGURES_OUT"
-# the builds take turns, so a slower spell of the machine falls on both
+# the builds take turns, so a slower spell of the machine falls on both; the order flips
+# every round (before after, after before, …), so neither always goes second
 for round in $(seq "$ROUNDS"); do
-  for which in before after; do
+  order="before after"
+  [ $((round % 2)) -eq 0 ] && order="after before"
+  for which in $order; do
     if [ "$which" = before ]; then bin="$before/bin" name="$BEFORE_NAME"; else bin="$out/current" name="$AFTER_NAME"; fi
     echo "## round $round: $name"
     GROUNDWORK_APP="$bin/groundwork-app" MINIMAL_APP="$bin/minimal-app" GROUNDWORK_CLI="$bin/groundwork" FIGURES_BUILD="$name" \
