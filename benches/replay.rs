@@ -151,6 +151,26 @@ fn cold_open(
     })
 }
 
+/// Seven cold opens of the same data directory, sorted; `failed` is set if one did not
+/// reproduce the trace.
+fn cold_opens(
+    rt: &tokio::runtime::Runtime,
+    dir: &std::path::Path,
+    id: uuid::Uuid,
+    trace: &Trace,
+    failed: &mut bool,
+) -> Vec<Duration> {
+    let mut opens: Vec<Duration> = (0..7)
+        .map(|_| {
+            let (d, ok) = cold_open(rt, dir, id, trace);
+            *failed |= !ok;
+            d
+        })
+        .collect();
+    opens.sort();
+    opens
+}
+
 /// How many times the bare and the persisted replay run, in turns.
 const ROUNDS: usize = 3;
 
@@ -203,14 +223,7 @@ fn main() {
     persisted.push(run.elapsed);
     persisted.sort();
     let persisted = pct(&persisted, 0.5);
-    let mut opens_default: Vec<Duration> = (0..7)
-        .map(|_| {
-            let (d, ok) = cold_open(&rt, dir.path(), run.id, &trace);
-            failed |= !ok;
-            d
-        })
-        .collect();
-    opens_default.sort();
+    let opens_default = cold_opens(&rt, dir.path(), run.id, &trace, &mut failed);
 
     let (bare_bytes, t2) = bare_ytext_bytes(&trace);
     if t2 != trace.end {
@@ -232,14 +245,7 @@ fn main() {
         engine.store().close().await;
         (el, after)
     });
-    let mut opens: Vec<Duration> = (0..7)
-        .map(|_| {
-            let (d, ok) = cold_open(&rt, raw_dir.path(), raw.id, &trace);
-            failed |= !ok;
-            d
-        })
-        .collect();
-    opens.sort();
+    let opens = cold_opens(&rt, raw_dir.path(), raw.id, &trace, &mut failed);
 
     // 4. durable latency of single edits: one flush (fsync'd transaction) per keystroke
     let lat_dir = tempfile::tempdir().expect("tempdir");
