@@ -68,7 +68,8 @@ impl Brief {
 
     /// The span of the section's first block's text (Y index of its first character and its
     /// length), making a first paragraph if the section has no block yet. Read from the cache
-    /// when nothing changed the document since the engine's last character edit.
+    /// when no transaction changed this section's body since the engine's last character
+    /// edit in it (a tick or another section's edit keeps it).
     pub(crate) fn first_block(&self, txn: &mut TransactionMut, section: Section) -> (u32, u32) {
         let now = self.body_changes(section);
         if let Some(&(at, start, len)) = lock(&self.first_blocks).get(&section) {
