@@ -17,7 +17,9 @@
 //! way the desktop UI's will (`Command::LocalUpdate`).
 //!
 //! Knobs: GROUNDWORK_BENCH_EDITS (10000), GROUNDWORK_BENCH_INTERVAL_MS (20),
-//! GROUNDWORK_BENCH_TEN_SECS (20).
+//! GROUNDWORK_BENCH_TEN_SECS (20), GROUNDWORK_BENCH_ONLY (a comma list of `lan`, `ten`,
+//! `relay`: the parts to run; all by default — the reference runs whenever `lan` or `relay`
+//! does).
 
 use groundwork::brief::{Brief, Member};
 use groundwork::net::{serve_with, Command, Frontend, Notice, ServeConfig};
@@ -41,22 +43,26 @@ struct Hub {
     notices: mpsc::UnboundedReceiver<Notice>,
     addr: String,
     stop: Option<oneshot::Sender<()>>,
-    done: tokio::task::JoinHandle<()>,
+    done: oneshot::Receiver<()>,
 }
 
 impl Hub {
-    async fn start(engine: Engine, peers: Vec<String>) -> Hub {
+    /// A `serve` hub on the data directory `dir`, dialing `peers`, on the bench's runtime.
+    async fn start(dir: &Path, peers: Vec<String>) -> Hub {
         let (ctx, crx) = mpsc::unbounded_channel();
         let (ntx, nrx) = mpsc::unbounded_channel();
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let (addr_tx, addr_rx) = oneshot::channel();
+        let (done_tx, done_rx) = oneshot::channel();
         let cfg = ServeConfig {
             listen: "127.0.0.1:0".into(),
             peers,
             mdns: false,
             ..Default::default()
         };
-        let done = tokio::spawn(async move {
+        let dir = dir.to_path_buf();
+        let run = async move {
+            let engine = Engine::open(&dir).await.expect("the hub's engine opens");
             let r = serve_with(
                 engine,
                 cfg,
@@ -75,14 +81,16 @@ impl Hub {
             if let Err(e) = r {
                 eprintln!("hub failed: {e}");
             }
-        });
+            let _ = done_tx.send(());
+        };
+        tokio::spawn(run);
         let addr = addr_rx.await.expect("hub address");
         Hub {
             commands: ctx,
             notices: nrx,
             addr,
             stop: Some(stop_tx),
-            done,
+            done: done_rx,
         }
     }
 
@@ -205,14 +213,10 @@ enum Route {
 
 /// Both hubs for a brief on `route`: A, then B (dialing A on the LAN).
 async fn hubs(route: &Route, id: Uuid, da: &Path, db: &Path) -> (Hub, Hub) {
-    let (ea, eb) = (
-        Engine::open(da).await.unwrap(),
-        Engine::open(db).await.unwrap(),
-    );
     match route {
         Route::Lan => {
-            let a = Hub::start(ea, vec![]).await;
-            let b = Hub::start(eb, vec![a.addr.clone()]).await;
+            let a = Hub::start(da, vec![]).await;
+            let b = Hub::start(db, vec![a.addr.clone()]).await;
             (a, b)
         }
         Route::Relay(base) => {
@@ -221,12 +225,14 @@ async fn hubs(route: &Route, id: Uuid, da: &Path, db: &Path) -> (Hub, Hub) {
                 token: None,
                 token_in: groundwork::relay::TokenIn::Query,
             };
-            for e in [&ea, &eb] {
+            for d in [da, db] {
+                let e = Engine::open(d).await.unwrap();
                 e.set_relay_settings(id, std::slice::from_ref(&setting))
                     .await
                     .unwrap();
+                e.store().close().await;
             }
-            (Hub::start(ea, vec![]).await, Hub::start(eb, vec![]).await)
+            (Hub::start(da, vec![]).await, Hub::start(db, vec![]).await)
         }
     }
 }
@@ -424,7 +430,7 @@ async fn ten_peers(secs: u64) -> (Vec<Duration>, f64, usize) {
     let mut hubs: Vec<Hub> = Vec::new();
     for d in &paths {
         let peers = hubs.iter().map(|h| h.addr.clone()).collect();
-        hubs.push(Hub::start(Engine::open(d).await.unwrap(), peers).await);
+        hubs.push(Hub::start(d, peers).await);
     }
     let editors: Vec<Brief> = (0..10)
         .map(|i| editor(id, &state, &format!("p{i}")))
@@ -508,9 +514,16 @@ fn main() {
         .build()
         .unwrap();
 
+    let only = std::env::var("GROUNDWORK_BENCH_ONLY").unwrap_or_else(|_| "lan,ten,relay".into());
+    let part = |name: &str| only.split(',').any(|p| p.trim() == name);
+
     // the reference, in the same run
     let node_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/yjs");
-    let reference: Option<serde_json::Value> = if node_dir.join("node_modules").exists() {
+    let installed = node_dir.join("node_modules").exists();
+    let reference: Option<serde_json::Value> = if !installed {
+        eprintln!("note: bench/yjs/node_modules missing (run scripts/bench.sh); no reference");
+        None
+    } else if part("lan") || part("relay") {
         let out = std::process::Command::new("node")
             .arg(node_dir.join("relay-bench.mjs"))
             .args([n.to_string(), interval.to_string()])
@@ -518,16 +531,17 @@ fn main() {
         out.ok()
             .and_then(|o| serde_json::from_slice(o.stdout.trim_ascii()).ok())
     } else {
-        eprintln!("note: bench/yjs/node_modules missing (run scripts/bench.sh); no reference");
         None
     };
 
-    let (mut typing, _) = rt.block_on(two_peers(Route::Lan, n, Duration::from_millis(interval)));
-    let (_, burst) = rt.block_on(two_peers(Route::Lan, n, Duration::ZERO));
-    let (catch_time, wire, missing) = rt.block_on(catch_up(Route::Lan, n));
-    let (mut ten, cpu, ten_edits) = rt.block_on(ten_peers(ten_secs));
+    let lan = part("lan").then(|| {
+        let (typing, _) = rt.block_on(two_peers(Route::Lan, n, Duration::from_millis(interval)));
+        let (_, burst) = rt.block_on(two_peers(Route::Lan, n, Duration::ZERO));
+        (typing, burst, rt.block_on(catch_up(Route::Lan, n)))
+    });
+    let ten = part("ten").then(|| rt.block_on(ten_peers(ten_secs)));
     // through the stock server (issue 16), if it is installed
-    let relayed = node_dir.join("node_modules").exists().then(|| {
+    let relayed = (part("relay") && installed).then(|| {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -562,78 +576,84 @@ fn main() {
 
     let r = |k: &str| reference.as_ref().and_then(|v| v[k].as_f64());
     let show = |v: Option<f64>| v.map(|x| format!("{x:.3}")).unwrap_or_else(|| "-".into());
-    println!();
-    println!(
-        "{:<58} {:>12} {:>14} {:>8}",
-        format!("{n} edits, one every {interval} ms, A -> B"),
-        "groundwork",
-        "yjs ws relay",
-        "ratio"
-    );
-    for (label, p, key, target) in [
-        ("latency p50 (ms)", 0.5, "p50_ms", ""),
-        ("latency p99 (ms)", 0.99, "p99_ms", "  (target <= 0.25)"),
-        ("latency max (ms)", 1.0, "max_ms", "  (target <= 1)"),
-    ] {
-        let ours = pct(&mut typing, p);
-        let theirs = r(key);
-        let ratio = theirs
-            .map(|t| format!("{:.2}", ours / t))
+    if let Some((mut typing, burst, (catch_time, wire, missing))) = lan {
+        println!();
+        println!(
+            "{:<58} {:>12} {:>14} {:>8}",
+            format!("{n} edits, one every {interval} ms, A -> B"),
+            "groundwork",
+            "yjs ws relay",
+            "ratio"
+        );
+        for (label, p, key, target) in [
+            ("latency p50 (ms)", 0.5, "p50_ms", ""),
+            ("latency p99 (ms)", 0.99, "p99_ms", "  (target <= 0.25)"),
+            ("latency max (ms)", 1.0, "max_ms", "  (target <= 1)"),
+        ] {
+            let ours = pct(&mut typing, p);
+            let theirs = r(key);
+            let ratio = theirs
+                .map(|t| format!("{:.2}", ours / t))
+                .unwrap_or_else(|| "-".into());
+            println!(
+                "{label:<58} {ours:>12.3} {:>14} {ratio:>8}{target}",
+                show(theirs)
+            );
+        }
+        let burst_ms = burst.as_secs_f64() * 1e3;
+        let ratio = r("burst_ms")
+            .map(|t| format!("{:.2}", burst_ms / t))
             .unwrap_or_else(|| "-".into());
         println!(
-            "{label:<58} {ours:>12.3} {:>14} {ratio:>8}{target}",
-            show(theirs)
+            "{:<58} {burst_ms:>12.1} {:>14} {ratio:>8}  (target <= 0.25)",
+            format!("{n}-edit burst fully applied on B (ms)"),
+            show(r("burst_ms"))
+        );
+        println!();
+        println!(
+            "{:<58} {:>12.1}",
+            format!("catch-up after {n} offline edits on each side (ms)"),
+            catch_time.as_secs_f64() * 1e3
+        );
+        println!("{:<58} {:>12}", "bytes on the wire, both directions", wire);
+        println!(
+            "{:<58} {:>12}",
+            "size of the missing updates (both diffs)", missing
+        );
+        println!(
+            "{:<58} {:>12.2}  (target <= 1.2)",
+            "wire / missing",
+            wire as f64 / missing as f64
         );
     }
-    let burst_ms = burst.as_secs_f64() * 1e3;
-    let ratio = r("burst_ms")
-        .map(|t| format!("{:.2}", burst_ms / t))
-        .unwrap_or_else(|| "-".into());
-    println!(
-        "{:<58} {burst_ms:>12.1} {:>14} {ratio:>8}  (target <= 0.25)",
-        format!("{n}-edit burst fully applied on B (ms)"),
-        show(r("burst_ms"))
-    );
-    println!();
-    println!(
-        "{:<58} {:>12.1}",
-        format!("catch-up after {n} offline edits on each side (ms)"),
-        catch_time.as_secs_f64() * 1e3
-    );
-    println!("{:<58} {:>12}", "bytes on the wire, both directions", wire);
-    println!(
-        "{:<58} {:>12}",
-        "size of the missing updates (both diffs)", missing
-    );
-    println!(
-        "{:<58} {:>12.2}  (target <= 1.2)",
-        "wire / missing",
-        wire as f64 / missing as f64
-    );
-    println!();
-    println!(
-        "{:<58} {:>12}",
-        format!("ten peers, 5 edits/s each, {ten_secs} s: edits"),
-        ten_edits
-    );
-    println!(
-        "{:<58} {:>12}",
-        "deliveries measured (edit x receiving peer)",
-        ten.len()
-    );
-    println!(
-        "{:<58} {:>12.3} / {:.3} / {:.3}  (target p99 <= 2)",
-        "latency p50 / p99 / max (ms)",
-        pct(&mut ten, 0.5),
-        pct(&mut ten, 0.99),
-        pct(&mut ten, 1.0)
-    );
-    println!(
-        "{:<58} {:>11.1}%",
-        "CPU of all ten peers together (one core = 100%)", cpu
-    );
+    if let Some((mut ten, cpu, ten_edits)) = ten {
+        println!();
+        println!(
+            "{:<58} {:>12}",
+            format!("ten peers, 5 edits/s each, {ten_secs} s: edits"),
+            ten_edits
+        );
+        println!(
+            "{:<58} {:>12}",
+            "deliveries measured (edit x receiving peer)",
+            ten.len()
+        );
+        println!(
+            "{:<58} {:>12.3} / {:.3} / {:.3}  (target p99 <= 2)",
+            "latency p50 / p99 / max (ms)",
+            pct(&mut ten, 0.5),
+            pct(&mut ten, 0.99),
+            pct(&mut ten, 1.0)
+        );
+        println!(
+            "{:<58} {:>11.1}%",
+            "CPU of all ten peers together (one core = 100%)", cpu
+        );
+    }
     let Some((mut typing, burst, (catch_time, sent, missing))) = relayed else {
-        println!("\n(no relay figures: bench/yjs/node_modules missing)");
+        if part("relay") {
+            println!("\n(no relay figures: bench/yjs/node_modules missing)");
+        }
         return;
     };
     println!();

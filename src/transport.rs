@@ -184,8 +184,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Channel<S> {
                 stream: r,
                 noise: noise.clone(),
                 buf: self.buf,
+                plain: Vec::new(),
             },
-            ChannelWriter { stream: w, noise },
+            ChannelWriter {
+                stream: w,
+                noise,
+                record: Vec::new(),
+            },
         )
     }
 }
@@ -197,19 +202,24 @@ fn lock(m: &std::sync::Mutex<TransportState>) -> std::sync::MutexGuard<'_, Trans
 pub struct ChannelReader<R> {
     stream: R,
     noise: std::sync::Arc<std::sync::Mutex<TransportState>>,
+    /// The record being read.
     buf: Vec<u8>,
+    /// Its plaintext: kept between frames and only ever grown (to the largest record seen,
+    /// at most [`MAX_RECORD`]), so a keystroke's frame does not allocate and zero 64 KiB.
+    plain: Vec<u8>,
 }
 
 pub struct ChannelWriter<W> {
     stream: W,
     noise: std::sync::Arc<std::sync::Mutex<TransportState>>,
+    /// A record being encrypted: kept and only ever grown, as the reader's plaintext.
+    record: Vec<u8>,
 }
 
 impl<R: AsyncRead + Unpin> ChannelReader<R> {
     /// Reads one application frame (reassembled from its chunks), or `None` at a clean end.
     pub async fn read_frame(&mut self) -> Result<Option<Vec<u8>>, TransportError> {
         let mut frame = Vec::new();
-        let mut plain = vec![0u8; MAX_RECORD];
         loop {
             let len = match self.stream.read_u16().await {
                 Ok(l) => l as usize,
@@ -220,8 +230,13 @@ impl<R: AsyncRead + Unpin> ChannelReader<R> {
             };
             self.buf.resize(len, 0);
             self.stream.read_exact(&mut self.buf).await?;
-            let n = lock(&self.noise).read_message(&self.buf, &mut plain)?;
-            let (&flags, chunk) = plain[..n].split_first().ok_or(TransportError::Malformed)?;
+            if self.plain.len() < len {
+                self.plain.resize(len, 0);
+            }
+            let n = lock(&self.noise).read_message(&self.buf, &mut self.plain)?;
+            let (&flags, chunk) = self.plain[..n]
+                .split_first()
+                .ok_or(TransportError::Malformed)?;
             if frame.len() + chunk.len() > MAX_FRAME {
                 return Err(TransportError::TooLarge);
             }
@@ -242,9 +257,10 @@ impl<W: AsyncWrite + Unpin> ChannelWriter<W> {
 
     /// Encrypts several frames and writes them with one write (a burst costs one syscall).
     pub async fn write_frames(&mut self, frames: &[Vec<u8>]) -> Result<(), TransportError> {
-        let mut out = Vec::new();
-        let mut record = vec![0u8; MAX_RECORD];
-        let mut plain = Vec::with_capacity(CHUNK + 1);
+        let records: usize = frames.iter().map(|f| f.len().div_ceil(CHUNK).max(1)).sum();
+        let bytes: usize = frames.iter().map(|f| f.len()).sum();
+        let mut out = Vec::with_capacity(bytes + records * (2 + 1 + TAG_LEN));
+        let mut plain = Vec::with_capacity(bytes.min(CHUNK) + 1);
         for frame in frames {
             if frame.len() > MAX_FRAME {
                 return Err(TransportError::TooLarge);
@@ -255,20 +271,27 @@ impl<W: AsyncWrite + Unpin> ChannelWriter<W> {
                 plain.clear();
                 plain.push(if chunks.peek().is_none() { 1 } else { 0 });
                 plain.extend_from_slice(chunk);
-                let n = lock(&self.noise).write_message(&plain, &mut record)?;
-                out.extend_from_slice(&(n as u16).to_be_bytes());
-                out.extend_from_slice(&record[..n]);
+                self.seal(&plain, &mut out)?;
                 wrote_any = true;
             }
             if !wrote_any {
-                let n = lock(&self.noise).write_message(&[1], &mut record)?;
-                out.extend_from_slice(&(n as u16).to_be_bytes());
-                out.extend_from_slice(&record[..n]);
+                self.seal(&[1], &mut out)?;
             }
         }
         count(out.len());
         self.stream.write_all(&out).await?;
         self.stream.flush().await?;
+        Ok(())
+    }
+
+    /// Encrypts one record's plaintext (flags byte and chunk) and appends it, length first.
+    fn seal(&mut self, plain: &[u8], out: &mut Vec<u8>) -> Result<(), TransportError> {
+        if self.record.len() < plain.len() + TAG_LEN {
+            self.record.resize(plain.len() + TAG_LEN, 0);
+        }
+        let n = lock(&self.noise).write_message(plain, &mut self.record)?;
+        out.extend_from_slice(&(n as u16).to_be_bytes());
+        out.extend_from_slice(&self.record[..n]);
         Ok(())
     }
 }
@@ -292,7 +315,8 @@ mod tests {
         let (_ra, mut wa) = ca.split();
         let (mut rb, _wb) = cb.split();
         let big: Vec<u8> = (0..200_000u32).map(|i| i as u8).collect();
-        for f in [&b"hello"[..], &big[..], &[][..]] {
+        // buffers are kept between frames: a small frame after a big one reads exactly
+        for f in [&b"hello"[..], &big[..], &[][..], &b"after"[..]] {
             wa.write_frame(f).await.unwrap();
             assert_eq!(rb.read_frame().await.unwrap().unwrap(), f);
         }
@@ -311,7 +335,9 @@ mod tests {
         let (ca, cb) = tokio::join!(connect(a, &[1u8; 32]), accept(b, &[2u8; 32]));
         let (_ra, mut wa) = ca.unwrap().split();
         let (rb, _wb) = cb.unwrap().split();
-        let ChannelReader { stream, noise, buf } = rb;
+        let ChannelReader {
+            stream, noise, buf, ..
+        } = rb;
         // intercept: write a frame, flip a byte on the way
         wa.write_frame(b"secret").await.unwrap();
         let mut stream = stream;
@@ -324,6 +350,7 @@ mod tests {
             stream: x,
             noise,
             buf,
+            plain: Vec::new(),
         };
         assert!(rb.read_frame().await.is_err());
     }
