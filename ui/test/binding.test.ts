@@ -5,7 +5,7 @@
 //   breaks, marks and the paragraph a new section starts with (no marker of its own);
 // - Enter in that first paragraph (at its start, in its middle) writes the markers that keep
 //   both halves, so a teammate's next keystroke does not join them again.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Editor } from '@tiptap/core';
 import { TextSelection } from '@tiptap/pm/state';
 import * as Y from 'yjs';
@@ -13,10 +13,18 @@ import { editorExtensions } from '../src/extensions';
 import { BodyBinding } from '../src/body/binding';
 import { docFromBlocks, readBlocks } from '../src/body/model';
 
+/** Every editor a test made: destroyed after it, or ProseMirror's DOM observer can fire a
+ * timer after the test environment is gone ("document is not defined", seen once in CI). */
+const made: Editor[] = [];
+afterEach(() => {
+  for (const e of made.splice(0)) e.destroy();
+});
+
 function pair() {
   const docs = [new Y.Doc(), new Y.Doc()];
   docs.forEach((d, i) => (d.clientID = 20 + i));
   const editors = docs.map((d) => new Editor({ element: document.createElement('div'), extensions: editorExtensions(d.getText('body:problem'), '') }));
+  made.push(...editors);
   // every change reaches the other document at once, one update per transaction
   docs.forEach((d, i) => d.on('update', (u: Uint8Array, origin: unknown) => origin !== 'net' && Y.applyUpdate(docs[1 - i], u, 'net')));
   return { docs, editors };
