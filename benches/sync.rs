@@ -498,6 +498,55 @@ async fn ten_peers(secs: u64) -> (Vec<Duration>, f64, usize) {
     (lat, cpu, edits)
 }
 
+/// The typing rows of one route, beside the reference's figures (`reference` by key): a
+/// header, latency p50 / p99 / max, the time `edits` edits of a burst took; `targets` are
+/// printed after each of the four.
+fn typing_rows(
+    title: &str,
+    reference_name: &str,
+    typing: &mut [Duration],
+    (edits, burst): (u64, Duration),
+    reference: &dyn Fn(&str) -> Option<f64>,
+    targets: [&str; 4],
+) {
+    let show = |v: Option<f64>| v.map(|x| format!("{x:.3}")).unwrap_or_else(|| "-".into());
+    let ratio = |ours: f64, theirs: Option<f64>| {
+        theirs
+            .map(|t| format!("{:.2}", ours / t))
+            .unwrap_or_else(|| "-".into())
+    };
+    println!();
+    println!(
+        "{title:<58} {:>12} {reference_name:>14} {:>8}",
+        "groundwork", "ratio"
+    );
+    for ((label, p, key), target) in [
+        ("latency p50 (ms)", 0.5, "p50_ms"),
+        ("latency p99 (ms)", 0.99, "p99_ms"),
+        ("latency max (ms)", 1.0, "max_ms"),
+    ]
+    .into_iter()
+    .zip(targets)
+    {
+        let ours = pct(typing, p);
+        let theirs = reference(key);
+        println!(
+            "{label:<58} {ours:>12.3} {:>14} {:>8}{target}",
+            show(theirs),
+            ratio(ours, theirs)
+        );
+    }
+    let ms = burst.as_secs_f64() * 1e3;
+    let theirs = reference("burst_ms");
+    println!(
+        "{:<58} {ms:>12.1} {:>14} {:>8}{}",
+        format!("{edits}-edit burst fully applied on B (ms)"),
+        show(theirs),
+        ratio(ms, theirs),
+        targets[3]
+    );
+}
+
 fn main() {
     let n = env("GROUNDWORK_BENCH_EDITS", 10_000);
     let interval = env("GROUNDWORK_BENCH_INTERVAL_MS", 20);
@@ -575,39 +624,19 @@ fn main() {
     });
 
     let r = |k: &str| reference.as_ref().and_then(|v| v[k].as_f64());
-    let show = |v: Option<f64>| v.map(|x| format!("{x:.3}")).unwrap_or_else(|| "-".into());
     if let Some((mut typing, burst, (catch_time, wire, missing))) = lan {
-        println!();
-        println!(
-            "{:<58} {:>12} {:>14} {:>8}",
-            format!("{n} edits, one every {interval} ms, A -> B"),
-            "groundwork",
+        typing_rows(
+            &format!("{n} edits, one every {interval} ms, A -> B"),
             "yjs ws relay",
-            "ratio"
-        );
-        for (label, p, key, target) in [
-            ("latency p50 (ms)", 0.5, "p50_ms", ""),
-            ("latency p99 (ms)", 0.99, "p99_ms", "  (target <= 0.25)"),
-            ("latency max (ms)", 1.0, "max_ms", "  (target <= 1)"),
-        ] {
-            let ours = pct(&mut typing, p);
-            let theirs = r(key);
-            let ratio = theirs
-                .map(|t| format!("{:.2}", ours / t))
-                .unwrap_or_else(|| "-".into());
-            println!(
-                "{label:<58} {ours:>12.3} {:>14} {ratio:>8}{target}",
-                show(theirs)
-            );
-        }
-        let burst_ms = burst.as_secs_f64() * 1e3;
-        let ratio = r("burst_ms")
-            .map(|t| format!("{:.2}", burst_ms / t))
-            .unwrap_or_else(|| "-".into());
-        println!(
-            "{:<58} {burst_ms:>12.1} {:>14} {ratio:>8}  (target <= 0.25)",
-            format!("{n}-edit burst fully applied on B (ms)"),
-            show(r("burst_ms"))
+            &mut typing,
+            (n, burst),
+            &r,
+            [
+                "",
+                "  (target <= 0.25)",
+                "  (target <= 1)",
+                "  (target <= 0.25)",
+            ],
         );
         println!();
         println!(
@@ -656,42 +685,18 @@ fn main() {
         }
         return;
     };
-    println!();
-    println!(
-        "{:<58} {:>12} {:>14} {:>8}",
-        format!("through the stock Yjs server: {n} edits, one every {interval} ms"),
-        "groundwork",
+    typing_rows(
+        &format!("through the stock Yjs server: {n} edits, one every {interval} ms"),
         "2 yjs clients",
-        "ratio"
-    );
-    for (label, p, key) in [
-        ("latency p50 (ms)", 0.5, "p50_ms"),
-        ("latency p99 (ms)", 0.99, "p99_ms"),
-        ("latency max (ms)", 1.0, "max_ms"),
-    ] {
-        let ours = pct(&mut typing, p);
-        let theirs = r(key);
-        let ratio = theirs
-            .map(|t| format!("{:.2}", ours / t))
-            .unwrap_or_else(|| "-".into());
-        let target = if key == "max_ms" {
-            ""
-        } else {
-            "  (target <= 1.2)"
-        };
-        println!(
-            "{label:<58} {ours:>12.3} {:>14} {ratio:>8}{target}",
-            show(theirs)
-        );
-    }
-    let burst_ms = burst.as_secs_f64() * 1e3;
-    let ratio = r("burst_ms")
-        .map(|t| format!("{:.2}", burst_ms / t))
-        .unwrap_or_else(|| "-".into());
-    println!(
-        "{:<58} {burst_ms:>12.1} {:>14} {ratio:>8}  (target <= 1.0)",
-        format!("{n}-edit burst fully applied on B (ms)"),
-        show(r("burst_ms"))
+        &mut typing,
+        (n, burst),
+        &r,
+        [
+            "  (target <= 1.2)",
+            "  (target <= 1.2)",
+            "",
+            "  (target <= 1.0)",
+        ],
     );
     println!(
         "{:<58} {:>12.1}",
