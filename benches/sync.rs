@@ -43,7 +43,7 @@ struct Hub {
     notices: mpsc::UnboundedReceiver<Notice>,
     addr: String,
     stop: Option<oneshot::Sender<()>>,
-    done: oneshot::Receiver<()>,
+    done: tokio::task::JoinHandle<()>,
 }
 
 impl Hub {
@@ -53,7 +53,6 @@ impl Hub {
         let (ntx, nrx) = mpsc::unbounded_channel();
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let (addr_tx, addr_rx) = oneshot::channel();
-        let (done_tx, done_rx) = oneshot::channel();
         let cfg = ServeConfig {
             listen: "127.0.0.1:0".into(),
             peers,
@@ -61,7 +60,7 @@ impl Hub {
             ..Default::default()
         };
         let dir = dir.to_path_buf();
-        let run = async move {
+        let done = tokio::spawn(async move {
             let engine = Engine::open(&dir).await.expect("the hub's engine opens");
             let r = serve_with(
                 engine,
@@ -81,16 +80,14 @@ impl Hub {
             if let Err(e) = r {
                 eprintln!("hub failed: {e}");
             }
-            let _ = done_tx.send(());
-        };
-        tokio::spawn(run);
+        });
         let addr = addr_rx.await.expect("hub address");
         Hub {
             commands: ctx,
             notices: nrx,
             addr,
             stop: Some(stop_tx),
-            done: done_rx,
+            done,
         }
     }
 

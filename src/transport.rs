@@ -186,11 +186,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Channel<S> {
                 buf: self.buf,
                 plain: Vec::new(),
             },
-            ChannelWriter {
-                stream: w,
-                noise,
-                record: Vec::new(),
-            },
+            ChannelWriter { stream: w, noise },
         )
     }
 }
@@ -212,8 +208,6 @@ pub struct ChannelReader<R> {
 pub struct ChannelWriter<W> {
     stream: W,
     noise: std::sync::Arc<std::sync::Mutex<TransportState>>,
-    /// A record being encrypted: kept and only ever grown, as the reader's plaintext.
-    record: Vec<u8>,
 }
 
 impl<R: AsyncRead + Unpin> ChannelReader<R> {
@@ -284,14 +278,14 @@ impl<W: AsyncWrite + Unpin> ChannelWriter<W> {
         Ok(())
     }
 
-    /// Encrypts one record's plaintext (flags byte and chunk) and appends it, length first.
-    fn seal(&mut self, plain: &[u8], out: &mut Vec<u8>) -> Result<(), TransportError> {
-        if self.record.len() < plain.len() + TAG_LEN {
-            self.record.resize(plain.len() + TAG_LEN, 0);
-        }
-        let n = lock(&self.noise).write_message(plain, &mut self.record)?;
-        out.extend_from_slice(&(n as u16).to_be_bytes());
-        out.extend_from_slice(&self.record[..n]);
+    /// Encrypts one record's plaintext (flags byte and chunk) straight onto the end of
+    /// `out`, length first.
+    fn seal(&self, plain: &[u8], out: &mut Vec<u8>) -> Result<(), TransportError> {
+        let at = out.len();
+        out.resize(at + 2 + plain.len() + TAG_LEN, 0);
+        let n = lock(&self.noise).write_message(plain, &mut out[at + 2..])?;
+        out.truncate(at + 2 + n);
+        out[at..at + 2].copy_from_slice(&(n as u16).to_be_bytes());
         Ok(())
     }
 }
