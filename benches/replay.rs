@@ -7,6 +7,10 @@
 //! Run: `cargo bench --bench replay` (or `scripts/bench.sh`). GROUNDWORK_TRACE=path overrides
 //! the trace file.
 
+/// mimalloc, as in every Groundwork binary (`groundwork::allocator` says why)
+#[global_allocator]
+static ALLOC: groundwork::allocator::Allocator = groundwork::allocator::ALLOCATOR;
+
 use groundwork::brief::new_doc;
 use groundwork::trace::Trace;
 use groundwork::{Engine, Section, Template};

@@ -21,6 +21,10 @@
 //! `relay`: the parts to run; all by default — the reference runs whenever `lan` or `relay`
 //! does).
 
+/// mimalloc, as in every Groundwork binary (`groundwork::allocator` says why)
+#[global_allocator]
+static ALLOC: groundwork::allocator::Allocator = groundwork::allocator::ALLOCATOR;
+
 use groundwork::brief::{Brief, Member};
 use groundwork::net::{serve_with, Command, Frontend, Notice, ServeConfig};
 use groundwork::{Engine, Role, Section, Template};

@@ -4,6 +4,7 @@
 //! schema and the storage format.
 
 pub mod adr;
+pub mod allocator;
 pub mod blob;
 pub mod body;
 pub mod brief;

@@ -1,5 +1,9 @@
 //! The `groundwork` binary: parses arguments, sets up logging and runs the CLI.
 
+/// mimalloc, as in every Groundwork binary (`groundwork::allocator` says why)
+#[global_allocator]
+static ALLOC: groundwork::allocator::Allocator = groundwork::allocator::ALLOCATOR;
+
 use clap::Parser;
 use std::process::ExitCode;
 

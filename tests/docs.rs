@@ -212,10 +212,26 @@ fn documented_document_roots_and_keys_are_what_a_brief_holds() {
         assert!(!entries.is_empty(), "{root} has no entry to check");
         for e in entries.iter() {
             check(root, map_keys(e));
-            // a thread's anchor value: its keys are documented in the same row
+            // a thread's record (a JSON string) and its replies (JSON strings): their keys are
+            // documented in the same row
             if let Any::Map(m) = e {
-                if let Some(anchor) = m.get("anchor") {
-                    check(root, map_keys(anchor));
+                let json_keys = |v: &Any| -> Vec<String> {
+                    let Any::String(s) = v else {
+                        panic!("{v:?} is not a JSON string")
+                    };
+                    let v: serde_json::Value = serde_json::from_str(s).expect("JSON");
+                    v.as_object().expect("an object").keys().cloned().collect()
+                };
+                if root == "comments" {
+                    let record = m.get("thread").expect("a thread record");
+                    check(root, json_keys(record));
+                    let Some(Any::Array(replies)) = m.get("replies") else {
+                        panic!("a thread without replies")
+                    };
+                    assert!(!replies.is_empty(), "a thread has its comment");
+                    for r in replies.iter() {
+                        check(root, json_keys(r));
+                    }
                 }
             }
         }

@@ -8,6 +8,10 @@
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+/// mimalloc, as in every Groundwork binary (`groundwork::allocator` says why)
+#[global_allocator]
+static ALLOC: groundwork::allocator::Allocator = groundwork::allocator::ALLOCATOR;
+
 mod closing;
 mod commands;
 mod display;
