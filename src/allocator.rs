@@ -10,7 +10,11 @@
 //!
 //! Only Rust's allocations go through it: WebKit, GTK and SQLite keep glibc's allocator, which
 //! the desktop app still trims after a burst of loads. mimalloc gives freed pages back by
-//! itself, a short delay after they empty (its `purge_delay`, 10 ms).
+//! itself, a short delay after they empty (its `purge_delay`, 10 ms). It is built without
+//! transparent huge pages (`no_thp`): with them it asked the kernel for 2 MB pages, which held
+//! 12 MB more in a headless peer and 25 MB more in the app's process (`bench/session-bench.mjs`;
+//! 15.2 and 176 MB resident without them, as with glibc) and made a cold open zero whole huge
+//! pages.
 
 /// The allocator type, for `#[global_allocator] static A: Allocator = ALLOCATOR;`.
 pub type Allocator = mimalloc::MiMalloc;
