@@ -1,9 +1,10 @@
 //! Giving freed heap back to the system. Loading a brief (for the list's search text, or to
 //! open it) decodes its whole history: tens of megabytes allocated and freed within
-//! milliseconds; a burst of typing flushes and compacts. glibc keeps freed memory in its
-//! per-thread arenas for reuse, so the app would carry that peak for as long as it runs. Once
-//! such a burst settles, [`Trimmer::soon`] has `malloc_trim` hand the free pages back
-//! (ARCHITECTURE.md, "Memory").
+//! milliseconds; a burst of typing flushes and compacts. Allocators keep freed memory for
+//! reuse, so the app would carry that peak for as long as it runs. Once such a burst settles,
+//! [`Trimmer::soon`] hands the free pages back: mimalloc's (Rust's heap,
+//! `groundwork::allocator`) with `mi_collect`, glibc's (the C libraries': GTK, SQLite) with
+//! `malloc_trim` (ARCHITECTURE.md, "Memory").
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -52,8 +53,13 @@ pub fn trim() -> Option<(u64, u64)> {
     Some((before?, resident_kib()?))
 }
 
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn release() {
+    groundwork::allocator::release();
+    trim_c_heap();
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn trim_c_heap() {
     // SAFETY: malloc_trim only walks glibc's own arenas; it takes their locks and is safe to
     // call from any thread at any time.
     unsafe {
@@ -62,7 +68,7 @@ fn release() {
 }
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn release() {}
+fn trim_c_heap() {}
 
 /// This process's resident memory in KiB (Linux), for the log line.
 fn resident_kib() -> Option<u64> {
@@ -75,29 +81,64 @@ fn resident_kib() -> Option<u64> {
 mod tests {
     use super::*;
 
-    /// Frees most of 64 MiB of small blocks while every 64th stays alive, so the heap cannot
-    /// shrink from its top by itself: only a trim gives the free pages back.
+    /// Both heaps, one after the other (the figures are the whole process's resident memory,
+    /// so the two must not run at once).
     #[test]
     fn trim_gives_freed_heap_back() {
-        let mut blocks: Vec<Box<[u8; 1024]>> = (0..65_536)
+        rusts_freed_heap();
+        the_c_heaps_freed_pages();
+    }
+
+    /// Rust's heap: 64 MiB of small blocks freed. mimalloc purges freed pages only when it is
+    /// next used; the trim gives them back at once.
+    fn rusts_freed_heap() {
+        let blocks: Vec<Box<[u8; 1024]>> = (0..65_536)
             .map(|i| Box::new([(i % 251) as u8; 1024]))
             .collect();
-        let mut kept = Vec::new();
-        for (i, b) in blocks.drain(..).enumerate() {
-            if i % 64 == 0 {
-                kept.push(b);
-            }
-        }
+        assert!(blocks.iter().all(|b| b[1023] < 251));
+        drop(blocks);
         let (before, after) = trim().expect("/proc/self/statm");
         assert!(
             before.saturating_sub(after) > 32 * 1024,
             "trim released only {} KiB (resident {before} -> {after} KiB)",
             before.saturating_sub(after)
         );
-        assert_eq!(kept.len(), 1024);
-        assert!(kept
-            .iter()
-            .enumerate()
-            .all(|(i, b)| b[0] == ((i * 64) % 251) as u8));
+    }
+
+    /// The C libraries' heap (glibc): most of 64 MiB of small blocks freed while every 64th
+    /// stays alive, so the heap cannot shrink from its top by itself: only a trim gives the
+    /// free pages back.
+    fn the_c_heaps_freed_pages() {
+        // SAFETY: plain malloc/free of blocks this test owns; each is written before read and
+        // freed once.
+        unsafe {
+            let blocks: Vec<*mut u8> = (0..65_536)
+                .map(|i| {
+                    let p = libc::malloc(1024) as *mut u8;
+                    assert!(!p.is_null());
+                    std::ptr::write_bytes(p, (i % 251) as u8, 1024);
+                    p
+                })
+                .collect();
+            let mut kept = Vec::new();
+            for (i, p) in blocks.into_iter().enumerate() {
+                if i % 64 == 0 {
+                    kept.push(p);
+                } else {
+                    libc::free(p as *mut libc::c_void);
+                }
+            }
+            let (before, after) = trim().expect("/proc/self/statm");
+            assert!(
+                before.saturating_sub(after) > 32 * 1024,
+                "trim released only {} KiB (resident {before} -> {after} KiB)",
+                before.saturating_sub(after)
+            );
+            assert_eq!(kept.len(), 1024);
+            for (i, p) in kept.into_iter().enumerate() {
+                assert_eq!(*p, ((i * 64) % 251) as u8);
+                libc::free(p as *mut libc::c_void);
+            }
+        }
     }
 }
