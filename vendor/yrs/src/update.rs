@@ -841,8 +841,13 @@ impl Decode for Update {
         clients.try_reserve(clients_len as usize)?;
 
         let mut blocks = BlockSet { clients };
+        // Groundwork patch: no more blocks than the input can hold (see Decoder::block_budget)
+        let mut budget = decoder.block_budget();
         for _ in 0..clients_len {
             let blocks_len = decoder.read_var::<u32>()? as usize;
+            budget = budget
+                .checked_sub(blocks_len)
+                .ok_or(Error::Malformed(MalformedKind::TooManyBlocks))?;
 
             let client = decoder.read_client()?;
             let mut clock: u32 = decoder.read_var()?;

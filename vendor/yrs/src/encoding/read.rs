@@ -41,6 +41,9 @@ impl Error {
 pub enum MalformedKind {
     Utf8,
     EmptyBlock,
+    /// More blocks than the input could hold (Groundwork patch: a v2 update's run-length
+    /// columns can repeat a block without end, a bomb of gigabytes from a few hundred bytes).
+    TooManyBlocks,
 }
 
 impl Display for MalformedKind {
@@ -48,6 +51,7 @@ impl Display for MalformedKind {
         match self {
             MalformedKind::Utf8 => write!(f, "invalid UTF-8 sequence"),
             MalformedKind::EmptyBlock => write!(f, "block cannot have 0 length"),
+            MalformedKind::TooManyBlocks => write!(f, "more blocks than the input can hold"),
         }
     }
 }

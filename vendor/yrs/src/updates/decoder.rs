@@ -68,6 +68,13 @@ pub trait Decoder: Read {
     /// Read key string.
     fn read_key(&mut self) -> Result<Arc<str>, Error>;
 
+    /// At most how many blocks an update read by this decoder may declare (Groundwork patch):
+    /// [Update](crate::Update)'s decoding refuses more, so a few bytes cannot make it allocate
+    /// gigabytes.
+    fn block_budget(&self) -> usize {
+        usize::MAX
+    }
+
     /// Consume a rest of the decoded buffer data and return it without parsing.
     fn read_to_end(&mut self) -> Result<&[u8], Error>;
 }
@@ -117,6 +124,11 @@ impl<'a> Read for DecoderV1<'a> {
 }
 
 impl<'a> Decoder for DecoderV1<'a> {
+    /// Every v1 block takes at least one byte (its info byte).
+    fn block_budget(&self) -> usize {
+        self.cursor.buf.len()
+    }
+
     #[inline]
     fn reset_ds_cur_val(&mut self) {
         /* no op */
@@ -198,6 +210,8 @@ impl<'a> Decoder for DecoderV1<'a> {
 /// Version 2 of lib0 decoder.
 pub struct DecoderV2<'a> {
     cursor: Cursor<'a>,
+    /// The whole input's length in bytes (for [Decoder::block_budget]).
+    input_len: usize,
     keys: Vec<Arc<str>>,
     ds_curr_val: u32,
     key_clock_decoder: IntDiffOptRleDecoder<'a>,
@@ -235,6 +249,7 @@ impl<'a> DecoderV2<'a> {
         };
         Ok(DecoderV2 {
             cursor,
+            input_len: buf.len(),
             ds_curr_val: 0,
             keys: Vec::new(),
             key_clock_decoder: IntDiffOptRleDecoder::new(Cursor::new(key_clock_buf)),
@@ -299,6 +314,13 @@ impl<'a> Read for DecoderV2<'a> {
 }
 
 impl<'a> Decoder for DecoderV2<'a> {
+    /// A v2 block's fields come from run-length columns, so a run can stand for any number of
+    /// blocks; real updates hold fewer blocks than bytes. 256 per byte of input (the whole
+    /// input: the columns and the rest) is far beyond any real one.
+    fn block_budget(&self) -> usize {
+        self.input_len.saturating_mul(256).max(1 << 16)
+    }
+
     fn reset_ds_cur_val(&mut self) {
         self.ds_curr_val = 0;
     }
