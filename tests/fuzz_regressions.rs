@@ -63,6 +63,28 @@ fn a_snapshot_repeating_a_block_without_end_is_refused_at_once() {
     assert!(groundwork::store::check_row(&row).is_err());
 }
 
+/// A stored snapshot (v2) with one JSON block declaring 2.7 billion values, each an empty
+/// string the run-length string column repeats without end: 828 bytes that made yrs fill 4 GB
+/// with empty strings (found by the `stored_blob` fuzzer). The patched decoder spends declared
+/// values from the same budget as blocks and refuses more than the input can hold.
+#[test]
+fn a_snapshot_repeating_an_empty_string_without_end_is_refused_at_once() {
+    use yrs::encoding::read::{Error, MalformedKind};
+    use yrs::updates::decoder::Decode;
+    let bomb = std::fs::read(
+        fuzz_dir().join("regressions/stored_blob/oom-1c28bc550407e143a8102b99d60e41199dcef8d7"),
+    )
+    .unwrap();
+    let run = std::panic::catch_unwind(|| yrs::Update::decode_v2(&bomb));
+    assert!(
+        matches!(run, Ok(Err(Error::Malformed(MalformedKind::TooManyValues)))),
+        "{:?}",
+        run.map(|r| r.map(|_| ()))
+    );
+    let row = groundwork::blob::encode(groundwork::blob::BlobKind::Snapshot, &bomb);
+    assert!(groundwork::store::check_row(&row).is_err());
+}
+
 fn member(name: &str) -> Member {
     Member {
         device: name.into(),

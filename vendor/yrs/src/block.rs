@@ -1,7 +1,7 @@
 use crate::block_store::BlockStore;
 use crate::branch::{Branch, BranchPtr};
 use crate::doc::{DocAddr, OffsetKind};
-use crate::encoding::read::Error;
+use crate::encoding::read::{Error, MalformedKind};
 use crate::gc::GCCollector;
 use crate::slice::{BlockSlice, ItemSlice};
 use crate::store::Store;
@@ -2041,6 +2041,10 @@ impl ItemContent {
             BLOCK_ITEM_DELETED_REF_NUMBER => Ok(ItemContent::Deleted(decoder.read_len()?)),
             BLOCK_ITEM_JSON_REF_NUMBER => {
                 let mut remaining = decoder.read_len()? as i32;
+                // Groundwork patch: v2 strings can repeat without end (Decoder::spend)
+                if !decoder.spend((remaining.max(-1) + 1) as usize) {
+                    return Err(Error::Malformed(MalformedKind::TooManyValues));
+                }
                 let mut buf = Vec::new();
                 buf.try_reserve(remaining as usize)?;
 
@@ -2064,6 +2068,10 @@ impl ItemContent {
             }
             BLOCK_ITEM_ANY_REF_NUMBER => {
                 let len = decoder.read_len()? as usize;
+                // Groundwork patch: a declared count is spent before it is reserved
+                if !decoder.spend(len) {
+                    return Err(Error::Malformed(MalformedKind::TooManyValues));
+                }
                 let mut values = Vec::new();
                 values.try_reserve(len)?;
 

@@ -837,17 +837,19 @@ impl Decode for Update {
     fn decode<D: Decoder>(decoder: &mut D) -> Result<Self, Error> {
         // read blocks
         let clients_len: u32 = decoder.read_var()?;
+        // Groundwork patch: no more clients or blocks than the input can hold (Decoder::spend)
+        if !decoder.spend(clients_len as usize) {
+            return Err(Error::Malformed(MalformedKind::TooManyBlocks));
+        }
         let mut clients = HashMap::with_hasher(BuildHasherDefault::default());
         clients.try_reserve(clients_len as usize)?;
 
         let mut blocks = BlockSet { clients };
-        // Groundwork patch: no more blocks than the input can hold (see Decoder::block_budget)
-        let mut budget = decoder.block_budget();
         for _ in 0..clients_len {
             let blocks_len = decoder.read_var::<u32>()? as usize;
-            budget = budget
-                .checked_sub(blocks_len)
-                .ok_or(Error::Malformed(MalformedKind::TooManyBlocks))?;
+            if !decoder.spend(blocks_len) {
+                return Err(Error::Malformed(MalformedKind::TooManyBlocks));
+            }
 
             let client = decoder.read_client()?;
             let mut clock: u32 = decoder.read_var()?;

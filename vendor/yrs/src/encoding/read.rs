@@ -44,6 +44,9 @@ pub enum MalformedKind {
     /// More blocks than the input could hold (Groundwork patch: a v2 update's run-length
     /// columns can repeat a block without end, a bomb of gigabytes from a few hundred bytes).
     TooManyBlocks,
+    /// More JSON or `Any` values than the input could hold (Groundwork patch: a v2 update's
+    /// strings can repeat an empty one without end).
+    TooManyValues,
 }
 
 impl Display for MalformedKind {
@@ -52,6 +55,7 @@ impl Display for MalformedKind {
             MalformedKind::Utf8 => write!(f, "invalid UTF-8 sequence"),
             MalformedKind::EmptyBlock => write!(f, "block cannot have 0 length"),
             MalformedKind::TooManyBlocks => write!(f, "more blocks than the input can hold"),
+            MalformedKind::TooManyValues => write!(f, "more values than the input can hold"),
         }
     }
 }

@@ -68,11 +68,13 @@ pub trait Decoder: Read {
     /// Read key string.
     fn read_key(&mut self) -> Result<Arc<str>, Error>;
 
-    /// At most how many blocks an update read by this decoder may declare (Groundwork patch):
+    /// Takes `n` from how many elements (clients, blocks, JSON and `Any` values) the input may
+    /// still declare, or returns false when it cannot hold that many (Groundwork patch):
     /// [Update](crate::Update)'s decoding refuses more, so a few bytes cannot make it allocate
-    /// gigabytes.
-    fn block_budget(&self) -> usize {
-        usize::MAX
+    /// gigabytes. Declared counts are spent before anything is reserved for them.
+    fn spend(&mut self, n: usize) -> bool {
+        let _ = n;
+        true
     }
 
     /// Consume a rest of the decoded buffer data and return it without parsing.
@@ -82,11 +84,14 @@ pub trait Decoder: Read {
 /// Version 1 of lib0 decoder.
 pub struct DecoderV1<'a> {
     cursor: Cursor<'a>,
+    /// What the input may still declare (see [Decoder::spend]).
+    budget: usize,
 }
 
 impl<'a> DecoderV1<'a> {
     pub fn new(cursor: Cursor<'a>) -> Self {
-        DecoderV1 { cursor }
+        let budget = cursor.buf.len();
+        DecoderV1 { cursor, budget }
     }
 
     fn read_id(&mut self) -> Result<ID, Error> {
@@ -124,9 +129,15 @@ impl<'a> Read for DecoderV1<'a> {
 }
 
 impl<'a> Decoder for DecoderV1<'a> {
-    /// Every v1 block takes at least one byte (its info byte).
-    fn block_budget(&self) -> usize {
-        self.cursor.buf.len()
+    /// Every v1 client, block and value takes at least one byte: the input's length.
+    fn spend(&mut self, n: usize) -> bool {
+        match self.budget.checked_sub(n) {
+            Some(left) => {
+                self.budget = left;
+                true
+            }
+            None => false,
+        }
     }
 
     #[inline]
@@ -210,8 +221,8 @@ impl<'a> Decoder for DecoderV1<'a> {
 /// Version 2 of lib0 decoder.
 pub struct DecoderV2<'a> {
     cursor: Cursor<'a>,
-    /// The whole input's length in bytes (for [Decoder::block_budget]).
-    input_len: usize,
+    /// What the input may still declare (see [Decoder::spend]).
+    budget: usize,
     keys: Vec<Arc<str>>,
     ds_curr_val: u32,
     key_clock_decoder: IntDiffOptRleDecoder<'a>,
@@ -249,7 +260,7 @@ impl<'a> DecoderV2<'a> {
         };
         Ok(DecoderV2 {
             cursor,
-            input_len: buf.len(),
+            budget: buf.len().saturating_mul(256).max(1 << 16),
             ds_curr_val: 0,
             keys: Vec::new(),
             key_clock_decoder: IntDiffOptRleDecoder::new(Cursor::new(key_clock_buf)),
@@ -314,11 +325,18 @@ impl<'a> Read for DecoderV2<'a> {
 }
 
 impl<'a> Decoder for DecoderV2<'a> {
-    /// A v2 block's fields come from run-length columns, so a run can stand for any number of
-    /// blocks; real updates hold fewer blocks than bytes. 256 per byte of input (the whole
-    /// input: the columns and the rest) is far beyond any real one.
-    fn block_budget(&self) -> usize {
-        self.input_len.saturating_mul(256).max(1 << 16)
+    /// A v2 block's fields and its JSON strings come from run-length columns, so a run can
+    /// stand for any number of blocks or (empty) strings; real updates hold fewer than bytes.
+    /// 256 per byte of input (the whole input: the columns and the rest), at least 65,536, is
+    /// far beyond any real one.
+    fn spend(&mut self, n: usize) -> bool {
+        match self.budget.checked_sub(n) {
+            Some(left) => {
+                self.budget = left;
+                true
+            }
+            None => false,
+        }
     }
 
     fn reset_ds_cur_val(&mut self) {
