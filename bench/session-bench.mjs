@@ -11,7 +11,7 @@
 // web view's warm-up from steady growth. scripts/bench-session.sh runs it on release
 // builds.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { app, By, cli, clickOn, finish, freePort, instanceEnv, session, startDriver, waitForPort, waitScreen } from '../ui/e2e/harness.mjs';
@@ -69,8 +69,24 @@ const descendants = (root) => {
   }
   return out;
 };
+// SMAPS_DIR=dir: each sample also keeps every app process's /proc/<pid>/smaps there (as
+// <pid>-<sample>.smaps, sample 0 before the first window), to tell which mappings grew
+let samples = 0;
+const keepSmaps = (tree) => {
+  const dir = process.env.SMAPS_DIR;
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  for (const p of tree) {
+    try {
+      writeFileSync(join(dir, `${p}-${samples}.smaps`), readFileSync(`/proc/${p}/smaps`, 'utf8'));
+    } catch {
+      /* gone */
+    }
+  }
+};
 const sample = (pid) => {
   const tree = descendants(pid);
+  keepSmaps(tree);
   const per = new Map(tree.map((p) => [p, { comm: comm(p), rss: rssKib(p) }]));
   return { ticks: tree.reduce((a, p) => a + (stat(p)?.ticks ?? 0), 0), rss: tree.reduce((a, p) => a + rssKib(p), 0), per, at: performance.now() };
 };
@@ -157,6 +173,7 @@ try {
     // each measuring window is wall time: the load runs for SECS whatever the keys took
     const left = SECS * 1000 * (r + 1) - (performance.now() - started);
     if (left > 0) await new Promise((res) => setTimeout(res, left));
+    samples++;
     ends.push(watched.map(([, pid]) => sample(pid)));
     censuses.push([await census(a), await census(b)]);
   }
@@ -190,8 +207,14 @@ try {
   }
   // later windows tell warm-up (a fresh web view's first minute) from steady growth
   for (let r = 1; r < ROUNDS; r++)
-    for (const [i, [name]] of watched.entries())
+    for (const [i, [name]] of watched.entries()) {
       console.log(`| ${name}: memory growth in window ${r + 1} (MB) | ${f((ends[r][i].rss - ends[r - 1][i].rss) / 1024)} (${f(ends[r][i].rss / 1024)} MB resident) | ≤ 10 |`);
+      if (name.startsWith('headless')) continue;
+      for (const [pid, { comm, rss }] of ends[r][i].per) {
+        const was = ends[r - 1][i].per.get(pid)?.rss ?? 0;
+        console.log(`| ${name}, process ${comm}: memory growth in window ${r + 1} (MB) | ${f((rss - was) / 1024)} (${f(rss / 1024)} MB resident) | ≤ 10 |`);
+      }
+    }
   for (const [r, [ca, cb]] of censuses.entries()) console.log(`| web views ${r === 0 ? 'at the start' : `after window ${r}`}: Ana ${JSON.stringify(ca)}, Ben ${JSON.stringify(cb)} | — | — |`);
   console.log(`| characters in B's evidence section at the end (all peers' typing arrived) | ${typed} | — |`);
 } catch (e) {

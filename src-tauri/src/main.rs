@@ -219,7 +219,7 @@ fn main() {
     arguments();
     // first, while this is the only thread: WebKit reads these when it starts its web process
     let compositing = rendering::apply();
-    let js_tiers = jsengine::apply();
+    let js_engine = jsengine::apply();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -228,14 +228,15 @@ fn main() {
         .with_writer(std::io::stderr)
         .init();
     tracing::info!(?compositing, "web view drawing");
-    tracing::info!(?js_tiers, "web view JavaScript tiers");
+    tracing::info!(?js_engine, "web view JavaScript engine");
     let (on, why) = match compositing {
         rendering::Compositing::On(why) => (1.0, why),
         rendering::Compositing::Off(why) => (0.0, why),
     };
     commands::metric("compositing".into(), on, why.into());
-    let (value, detail) = js_tiers.metric();
-    commands::metric("js_tiers".into(), value, detail);
+    for (name, value, detail) in js_engine.metrics() {
+        commands::metric(name.into(), value, detail);
+    }
     if let Err(e) = display::check() {
         tracing::error!(error = %e, "no window");
         eprintln!("groundwork: {e}");

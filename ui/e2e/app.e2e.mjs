@@ -160,6 +160,7 @@ try {
   const webEnv = webProcessEnvironments().filter((e) => e.GROUNDWORK_DATA_DIR === dataDir);
   check(webEnv.length >= 1, 'found the app\'s web process');
   check(webEnv.every((e) => e.JSC_useDFGJIT === '0'), `web process runs without JSC's optimizing tiers: ${JSON.stringify(webEnv.map((e) => e.JSC_useDFGJIT))}`);
+  check(webEnv.every((e) => e.JSC_useCodeCache === '0'), `web process runs without JSC's code cache: ${JSON.stringify(webEnv.map((e) => e.JSC_useCodeCache))}`);
 
   step = 'type into problem sections';
   await typeInSection(d, 'problem', 'Mobile shoppers abandon checkout at the payment step.');
