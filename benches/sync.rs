@@ -14,7 +14,14 @@
 //!   more to the other).
 //!
 //! Our peers are real `serve` hubs (TCP + Noise + sync) in this process; edits enter them the
-//! way the desktop UI's will (`Command::LocalUpdate`).
+//! way the desktop UI's do (`Command::LocalUpdate`). The hubs and the driver share one
+//! current-thread runtime, as the reference runs both its clients and its driver on node's one
+//! thread (its server is another process; our peers need none) and as `groundwork serve` runs
+//! its hub (`src/main.rs`). Until stop 39 they shared a two-worker runtime, which matched
+//! neither: hand-offs between a hub's tasks could cross threads, which alone put A→B p99 at
+//! 0.38–0.41x the relay's instead of 0.25x. The typing latency is also measured with each hub
+//! on its own thread and runtime, as two processes would be (every hop then wakes a thread):
+//! printed beside, as what two devices' processes on one machine add.
 //!
 //! Knobs: GROUNDWORK_BENCH_EDITS (10000), GROUNDWORK_BENCH_INTERVAL_MS (20),
 //! GROUNDWORK_BENCH_TEN_SECS (20), GROUNDWORK_BENCH_ONLY (a comma list of `lan`, `ten`,
@@ -47,12 +54,23 @@ struct Hub {
     notices: mpsc::UnboundedReceiver<Notice>,
     addr: String,
     stop: Option<oneshot::Sender<()>>,
-    done: tokio::task::JoinHandle<()>,
+    done: oneshot::Receiver<()>,
+}
+
+/// Where a hub runs: on the driver's runtime, or on a thread and runtime of its own.
+#[derive(Clone, Copy, PartialEq)]
+enum Placement {
+    Shared,
+    OwnThread,
 }
 
 impl Hub {
-    /// A `serve` hub on the data directory `dir`, dialing `peers`, on the bench's runtime.
+    /// A `serve` hub on the data directory `dir`, dialing `peers`, on the driver's runtime.
     async fn start(dir: &Path, peers: Vec<String>) -> Hub {
+        Hub::start_at(dir, peers, Placement::Shared).await
+    }
+
+    async fn start_at(dir: &Path, peers: Vec<String>, placement: Placement) -> Hub {
         let (ctx, crx) = mpsc::unbounded_channel();
         let (ntx, nrx) = mpsc::unbounded_channel();
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
@@ -64,7 +82,8 @@ impl Hub {
             ..Default::default()
         };
         let dir = dir.to_path_buf();
-        let done = tokio::spawn(async move {
+        let (done_tx, done) = oneshot::channel();
+        let hub = async move {
             let engine = Engine::open(&dir).await.expect("the hub's engine opens");
             let r = serve_with(
                 engine,
@@ -84,7 +103,18 @@ impl Hub {
             if let Err(e) = r {
                 eprintln!("hub failed: {e}");
             }
-        });
+            let _ = done_tx.send(());
+        };
+        match placement {
+            Placement::Shared => drop(tokio::spawn(hub)),
+            Placement::OwnThread => drop(std::thread::spawn(move || {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("a hub's runtime")
+                    .block_on(hub)
+            })),
+        }
         let addr = addr_rx.await.expect("hub address");
         Hub {
             commands: ctx,
@@ -209,15 +239,21 @@ fn pct(v: &mut [Duration], p: f64) -> f64 {
 #[derive(Clone)]
 enum Route {
     Lan,
+    /// The LAN with each hub on a thread and runtime of its own (as two processes).
+    LanApart,
     Relay(String),
 }
 
 /// Both hubs for a brief on `route`: A, then B (dialing A on the LAN).
 async fn hubs(route: &Route, id: Uuid, da: &Path, db: &Path) -> (Hub, Hub) {
     match route {
-        Route::Lan => {
-            let a = Hub::start(da, vec![]).await;
-            let b = Hub::start(db, vec![a.addr.clone()]).await;
+        Route::Lan | Route::LanApart => {
+            let at = match route {
+                Route::LanApart => Placement::OwnThread,
+                _ => Placement::Shared,
+            };
+            let a = Hub::start_at(da, vec![], at).await;
+            let b = Hub::start_at(db, vec![a.addr.clone()], at).await;
             (a, b)
         }
         Route::Relay(base) => {
@@ -382,7 +418,7 @@ async fn catch_up(route: Route, n: u64) -> (Duration, u64, u64) {
     }
     let took = start.elapsed();
     let bytes = match route {
-        Route::Lan => {
+        Route::Lan | Route::LanApart => {
             groundwork::transport::BYTES_WRITTEN.load(std::sync::atomic::Ordering::Relaxed)
         }
         Route::Relay(_) => groundwork::relay::BYTES_SENT.load(std::sync::atomic::Ordering::Relaxed),
@@ -558,8 +594,7 @@ fn main() {
             .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
             .init();
     }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
@@ -587,7 +622,12 @@ fn main() {
     let lan = part("lan").then(|| {
         let (typing, _) = rt.block_on(two_peers(Route::Lan, n, Duration::from_millis(interval)));
         let (_, burst) = rt.block_on(two_peers(Route::Lan, n, Duration::ZERO));
-        (typing, burst, rt.block_on(catch_up(Route::Lan, n)))
+        let (apart, _) = rt.block_on(two_peers(
+            Route::LanApart,
+            n,
+            Duration::from_millis(interval),
+        ));
+        (typing, burst, rt.block_on(catch_up(Route::Lan, n)), apart)
     });
     let ten = part("ten").then(|| rt.block_on(ten_peers(ten_secs)));
     // through the stock server (issue 16), if it is installed
@@ -625,7 +665,7 @@ fn main() {
     });
 
     let r = |k: &str| reference.as_ref().and_then(|v| v[k].as_f64());
-    if let Some((mut typing, burst, (catch_time, wire, missing))) = lan {
+    if let Some((mut typing, burst, (catch_time, wire, missing), mut apart)) = lan {
         typing_rows(
             &format!("{n} edits, one every {interval} ms, A -> B"),
             "yjs ws relay",
@@ -638,6 +678,16 @@ fn main() {
                 "  (target <= 1)",
                 "  (target <= 0.25)",
             ],
+        );
+        let relay_p99 = r("p99_ms");
+        let apart_p99 = pct(&mut apart, 0.99);
+        println!(
+            "{:<58} {:>12.3} / {:.3} / {:.3}  (p99 {} the relay's)",
+            "the same, each hub on its own thread: p50 / p99 / max",
+            pct(&mut apart, 0.5),
+            apart_p99,
+            pct(&mut apart, 1.0),
+            relay_p99.map_or("-".to_string(), |x| format!("{:.2}x", apart_p99 / x)),
         );
         println!();
         println!(
