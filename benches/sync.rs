@@ -26,7 +26,8 @@
 //! Knobs: GROUNDWORK_BENCH_EDITS (10000), GROUNDWORK_BENCH_INTERVAL_MS (20),
 //! GROUNDWORK_BENCH_TEN_SECS (20), GROUNDWORK_BENCH_ONLY (a comma list of `lan`, `ten`,
 //! `relay`: the parts to run; all by default — the reference runs whenever `lan` or `relay`
-//! does).
+//! does), GROUNDWORK_BENCH_TICK_MS (50: the hubs' tick, `ServeConfig::tick` — group commit and
+//! the watcher's read; a long one shows what the tick's work adds to the tail).
 
 /// mimalloc, as in every Groundwork binary (`groundwork::allocator` says why)
 #[global_allocator]
@@ -79,6 +80,7 @@ impl Hub {
             listen: "127.0.0.1:0".into(),
             peers,
             mdns: false,
+            tick: std::time::Duration::from_millis(env("GROUNDWORK_BENCH_TICK_MS", 50)),
             ..Default::default()
         };
         let dir = dir.to_path_buf();
