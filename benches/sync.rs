@@ -246,18 +246,18 @@ enum Route {
     Relay(String),
 }
 
+/// A, then B dialing A, both placed `at`.
+async fn lan_hubs(da: &Path, db: &Path, at: Placement) -> (Hub, Hub) {
+    let a = Hub::start_at(da, vec![], at).await;
+    let b = Hub::start_at(db, vec![a.addr.clone()], at).await;
+    (a, b)
+}
+
 /// Both hubs for a brief on `route`: A, then B (dialing A on the LAN).
 async fn hubs(route: &Route, id: Uuid, da: &Path, db: &Path) -> (Hub, Hub) {
     match route {
-        Route::Lan | Route::LanApart => {
-            let at = match route {
-                Route::LanApart => Placement::OwnThread,
-                _ => Placement::Shared,
-            };
-            let a = Hub::start_at(da, vec![], at).await;
-            let b = Hub::start_at(db, vec![a.addr.clone()], at).await;
-            (a, b)
-        }
+        Route::Lan => lan_hubs(da, db, Placement::Shared).await,
+        Route::LanApart => lan_hubs(da, db, Placement::OwnThread).await,
         Route::Relay(base) => {
             let setting = groundwork::relay::RelaySetting {
                 url: format!("{base}/{id}"),

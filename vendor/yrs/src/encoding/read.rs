@@ -41,8 +41,9 @@ impl Error {
 pub enum MalformedKind {
     Utf8,
     EmptyBlock,
-    /// More blocks than the input could hold (Groundwork patch: a v2 update's run-length
-    /// columns can repeat a block without end, a bomb of gigabytes from a few hundred bytes).
+    /// More clients or blocks than the input could hold (Groundwork patch: a v2 update's
+    /// run-length columns can repeat a block without end, a bomb of gigabytes from a few
+    /// hundred bytes).
     TooManyBlocks,
     /// More JSON or `Any` values than the input could hold (Groundwork patch: a v2 update's
     /// strings can repeat an empty one without end).

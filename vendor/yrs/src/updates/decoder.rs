@@ -81,16 +81,32 @@ pub trait Decoder: Read {
     fn read_to_end(&mut self) -> Result<&[u8], Error>;
 }
 
+/// How many elements an input may still declare (Groundwork patch, see [Decoder::spend]).
+struct Budget(usize);
+
+impl Budget {
+    /// Takes `n`, or returns false (taking nothing) when fewer are left.
+    fn spend(&mut self, n: usize) -> bool {
+        match self.0.checked_sub(n) {
+            Some(left) => {
+                self.0 = left;
+                true
+            }
+            None => false,
+        }
+    }
+}
+
 /// Version 1 of lib0 decoder.
 pub struct DecoderV1<'a> {
     cursor: Cursor<'a>,
     /// What the input may still declare (see [Decoder::spend]).
-    budget: usize,
+    budget: Budget,
 }
 
 impl<'a> DecoderV1<'a> {
     pub fn new(cursor: Cursor<'a>) -> Self {
-        let budget = cursor.buf.len();
+        let budget = Budget(cursor.buf.len());
         DecoderV1 { cursor, budget }
     }
 
@@ -131,13 +147,7 @@ impl<'a> Read for DecoderV1<'a> {
 impl<'a> Decoder for DecoderV1<'a> {
     /// Every v1 client, block and value takes at least one byte: the input's length.
     fn spend(&mut self, n: usize) -> bool {
-        match self.budget.checked_sub(n) {
-            Some(left) => {
-                self.budget = left;
-                true
-            }
-            None => false,
-        }
+        self.budget.spend(n)
     }
 
     #[inline]
@@ -222,7 +232,7 @@ impl<'a> Decoder for DecoderV1<'a> {
 pub struct DecoderV2<'a> {
     cursor: Cursor<'a>,
     /// What the input may still declare (see [Decoder::spend]).
-    budget: usize,
+    budget: Budget,
     keys: Vec<Arc<str>>,
     ds_curr_val: u32,
     key_clock_decoder: IntDiffOptRleDecoder<'a>,
@@ -260,7 +270,7 @@ impl<'a> DecoderV2<'a> {
         };
         Ok(DecoderV2 {
             cursor,
-            budget: buf.len().saturating_mul(256).max(1 << 16),
+            budget: Budget(buf.len().saturating_mul(256).max(1 << 16)),
             ds_curr_val: 0,
             keys: Vec::new(),
             key_clock_decoder: IntDiffOptRleDecoder::new(Cursor::new(key_clock_buf)),
@@ -330,13 +340,7 @@ impl<'a> Decoder for DecoderV2<'a> {
     /// 256 per byte of input (the whole input: the columns and the rest), at least 65,536, is
     /// far beyond any real one.
     fn spend(&mut self, n: usize) -> bool {
-        match self.budget.checked_sub(n) {
-            Some(left) => {
-                self.budget = left;
-                true
-            }
-            None => false,
-        }
+        self.budget.spend(n)
     }
 
     fn reset_ds_cur_val(&mut self) {
