@@ -86,7 +86,17 @@ else
 fi
 
 echo "==> apt install ./$deb"
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "./$deb" >/dev/null
+# the install needs the package's Installed-Size (KiB) free under /usr: say so plainly rather
+# than letting dpkg fail half-way through unpacking
+need_kib=$(sed -n 's/^ Installed-Size: //p' <<<"$info")
+free_kib=$(df -Pk /usr | awk 'NR==2 {print $4}')
+[ "$free_kib" -gt $((need_kib + 100 * 1024)) ] \
+  || fail "not enough disk to install: $((need_kib / 1024)) MiB needed plus 100 MiB spare, $((free_kib / 1024)) MiB free under /usr"
+if ! $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "./$deb" >"$tmp/apt.log" 2>&1; then
+  tail -n 30 "$tmp/apt.log" >&2
+  df -h /usr >&2
+  fail "apt-get install ./$deb (its output above)"
+fi
 [ "$(command -v groundwork)" = /usr/bin/groundwork ] || fail "groundwork on the PATH is $(command -v groundwork)"
 [ "$(command -v groundwork-app)" = /usr/bin/groundwork-app ] || fail "groundwork-app on the PATH"
 
