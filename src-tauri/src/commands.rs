@@ -1,12 +1,12 @@
 //! The IPC commands the UI calls. Each one parses its arguments into engine types (bad input
 //! is a typed error, never a panic) and calls the engine; none holds brief logic.
 
-use crate::{files, AppState};
+use crate::{files, outbox, AppState};
 use groundwork::frontend::{self, BriefOp, ExportFormat};
 use groundwork::ipc::{AppError, Exported, Profile, TemplateInfo};
 use groundwork::library::{LibraryPage, ListSort};
 use groundwork::model::{Role, Template};
-use tauri::ipc::{Channel, InvokeBody, InvokeResponseBody, Request};
+use tauri::ipc::{InvokeBody, Request};
 use tauri::State;
 use uuid::Uuid;
 
@@ -203,20 +203,18 @@ pub async fn import_markdown(state: State<'_, AppState>, markdown: String) -> Re
         .to_string())
 }
 
-/// Attaches the UI's Yjs document for a brief. The engine's y-sync messages arrive on
-/// `channel` as raw bytes; returns the editor id that `sync` and `close_brief` take.
+/// Attaches the UI's Yjs document for a brief. Returns the editor id that `sync`,
+/// `editor_messages` and `close_brief` take, with what the engine sent while attaching (the
+/// whole state, its step 1, presence); what it sends later is fetched with `editor_messages`.
 #[tauri::command]
 pub async fn open_brief(
     state: State<'_, AppState>,
     brief: String,
     client_id: u64,
-    channel: Channel<InvokeResponseBody>,
 ) -> Res<tauri::ipc::Response> {
     let id = brief_id(&brief)?;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
     let editor = state.handle.attach(id, Some(client_id), tx).await?;
-    // What the engine sent while attaching (the whole state, its step 1, presence) travels in
-    // this reply: through the channel a large message costs an extra round trip.
     let mut first = Vec::new();
     while let Ok(msg) = rx.try_recv() {
         first.push(msg);
@@ -226,35 +224,34 @@ pub async fn open_brief(
         state.handle.detach(editor);
         return Err(bad("the brief's state is too large to hand to the editor"));
     };
-    let handle = state.handle.clone();
-    tauri::async_runtime::spawn(async move {
-        while let Some(msg) = rx.recv().await {
-            if channel.send(InvokeResponseBody::Raw(msg)).is_err() {
-                break;
-            }
-        }
-        handle.detach(editor);
-    });
+    state.outboxes.open(editor, rx);
     Ok(tauri::ipc::Response::new(reply))
 }
 
-/// The `open_brief` reply: the editor id as a u64, little-endian, then each message as a
-/// u32 little-endian length followed by its bytes (see ARCHITECTURE.md, "IPC").
+/// The `open_brief` reply: the editor id as a u64, little-endian, then each message framed as
+/// in an `editor_messages` batch (see ARCHITECTURE.md, "IPC").
 /// `None` if a message does not fit a u32 length.
 pub fn open_reply(editor: u64, messages: &[Vec<u8>]) -> Option<Vec<u8>> {
     let len = 8 + messages.iter().map(|m| 4 + m.len()).sum::<usize>();
     let mut out = Vec::with_capacity(len);
     out.extend_from_slice(&editor.to_le_bytes());
     for m in messages {
-        let n = u32::try_from(m.len()).ok()?;
-        out.extend_from_slice(&n.to_le_bytes());
-        out.extend_from_slice(m);
+        outbox::frame(&mut out, m)?;
     }
     Some(out)
 }
 
+/// The next batch of what the engine sent to an open editor: waits until there is at least
+/// one message (see `outbox`). An empty reply: the editor is closed, stop asking.
+#[tauri::command]
+pub async fn editor_messages(state: State<'_, AppState>, editor: u64) -> Res<tauri::ipc::Response> {
+    let batch = state.outboxes.next_batch(editor).await.unwrap_or_default();
+    Ok(tauri::ipc::Response::new(batch))
+}
+
 #[tauri::command]
 pub fn close_brief(state: State<'_, AppState>, editor: u64) {
+    state.outboxes.close(editor);
     state.handle.detach(editor);
 }
 

@@ -11,15 +11,16 @@
 //!   compilation. Measured with the large brief open (ARCHITECTURE.md, "Memory"): without
 //!   the optimizing tiers the web process held about 19 MB less, and opening the brief and
 //!   keystroke-to-stored were not slower.
-//! - **No code cache** (`JSC_useCodeCache=0`). Every message the engine sends the editor
-//!   (a teammate's keystroke, a caret, an acknowledgement) reaches the page through a Tauri
-//!   channel, which delivers a message under 1 KiB by evaluating a script that carries it —
-//!   a new script each time, dozens a second in a live session. JSC keeps the compiled code
-//!   of evaluated scripts in a cache in case the same text runs again, which these never do;
-//!   in the joint-session benchmark (`bench/session-bench.mjs`) the typing window's web
-//!   process grew 15–23 MB over the first minute with the cache and 7–11 MB without, and
-//!   keystroke-to-painted was not slower. The page's own script is evaluated once, so nothing
-//!   the app runs twice loses by it.
+//! - **No code cache** (`JSC_useCodeCache=0`). JSC keeps the compiled code of evaluated
+//!   scripts in a cache in case the same text runs again. When engine messages reached the
+//!   page through a Tauri channel — which delivers a message under 1 KiB by evaluating a
+//!   script that carries it, dozens of new scripts a second in a live session — the typing
+//!   window's web process grew 15–23 MB over the first minute of the joint-session benchmark
+//!   (`bench/session-bench.mjs`) with the cache and 7–11 MB without, and keystroke-to-painted
+//!   was not slower. Engine messages now come as IPC replies, not scripts (`outbox`), so few
+//!   scripts are evaluated at all; the option stays because what still is (Tauri's own
+//!   callbacks, a test driver's scripts) never runs twice either, and the page's own script
+//!   is evaluated once, so nothing the app runs twice loses by it.
 
 /// The tiers option.
 pub const OPTIMIZING_TIERS: &str = "JSC_useDFGJIT";

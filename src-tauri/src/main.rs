@@ -4,7 +4,7 @@
 //!
 //! The UI's Yjs document per open brief is one more peer of the engine's document: y-sync
 //! messages go UI→engine through `sync` (raw bytes, acknowledged once stored) and
-//! engine→UI through a channel opened by `open_brief`.
+//! engine→UI as batches the UI fetches with `editor_messages` (see `outbox`).
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
@@ -19,6 +19,7 @@ mod files;
 mod instance;
 mod jsengine;
 mod memory;
+mod outbox;
 mod placement;
 mod rendering;
 
@@ -41,6 +42,8 @@ pub struct AppState {
     pub listen: Mutex<Option<String>>,
     /// Gives the heap back after briefs were loaded (see `memory`).
     pub trimmer: memory::Trimmer,
+    /// What the engine sent to each open editor, until the UI fetches it (see `outbox`).
+    pub outboxes: outbox::Outboxes,
     /// Close requests the UI has to answer (see `closing`).
     pub closing: closing::Guard,
     /// The window's size and place and the open brief, restored at start (see `placement`).
@@ -133,6 +136,7 @@ async fn start() -> Result<AppState, String> {
         export_dir: export_dir(),
         listen: Mutex::new(listen),
         trimmer: memory::Trimmer::start(),
+        outboxes: outbox::Outboxes::default(),
         closing: closing::Guard::default(),
         placement: placement::Memory::load(&dir),
         shutdown: Mutex::new(Some(stop)),
@@ -287,6 +291,7 @@ fn main() {
             commands::create_brief,
             commands::import_markdown,
             commands::open_brief,
+            commands::editor_messages,
             commands::close_brief,
             commands::sync,
             commands::brief_op,

@@ -1,6 +1,6 @@
 // Typed calls to the engine over Tauri IPC (src-tauri/src/commands.rs).
-import { invoke, Channel } from '@tauri-apps/api/core';
-import { parseOpenReply } from './sync';
+import { invoke } from '@tauri-apps/api/core';
+import { parseBatch, parseOpenReply } from './sync';
 import type { Access, BriefStatus, EditorView, Exported, InviteOptions, KnownClient, Section, SectionChange, SectionDiff, VersionInfo, KnownDevice, RelayView, LibraryPage, ListSort, Profile, TemplateInfo, Role } from './types';
 
 export const api = {
@@ -10,11 +10,13 @@ export const api = {
   listBriefs: (query: string, sort: ListSort, limit: number) => invoke<LibraryPage>('list_briefs', { query, sort, limit }),
   createBrief: (title: string, template: string) => invoke<string>('create_brief', { title, template }),
   importMarkdown: (markdown: string) => invoke<string>('import_markdown', { markdown }),
-  openBrief: (brief: string, clientId: number, onMessage: (bytes: Uint8Array) => void) => {
-    const channel = new Channel<ArrayBuffer>();
-    channel.onmessage = (m) => onMessage(new Uint8Array(m));
-    // the reply carries the editor id and what the engine sent while attaching
-    return invoke<ArrayBuffer>('open_brief', { brief, clientId, channel }).then(parseOpenReply);
+  /** Attaches this window's Yjs document for a brief: resolves with the editor id and what the
+   * engine sent while attaching; what it sends later goes to `onMessage`, in order, fetched in
+   * batches (`editor_messages`, src-tauri/src/outbox.rs) until the editor is closed. */
+  openBrief: async (brief: string, clientId: number, onMessage: (bytes: Uint8Array) => void) => {
+    const opened = parseOpenReply(await invoke<ArrayBuffer>('open_brief', { brief, clientId }));
+    void fetchMessages(opened.editor, onMessage);
+    return opened;
   },
   closeBrief: (editor: number) => invoke<void>('close_brief', { editor }),
   /** The sections others changed since this device's person last looked at the brief. */
@@ -67,3 +69,21 @@ export const api = {
     invoke<void>('metric', { name, value, detail }).catch(() => {});
   },
 };
+
+/** Keeps one `editor_messages` call pending for an open editor and hands each message of each
+ * batch to `onMessage`; stops at the empty reply that means the editor is closed. One call at
+ * a time: a reply is bytes in the IPC response, never a script evaluated in the page (a Tauri
+ * Channel's way, which made the web process grow in live sessions). */
+async function fetchMessages(editor: number, onMessage: (bytes: Uint8Array) => void) {
+  for (;;) {
+    let batch: Uint8Array;
+    try {
+      batch = new Uint8Array(await invoke<ArrayBuffer>('editor_messages', { editor }));
+    } catch (e) {
+      console.error('editor messages', e);
+      return;
+    }
+    if (batch.length === 0) return;
+    for (const m of parseBatch(batch)) onMessage(m);
+  }
+}

@@ -295,7 +295,7 @@ export function fitsDeclaredLength(bytes: Uint8Array): boolean {
 }
 
 /** The `open_brief` reply (src-tauri/src/commands.rs `open_reply`): the editor id as a u64
- * little-endian, then each message as a u32 little-endian length and its bytes. */
+ * little-endian, then messages framed as in `parseBatch`. */
 export function parseOpenReply(reply: ArrayBuffer | Uint8Array): { editor: number; messages: Uint8Array[] } {
   const bytes = reply instanceof Uint8Array ? reply : new Uint8Array(reply);
   if (bytes.length < 8) throw new MessageError(`open reply of ${bytes.length} bytes is too short`);
@@ -303,15 +303,22 @@ export function parseOpenReply(reply: ArrayBuffer | Uint8Array): { editor: numbe
   const high = view.getUint32(4, true);
   if (high >= 0x200000) throw new MessageError('editor id out of range');
   const editor = high * 0x100000000 + view.getUint32(0, true);
+  return { editor, messages: parseBatch(bytes.subarray(8)) };
+}
+
+/** A batch of engine messages (src-tauri/src/outbox.rs): each one a u32 little-endian length,
+ * then its bytes. */
+export function parseBatch(bytes: Uint8Array): Uint8Array[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const messages: Uint8Array[] = [];
-  let at = 8;
+  let at = 0;
   while (at < bytes.length) {
-    if (at + 4 > bytes.length) throw new MessageError('open reply: truncated length');
+    if (at + 4 > bytes.length) throw new MessageError('engine messages: truncated length');
     const n = view.getUint32(at, true);
     at += 4;
-    if (at + n > bytes.length) throw new MessageError(`open reply: message of ${n} bytes runs past the end`);
+    if (at + n > bytes.length) throw new MessageError(`engine messages: a message of ${n} bytes runs past the end`);
     messages.push(bytes.subarray(at, at + n));
     at += n;
   }
-  return { editor, messages };
+  return messages;
 }

@@ -7,7 +7,7 @@ import { Awareness } from 'y-protocols/awareness';
 import * as syncProtocol from 'y-protocols/sync';
 import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
-import { EnginePeer, MessageError, encodeStep1, parseOpenReply, type SaveState } from '../src/sync';
+import { EnginePeer, MessageError, encodeStep1, parseBatch, parseOpenReply, type SaveState } from '../src/sync';
 
 /** The update an update message carries. */
 function readUpdate(message: Uint8Array): Uint8Array {
@@ -249,5 +249,12 @@ describe('open reply', () => {
     const huge = new Uint8Array(8);
     huge[7] = 0xff;
     expect(() => parseOpenReply(huge)).toThrow(MessageError);
+  });
+  it('reads a batch of later messages the same way, from any offset of its buffer', () => {
+    const reply = frame(9, [[4], [5, 6], []]);
+    expect(parseBatch(reply.subarray(8)).map((m) => [...m])).toEqual([[4], [5, 6], []]);
+    expect(parseBatch(new Uint8Array(0))).toEqual([]);
+    expect(() => parseBatch(reply.subarray(8, 14))).toThrow(MessageError);
+    expect(() => parseBatch(new Uint8Array([1, 0]))).toThrow(MessageError);
   });
 });
