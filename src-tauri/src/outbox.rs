@@ -73,22 +73,24 @@ impl Outboxes {
                 }
             },
         };
-        let mut out = Vec::with_capacity(4 + first.len());
-        if frame(&mut out, &first).is_none() {
-            tracing::error!(
-                editor,
-                bytes = first.len(),
-                "a message too large for the editor"
-            );
-            return None;
-        }
-        while out.len() < MAX_BATCH {
-            let Ok(m) = q.rx.try_recv() else { break };
-            if out.len() + 4 + m.len() > MAX_BATCH {
+        let mut out = Vec::new();
+        let mut next = Some(first);
+        while let Some(m) = next.take() {
+            if !out.is_empty() && out.len() + 4 + m.len() > MAX_BATCH {
                 q.held = Some(m);
                 break;
             }
-            frame(&mut out, &m)?;
+            if frame(&mut out, &m).is_none() {
+                tracing::error!(
+                    editor,
+                    bytes = m.len(),
+                    "a message too large for the editor"
+                );
+                return None;
+            }
+            if out.len() < MAX_BATCH {
+                next = q.rx.try_recv().ok();
+            }
         }
         Some(out)
     }

@@ -125,7 +125,6 @@ export class BriefSession {
     const started = performance.now();
     this.openedAt = started;
     let editor: number | null = null;
-    const early: Uint8Array[] = [];
     const marks: Record<string, number> = {};
     const mark = (k: string) => (marks[k] = Math.round(performance.now() - started));
     this.mark = mark;
@@ -151,17 +150,16 @@ export class BriefSession {
     };
     // The engine takes commands in order: attaching first hands the document state over
     // without waiting for the view (sign-offs, decisions, comments…), which the engine reads
-    // while this side applies the state.
-    const attaching = api.openBrief(this.id, this.doc.clientID, (bytes) => (editor === null ? early.push(bytes) : deliver(bytes)));
+    // while this side applies the state. Later messages are fetched only once the reply is in
+    // (api.openBrief), and arrive as a network task, after the reply's own are delivered below.
+    const attaching = api.openBrief(this.id, this.doc.clientID, deliver);
     const view = api.op(this.id, { op: 'view' });
     view.catch(() => undefined); // awaited below; a failure is reported there
     const opened = await attaching;
     mark('attached');
     editor = opened.editor;
     this.editor = editor;
-    // what came with the reply was sent first; the channel carries only what followed
     opened.messages.forEach(deliver);
-    early.splice(0).forEach(deliver);
     await this.peer.synced;
     mark('synced');
     this.view = await view;
