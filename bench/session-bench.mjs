@@ -156,7 +156,11 @@ try {
       // updates Yjs could not integrate yet (a missing dependency), kept and retried
       const p = s.doc.store.pendingStructs;
       return { dom: document.getElementsByTagName('*').length, callbacks: window.__TAURI_INTERNALS__.callbacks?.size ?? -1, acks: window.__gw.metrics.ack.length, structs, editors: s.editors.size, awareness: s.awareness.getStates().size,
-        pending: p ? p.missing.size + ':' + p.update.length : 0, pendingDs: s.doc.store.pendingDs ? s.doc.store.pendingDs.length : 0 };`);
+        pending: p ? p.missing.size + ':' + p.update.length : 0, pendingDs: s.doc.store.pendingDs ? s.doc.store.pendingDs.length : 0,
+        shown: [...s.editors.keys()].join('+') + '/' + [...s.texts.keys()].join('+'),
+        docObs: [...s.doc._observers].map(([k, v]) => k + ':' + v.size).join(','),
+        awObs: [...s.awareness._observers].map(([k, v]) => k + ':' + v.size).join(','),
+        typeObs: [...s.doc.share.values()].reduce((a, t) => a + t._eH.l.length + t._dEH.l.length, 0) };`);
   const censuses = [[await census(a), await census(b)]];
   const before = watched.map(([, pid]) => sample(pid));
   const started = performance.now();

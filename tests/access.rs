@@ -1,12 +1,14 @@
 //! Who is sent a brief, through the peer state machine itself (no sockets): an invite code
 //! is checked against the member's own clock (expired, waiting, approved), a device that asks
 //! gets nothing until a member approves it, and two removals made apart converge on one
-//! secret that reaches a member who was away. The same flows over real `serve` processes are
-//! in tests/net.rs.
+//! secret that reaches a member who was away; and what a peer relays: in a mesh, nothing to a
+//! peer that said it has the sender as a direct link, in a chain everything. The same flows
+//! over real `serve` processes are in tests/net.rs.
 
 use groundwork::brief::JoinAnswer;
 use groundwork::identity::hex;
 use groundwork::peer::{Me, Output, Peer, PeerConfig, Record, Share};
+use groundwork::sync::Frame;
 use groundwork::{Brief, Member, Role, Section, Template};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -32,6 +34,8 @@ struct Net {
     peers: Vec<Peer>,
     links: HashMap<(usize, u64), usize>,
     records: Vec<Vec<Record>>,
+    /// Brief frames (y-sync messages) delivered, by (from, to).
+    brief_frames: HashMap<(usize, usize), usize>,
     next: u64,
 }
 
@@ -42,6 +46,7 @@ impl Net {
             peers,
             links: HashMap::new(),
             records: vec![Vec::new(); n],
+            brief_frames: HashMap::new(),
             next: 1,
         }
     }
@@ -81,6 +86,9 @@ impl Net {
                     match out {
                         Output::Send { link, bytes } => {
                             if let Some(&to) = self.links.get(&(i, link)) {
+                                if let Ok(Frame::Brief { .. }) = Frame::decode(&bytes) {
+                                    *self.brief_frames.entry((i, to)).or_default() += 1;
+                                }
                                 self.peers[to].receive_frame(link, &bytes, 0);
                                 moved = true;
                             }
@@ -311,4 +319,64 @@ fn a_code_presented_before_the_member_shared_the_brief_is_presented_again() {
         .device_entry(&hex(&[2; 32]))
         .expect("Sam's request arrived");
     assert_eq!(e.state, groundwork::brief::DeviceState::Asking);
+}
+
+#[test]
+fn in_a_mesh_an_edit_is_not_relayed_to_a_peer_that_has_it_from_its_author_in_a_chain_it_is() {
+    let secret = [7u8; 32];
+    let ana = Arc::new(Brief::create(
+        "Roadmap",
+        Template::ProblemFirst,
+        member(1, "Ana"),
+    ));
+    for (k, n) in [(2, "Ben"), (3, "Cleo")] {
+        ana.admit_device(&hex(&[k; 32]), n, "pm");
+    }
+    let briefs: Vec<Arc<Brief>> = (1..=3u8)
+        .map(|k| match k {
+            1 => ana.clone(),
+            _ => Arc::new(Brief::empty(ana.id(), member(k, "x"))),
+        })
+        .collect();
+    let peers = (1..=3u8)
+        .map(|k| {
+            let b = briefs[k as usize - 1].clone();
+            peer(k, &format!("device {k}"), Share::new(ana.id(), secret), b)
+        })
+        .collect();
+    let mut net = Net::new(peers);
+    net.connect(0, 1);
+    let ana_cleo = net.connect(0, 2);
+    net.connect(1, 2);
+    net.settle();
+    // each tells the others whom it is linked with (at its tick)
+    let tick = |net: &mut Net, now: u64| {
+        for p in net.peers.iter_mut() {
+            p.tick(now);
+        }
+        net.settle();
+    };
+    tick(&mut net, 1);
+    net.brief_frames.clear();
+    ana.set_section(Section::Problem, "typed by Ana");
+    net.settle();
+    for b in &briefs {
+        assert_eq!(b.section_text(Section::Problem), "typed by Ana");
+    }
+    let frames = |net: &Net, from: usize, to: usize| net.brief_frames.get(&(from, to)).copied();
+    assert!(frames(&net, 0, 1).is_some() && frames(&net, 0, 2).is_some());
+    assert_eq!(frames(&net, 1, 2), None, "Ben knows Cleo has it from Ana");
+    assert_eq!(frames(&net, 2, 1), None, "Cleo knows Ben has it from Ana");
+    // a chain: Ana - Ben - Cleo; once Ben hears Cleo lost Ana, he relays to her
+    net.disconnect(ana_cleo);
+    tick(&mut net, 2);
+    net.brief_frames.clear();
+    ana.set_section(Section::Problem, "typed by Ana again");
+    net.settle();
+    assert_eq!(
+        briefs[2].section_text(Section::Problem),
+        "typed by Ana again",
+        "relayed through Ben"
+    );
+    assert!(frames(&net, 1, 2).is_some());
 }

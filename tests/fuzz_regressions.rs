@@ -181,6 +181,14 @@ fn write_seed_corpus() {
         ));
         seeds.push(("frame", Frame::Ping.encode()));
         seeds.push((
+            "frame",
+            Frame::Links {
+                topic,
+                devices: vec![[3; 32], [4; 32]],
+            }
+            .encode(),
+        ));
+        seeds.push((
             "stored_blob",
             groundwork::blob::encode_batch(updates.iter().map(|u| u.as_slice())),
         ));

@@ -70,6 +70,8 @@ impl Peer {
                 refused: HashSet::new(),
                 svs: HashMap::new(),
                 caught_up: HashSet::new(),
+                neighbours: HashMap::new(),
+                told: HashMap::new(),
             })),
         );
         self.send_joins(link);
@@ -173,6 +175,12 @@ impl Peer {
                 epoch,
                 secret,
             } => self.on_rekey(link, topic, epoch, secret),
+            Frame::Links { topic, devices } => {
+                // about a brief not shared on this link (any more): nothing to note
+                if let Some(b) = conn.session.brief_for(&topic) {
+                    conn.neighbours.insert(b, devices.into_iter().collect());
+                }
+            }
             Frame::Brief { topic, message } => {
                 let Some(b) = conn.session.brief_for(&topic) else {
                     tracing::debug!("frame for an unknown topic ignored");
@@ -233,6 +241,69 @@ impl Peer {
                     link,
                     bytes: hello.encode(),
                 });
+            }
+        }
+    }
+
+    /// Tells each peer, per brief it shares, which other devices this one exchanges that brief
+    /// with directly ([`Frame::Links`]), when that changed: links came or went, or briefs were
+    /// admitted or forgotten on one.
+    pub(super) fn announce_links(&mut self) {
+        let mut now: Vec<(LinkId, u64)> = self
+            .links
+            .iter()
+            .filter_map(|(&id, l)| match l {
+                Link::Peer(p) => Some((id, p.session.generation())),
+                Link::Editor(_) | Link::Relay(_) => None,
+            })
+            .collect();
+        now.sort_unstable();
+        if now == self.links_told {
+            return;
+        }
+        self.links_told = now;
+        let mut by_brief: HashMap<Uuid, Vec<[u8; 32]>> = HashMap::new();
+        for l in self.links.values() {
+            if let Link::Peer(p) = l {
+                for b in p.session.shared() {
+                    by_brief.entry(b).or_default().push(*p.session.remote_key());
+                }
+            }
+        }
+        for devices in by_brief.values_mut() {
+            devices.sort_unstable();
+            devices.dedup();
+        }
+        for (&link, l) in self.links.iter_mut() {
+            let Link::Peer(p) = l else { continue };
+            let them = *p.session.remote_key();
+            let session = &p.session;
+            p.told.retain(|b, _| session.topic_for(*b).is_some());
+            p.neighbours.retain(|b, _| session.topic_for(*b).is_some());
+            for b in session.shared() {
+                let Some(topic) = session.topic_for(b) else {
+                    continue;
+                };
+                let devices: Vec<[u8; 32]> = by_brief
+                    .get(&b)
+                    .into_iter()
+                    .flatten()
+                    .filter(|d| **d != them)
+                    .take(sync::MAX_LINKS)
+                    .copied()
+                    .collect();
+                if p.told.get(&b) == Some(&devices) {
+                    continue;
+                }
+                self.out.push(Output::Send {
+                    link,
+                    bytes: Frame::Links {
+                        topic,
+                        devices: devices.clone(),
+                    }
+                    .encode(),
+                });
+                p.told.insert(b, devices);
             }
         }
     }

@@ -139,10 +139,10 @@ impl Peer {
             if back {
                 self.send_to(from, b, m.clone());
             }
-            self.broadcast(b, Some(from), m);
+            self.relay(b, from, m);
         }
         if let Some(msg) = awareness_relay {
-            self.broadcast(b, Some(from), msg);
+            self.relay(b, from, msg);
         }
         Ok(())
     }

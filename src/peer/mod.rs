@@ -247,6 +247,12 @@ struct PeerLink {
     svs: HashMap<Uuid, yrs::StateVector>,
     /// Briefs whose catch-up (first sync step 2) came on this link.
     caught_up: HashSet<Uuid>,
+    /// Per brief, the devices the peer said it exchanges the brief with directly
+    /// ([`Frame::Links`](crate::sync::Frame::Links)): what comes from one of them is not
+    /// relayed to this peer, which has it from that device.
+    neighbours: HashMap<Uuid, HashSet<[u8; 32]>>,
+    /// Per brief, the devices this side last told the peer it is linked with.
+    told: HashMap<Uuid, Vec<[u8; 32]>>,
 }
 
 struct EditorLink {
@@ -284,6 +290,9 @@ pub struct Peer {
     out: Vec<Output>,
     last_resync: u64,
     last_renew: u64,
+    /// The peer links and their sessions' generations when the links were last told about
+    /// (see `links.rs` `announce_links`).
+    links_told: Vec<(LinkId, u64)>,
 }
 
 impl Peer {
@@ -300,6 +309,7 @@ impl Peer {
             out: Vec::new(),
             last_resync: 0,
             last_renew: 0,
+            links_told: Vec::new(),
         }
     }
 
@@ -508,6 +518,7 @@ impl Peer {
         self.expire_presence(now);
         self.record_presence();
         self.review_rosters();
+        self.announce_links();
     }
 
     /// Shutting down: this device's presence is withdrawn from every brief, and what is
@@ -551,11 +562,43 @@ impl Peer {
 
     /// Sends a y-sync message about `brief` on every link that has it, except `except`.
     fn broadcast(&mut self, brief: Uuid, except: Option<LinkId>, message: Vec<u8>) {
+        self.send_all(brief, except, None, message);
+    }
+
+    /// Relays what came on link `from` to the other links with the brief, except peers that
+    /// said they exchange it with `from`'s device directly: that device sent it to them
+    /// itself, or left them out for the same reason one hop earlier, back to its author's
+    /// device, which sends to every link. A peer whose word is stale (a link that just
+    /// dropped) gets the change at the next anti-entropy round, 2 s at most.
+    fn relay(&mut self, brief: Uuid, from: LinkId, message: Vec<u8>) {
+        let source = match self.links.get(&from) {
+            Some(Link::Peer(p)) => Some(*p.session.remote_key()),
+            _ => None,
+        };
+        self.send_all(brief, Some(from), source, message);
+    }
+
+    fn send_all(
+        &mut self,
+        brief: Uuid,
+        except: Option<LinkId>,
+        linked_to: Option<[u8; 32]>,
+        message: Vec<u8>,
+    ) {
         for (&link, l) in &self.links {
             if Some(link) == except {
                 continue;
             }
             let bytes = match l {
+                Link::Peer(p)
+                    if linked_to.is_some_and(|source| {
+                        p.neighbours
+                            .get(&brief)
+                            .is_some_and(|n| n.contains(&source))
+                    }) =>
+                {
+                    continue
+                }
                 Link::Peer(p) => match p.session.topic_for(brief) {
                     Some(topic) => Frame::Brief {
                         topic,

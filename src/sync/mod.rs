@@ -19,12 +19,16 @@ use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
 use yrs::{StateVector, Transact};
 
-/// Protocol version carried in Hello.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// Protocol version carried in Hello (2: [`Frame::Links`]; a peer speaking another version is
+/// refused).
+pub const PROTOCOL_VERSION: u32 = 2;
 /// Largest frame accepted (plaintext, after reassembly).
 pub const MAX_FRAME: usize = 16 << 20;
 /// Most briefs one Hello may announce.
 pub const MAX_TAGS: usize = 4096;
+/// Most devices one [`Frame::Links`] may name (a device linked with more names only these: a
+/// peer then relays to it what it may already have, which is harmless).
+pub const MAX_LINKS: usize = 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -86,6 +90,13 @@ pub enum Frame {
         epoch: u32,
         secret: [u8; 32],
     },
+    /// The devices the sender exchanges the brief behind `topic` with directly, other than
+    /// the receiver (their static keys): whatever the sender relays of the brief reaches them
+    /// from it, so the receiver need not relay to them what came from the sender.
+    Links {
+        topic: [u8; 16],
+        devices: Vec<[u8; 32]>,
+    },
 }
 
 const T_HELLO: u8 = 1;
@@ -95,6 +106,7 @@ const T_PONG: u8 = 4;
 const T_JOIN: u8 = 5;
 const T_JOIN_ANSWER: u8 = 6;
 const T_REKEY: u8 = 7;
+const T_LINKS: u8 = 8;
 
 fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
     out.extend_from_slice(&(b.len() as u32).to_le_bytes());
@@ -180,6 +192,14 @@ impl Frame {
                 out.extend_from_slice(&epoch.to_le_bytes());
                 out.extend_from_slice(secret);
             }
+            Frame::Links { topic, devices } => {
+                out.push(T_LINKS);
+                out.extend_from_slice(topic);
+                out.extend_from_slice(&(devices.len() as u32).to_le_bytes());
+                for d in devices {
+                    out.extend_from_slice(d);
+                }
+            }
         }
         out
     }
@@ -236,6 +256,21 @@ impl Frame {
                 epoch: r.u32()?,
                 secret: r.array()?,
             },
+            T_LINKS => {
+                let topic = r.array()?;
+                let n = r.u32()? as usize;
+                if n > MAX_LINKS || n * 32 != r.0.len() {
+                    return Err(SyncError::Frame("bad device list"));
+                }
+                let devices = r.0.chunks_exact(32).map(|c| {
+                    let mut d = [0u8; 32];
+                    d.copy_from_slice(c);
+                    d
+                });
+                let devices = devices.collect();
+                r.0 = &[];
+                Frame::Links { topic, devices }
+            }
             _ => return Err(SyncError::Frame("unknown frame type")),
         };
         if !r.0.is_empty() {
@@ -284,6 +319,8 @@ pub struct Session {
     remote: [u8; 32],
     topics: HashMap<[u8; 16], Uuid>,
     by_brief: HashMap<Uuid, [u8; 16]>,
+    /// Counts changes to the briefs shared on this session.
+    generation: u64,
 }
 
 impl Session {
@@ -295,6 +332,7 @@ impl Session {
             remote,
             topics: HashMap::new(),
             by_brief: HashMap::new(),
+            generation: 0,
         }
     }
 
@@ -369,6 +407,7 @@ impl Session {
         let topic = brief_topic(brief, &self.hash);
         self.topics.insert(topic, brief);
         self.by_brief.insert(brief, topic);
+        self.generation += 1;
         true
     }
 
@@ -377,6 +416,7 @@ impl Session {
         match self.by_brief.remove(&brief) {
             Some(topic) => {
                 self.topics.remove(&topic);
+                self.generation += 1;
                 true
             }
             None => false,
@@ -392,6 +432,11 @@ impl Session {
             .into_iter()
             .filter_map(|(b, _)| self.admit(b).then_some(b))
             .collect()
+    }
+
+    /// Changes with every brief admitted or forgotten on this session.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     pub fn brief_for(&self, topic: &[u8; 16]) -> Option<Uuid> {
@@ -439,10 +484,31 @@ mod tests {
             },
             Frame::Ping,
             Frame::Pong,
+            Frame::Links {
+                topic: [4; 16],
+                devices: vec![[5; 32], [6; 32]],
+            },
+            Frame::Links {
+                topic: [4; 16],
+                devices: vec![],
+            },
         ];
         for f in frames {
             assert_eq!(Frame::decode(&f.encode()).unwrap(), f);
         }
+        // a device list whose count disagrees with its bytes, or names too many
+        let mut links = Frame::Links {
+            topic: [4; 16],
+            devices: vec![[5; 32]],
+        }
+        .encode();
+        links.push(0);
+        assert!(Frame::decode(&links).is_err());
+        let mut many = vec![8u8];
+        many.extend_from_slice(&[4; 16]);
+        many.extend_from_slice(&((MAX_LINKS + 1) as u32).to_le_bytes());
+        many.extend(std::iter::repeat_n(1u8, (MAX_LINKS + 1) * 32));
+        assert!(Frame::decode(&many).is_err());
         for bad in [&[][..], &[9], &[1, 0, 0], &[3, 0], &[2, 1, 2]] {
             assert!(Frame::decode(bad).is_err(), "{bad:?}");
         }
