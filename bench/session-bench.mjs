@@ -9,7 +9,9 @@
 // targets of issue 14; nothing asserts on time. ROUNDS=n repeats the window n times (Ana types
 // KEYS keys in each) and prints each later window's memory growth too, which tells a fresh
 // web view's warm-up from steady growth. scripts/bench-session.sh runs it on release
-// builds.
+// builds. For finding what grows: HEADLESS=0 leaves only the two windows; ANA_JS is a script
+// run in Ana's window before measuring (to switch something off); the census after each
+// window counts listeners, editors, console warnings and the IPC calls that went by fetch.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -143,7 +145,7 @@ try {
   const line = await a.wait(async () => await firstLine(a), 30000, 'A shows the problem');
   await b.wait(async () => (await firstLine(b)) === line, 60000, 'B has caught up with A');
   const evidence = (d) => d.executeScript(`return document.querySelector('[data-section-editor="evidence"], #section-evidence')?.textContent ?? ''`);
-  await b.wait(async () => (await evidence(b)).length > 'Typed by six peers:'.length + 10, 30000, 'the headless peers are typing');
+  if (HEADLESS > 0) await b.wait(async () => (await evidence(b)).length > 'Typed by six peers:'.length + 10, 30000, 'the headless peers are typing');
 
   const watched = [
     ['Ana (app)', appPid(dirA)],
@@ -160,7 +162,21 @@ try {
         shown: [...s.editors.keys()].join('+') + '/' + [...s.texts.keys()].join('+'),
         docObs: [...s.doc._observers].map(([k, v]) => k + ':' + v.size).join(','),
         awObs: [...s.awareness._observers].map(([k, v]) => k + ':' + v.size).join(','),
-        typeObs: [...s.doc.share.values()].reduce((a, t) => a + t._eH.l.length + t._dEH.l.length, 0) };`);
+        typeObs: [...s.doc.share.values()].reduce((a, t) => a + t._eH.l.length + t._dEH.l.length, 0),
+        logged: window.__logged ?? null, ipcFetches: window.__ipcFetches ?? null };`);
+  // console warnings and errors (a remote change the editor could not patch, an engine
+  // message refused…): counted, the first kept, as the web inspector would keep them all
+  const hook = `window.__logged = { n: 0, first: null };
+    for (const k of ['warn', 'error']) { const f = console[k]; console[k] = (...args) => { window.__logged.n++; window.__logged.first ??= k + ' ' + args.map(String).join(' ').slice(0, 300); f(...args); }; }
+    // how IPC calls travel: Tauri fetches ipc://localhost/<command> and, once one such fetch
+    // failed (the page's CSP may forbid it), falls back for good to postMessage, whose replies
+    // come back as evaluated scripts; calls counted here went by fetch
+    window.__ipcFetches = 0;
+    const ft = window.fetch.bind(window);
+    window.fetch = (u, o) => { if (String(u).startsWith('ipc:')) window.__ipcFetches++; return ft(u, o); };`;
+  for (const d of [a, b]) await d.executeScript(hook);
+  // ANA_JS: a script run in Ana's window before measuring (to switch something off, say)
+  if (process.env.ANA_JS) await a.executeScript(process.env.ANA_JS);
   const censuses = [[await census(a), await census(b)]];
   const before = watched.map(([, pid]) => sample(pid));
   const started = performance.now();
