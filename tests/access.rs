@@ -129,6 +129,33 @@ fn peer(key: u8, name: &str, share: Share, brief: Arc<Brief>) -> Peer {
     p
 }
 
+/// The brief every test shares: made by Ana on device 1.
+fn anas_brief() -> Arc<Brief> {
+    Arc::new(Brief::create(
+        "Roadmap",
+        Template::ProblemFirst,
+        member(1, "Ana"),
+    ))
+}
+
+/// Devices 1..=n sharing `ana`'s brief (device 1 holds `ana` itself, the others start
+/// empty), each with its peer machine, unlinked.
+fn team(ana: &Arc<Brief>, secret: [u8; 32], n: u8) -> (Vec<Arc<Brief>>, Net) {
+    let briefs: Vec<Arc<Brief>> = (1..=n)
+        .map(|k| match k {
+            1 => ana.clone(),
+            _ => Arc::new(Brief::empty(ana.id(), member(k, "x"))),
+        })
+        .collect();
+    let peers = (1..=n)
+        .map(|k| {
+            let b = briefs[k as usize - 1].clone();
+            peer(k, &format!("device {k}"), Share::new(ana.id(), secret), b)
+        })
+        .collect();
+    (briefs, Net::new(peers))
+}
+
 fn answers(records: &[Record]) -> Vec<JoinAnswer> {
     records
         .iter()
@@ -142,11 +169,7 @@ fn answers(records: &[Record]) -> Vec<JoinAnswer> {
 #[test]
 fn a_code_is_checked_against_the_member_s_clock_and_asking_gets_nothing_until_approved() {
     let secret = [7u8; 32];
-    let ana = Arc::new(Brief::create(
-        "Roadmap",
-        Template::ProblemFirst,
-        member(1, "Ana"),
-    ));
+    let ana = anas_brief();
     ana.set_section(Section::Problem, "written by Ana");
     ana.add_invite("0101010101010101", 1_000, true, true);
     let sam_brief = Arc::new(Brief::empty(ana.id(), member(2, "Sam")));
@@ -197,34 +220,11 @@ fn a_code_is_checked_against_the_member_s_clock_and_asking_gets_nothing_until_ap
 #[test]
 fn two_removals_made_apart_converge_on_one_secret_that_reaches_a_member_who_was_away() {
     let secret = [7u8; 32];
-    let ana = Arc::new(Brief::create(
-        "Roadmap",
-        Template::ProblemFirst,
-        member(1, "Ana"),
-    ));
+    let ana = anas_brief();
     for (k, n) in [(2, "Ben"), (3, "Cleo"), (4, "Dan"), (5, "Eve")] {
         ana.admit_device(&hex(&[k; 32]), n, "pm");
     }
-    let briefs: Vec<Arc<Brief>> = (1..=5u8)
-        .map(|k| {
-            if k == 1 {
-                ana.clone()
-            } else {
-                Arc::new(Brief::empty(ana.id(), member(k, "x")))
-            }
-        })
-        .collect();
-    let peers: Vec<Peer> = (1..=5u8)
-        .map(|k| {
-            peer(
-                k,
-                &format!("device {k}"),
-                Share::new(ana.id(), secret),
-                briefs[k as usize - 1].clone(),
-            )
-        })
-        .collect();
-    let mut net = Net::new(peers);
+    let (briefs, mut net) = team(&ana, secret, 5);
     let links: Vec<u64> = (1..5).map(|i| net.connect(0, i)).collect();
     net.settle();
     for b in &briefs {
@@ -288,11 +288,7 @@ fn two_removals_made_apart_converge_on_one_secret_that_reaches_a_member_who_was_
 #[test]
 fn a_code_presented_before_the_member_shared_the_brief_is_presented_again() {
     let secret = [7u8; 32];
-    let ana = Arc::new(Brief::create(
-        "Roadmap",
-        Template::ProblemFirst,
-        member(1, "Ana"),
-    ));
+    let ana = anas_brief();
     ana.add_invite("0101010101010101", 1_000, false, true);
     let sam_brief = Arc::new(Brief::empty(ana.id(), member(2, "Sam")));
     let joining = Share {
@@ -324,27 +320,11 @@ fn a_code_presented_before_the_member_shared_the_brief_is_presented_again() {
 #[test]
 fn in_a_mesh_an_edit_is_not_relayed_to_a_peer_that_has_it_from_its_author_in_a_chain_it_is() {
     let secret = [7u8; 32];
-    let ana = Arc::new(Brief::create(
-        "Roadmap",
-        Template::ProblemFirst,
-        member(1, "Ana"),
-    ));
+    let ana = anas_brief();
     for (k, n) in [(2, "Ben"), (3, "Cleo")] {
         ana.admit_device(&hex(&[k; 32]), n, "pm");
     }
-    let briefs: Vec<Arc<Brief>> = (1..=3u8)
-        .map(|k| match k {
-            1 => ana.clone(),
-            _ => Arc::new(Brief::empty(ana.id(), member(k, "x"))),
-        })
-        .collect();
-    let peers = (1..=3u8)
-        .map(|k| {
-            let b = briefs[k as usize - 1].clone();
-            peer(k, &format!("device {k}"), Share::new(ana.id(), secret), b)
-        })
-        .collect();
-    let mut net = Net::new(peers);
+    let (briefs, mut net) = team(&ana, secret, 3);
     net.connect(0, 1);
     let ana_cleo = net.connect(0, 2);
     net.connect(1, 2);

@@ -108,6 +108,14 @@ const T_JOIN_ANSWER: u8 = 6;
 const T_REKEY: u8 = 7;
 const T_LINKS: u8 = 8;
 
+/// A u32 LE count, then each 32-byte value (tags, device keys): read back by `Reader::keys`.
+fn put_keys(out: &mut Vec<u8>, keys: &[[u8; 32]]) {
+    out.extend_from_slice(&(keys.len() as u32).to_le_bytes());
+    for k in keys {
+        out.extend_from_slice(k);
+    }
+}
+
 fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
     out.extend_from_slice(&(b.len() as u32).to_le_bytes());
     out.extend_from_slice(b);
@@ -137,6 +145,22 @@ impl<'a> Reader<'a> {
         let n = self.u32()? as usize;
         self.take(n)
     }
+    /// A u32 LE count, then that many 32-byte values filling the rest of the frame (at most
+    /// `max`); `what` names the list in the error.
+    fn keys(&mut self, max: usize, what: &'static str) -> Result<Vec<[u8; 32]>, SyncError> {
+        let n = self.u32()? as usize;
+        if n > max || n * 32 != self.0.len() {
+            return Err(SyncError::Frame(what));
+        }
+        let keys = self.0.chunks_exact(32).map(|c| {
+            let mut k = [0u8; 32];
+            k.copy_from_slice(c);
+            k
+        });
+        let keys = keys.collect();
+        self.0 = &[];
+        Ok(keys)
+    }
     fn string(&mut self, max: usize) -> Result<String, SyncError> {
         let b = self.bytes()?;
         if b.len() > max {
@@ -160,10 +184,7 @@ impl Frame {
                 out.extend_from_slice(&version.to_le_bytes());
                 put_bytes(&mut out, name.as_bytes());
                 put_bytes(&mut out, role.as_bytes());
-                out.extend_from_slice(&(tags.len() as u32).to_le_bytes());
-                for t in tags {
-                    out.extend_from_slice(t);
-                }
+                put_keys(&mut out, tags);
             }
             Frame::Brief { topic, message } => {
                 out.push(T_BRIEF);
@@ -195,10 +216,7 @@ impl Frame {
             Frame::Links { topic, devices } => {
                 out.push(T_LINKS);
                 out.extend_from_slice(topic);
-                out.extend_from_slice(&(devices.len() as u32).to_le_bytes());
-                for d in devices {
-                    out.extend_from_slice(d);
-                }
+                put_keys(&mut out, devices);
             }
         }
         out
@@ -215,17 +233,7 @@ impl Frame {
                 let version = r.u32()?;
                 let name = r.string(256)?;
                 let role = r.string(32)?;
-                let n = r.u32()? as usize;
-                if n > MAX_TAGS || n * 32 != r.0.len() {
-                    return Err(SyncError::Frame("bad tag list"));
-                }
-                let tags = r.0.chunks_exact(32).map(|c| {
-                    let mut t = [0u8; 32];
-                    t.copy_from_slice(c);
-                    t
-                });
-                let tags = tags.collect();
-                r.0 = &[];
+                let tags = r.keys(MAX_TAGS, "bad tag list")?;
                 Frame::Hello {
                     version,
                     name,
@@ -256,21 +264,10 @@ impl Frame {
                 epoch: r.u32()?,
                 secret: r.array()?,
             },
-            T_LINKS => {
-                let topic = r.array()?;
-                let n = r.u32()? as usize;
-                if n > MAX_LINKS || n * 32 != r.0.len() {
-                    return Err(SyncError::Frame("bad device list"));
-                }
-                let devices = r.0.chunks_exact(32).map(|c| {
-                    let mut d = [0u8; 32];
-                    d.copy_from_slice(c);
-                    d
-                });
-                let devices = devices.collect();
-                r.0 = &[];
-                Frame::Links { topic, devices }
-            }
+            T_LINKS => Frame::Links {
+                topic: r.array()?,
+                devices: r.keys(MAX_LINKS, "bad device list")?,
+            },
             _ => return Err(SyncError::Frame("unknown frame type")),
         };
         if !r.0.is_empty() {
