@@ -4,9 +4,11 @@
 //!
 //! Why not a Tauri `Channel`: on Linux a channel hands each message under 1 KiB to the page by
 //! *evaluating a script* that carries it, and in a joint session that is dozens of new scripts a
-//! second, each compiled and kept by the web process (issue 14's memory figure). A command's
-//! reply travels as the body of the IPC request instead (Tauri's `ipc://` custom protocol): bytes,
-//! no script. Batching also means a burst costs one reply, not one delivery per message.
+//! second, each compiled and kept by the web process (issue 14's memory figure). A batch is one
+//! command reply however many messages it holds. (That reply is bytes over Tauri's `ipc://`
+//! custom protocol where the page's CSP allows it; ours does not, so Tauri's postMessage
+//! fallback carries it, as one evaluated script per reply — ARCHITECTURE.md, "The UI's
+//! document is a peer".)
 //!
 //! A batch is each message as a u32 little-endian length followed by its bytes (the framing of
 //! the `open_brief` reply after its editor id); an empty reply means the editor is closed.

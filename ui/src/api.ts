@@ -72,8 +72,8 @@ export const api = {
 
 /** Keeps one `editor_messages` call pending for an open editor and hands each message of each
  * batch to `onMessage`; stops at the empty reply that means the editor is closed. One call at
- * a time: a reply is bytes in the IPC response, never a script evaluated in the page (a Tauri
- * Channel's way, which made the web process grow in live sessions). */
+ * a time: a batch is one reply however many messages it holds, where a Tauri Channel
+ * evaluated one script per message (ARCHITECTURE.md, "The UI's document is a peer"). */
 async function fetchMessages(editor: number, onMessage: (bytes: Uint8Array) => void) {
   for (;;) {
     let batch: Uint8Array;
