@@ -163,20 +163,35 @@ try {
         docObs: [...s.doc._observers].map(([k, v]) => k + ':' + v.size).join(','),
         awObs: [...s.awareness._observers].map(([k, v]) => k + ':' + v.size).join(','),
         typeObs: [...s.doc.share.values()].reduce((a, t) => a + t._eH.l.length + t._dEH.l.length, 0),
-        logged: window.__logged ?? null, ipcFetches: window.__ipcFetches ?? null };`);
+        logged: window.__logged ?? null, ipcFetches: window.__ipcFetches ?? null,
+        acksMs: (() => { const v = [...window.__gw.metrics.ack].sort((x, y) => x - y); return v.length ? [0.5, 0.99, 1].map((q) => v[Math.min(v.length - 1, Math.floor(q * v.length))].toFixed(1)).join('/') : ''; })(),
+        ipcMs: Object.fromEntries(Object.entries(window.__ipcTimes ?? {}).map(([k, v]) => { const s = [...v].sort((x, y) => x - y);
+          return [k, s.length + '×' + [0.5, 0.99, 1].map((q) => s[Math.min(s.length - 1, Math.floor(q * s.length))].toFixed(1)).join('/')]; })) };`);
   // console warnings and errors (a remote change the editor could not patch, an engine
   // message refused…): counted, the first kept, as the web inspector would keep them all
   const hook = `window.__logged = { n: 0, first: null };
     for (const k of ['warn', 'error']) { const f = console[k]; console[k] = (...args) => { window.__logged.n++; window.__logged.first ??= k + ' ' + args.map(String).join(' ').slice(0, 300); f(...args); }; }
     // how IPC calls travel: Tauri fetches ipc://localhost/<command> and, once one such fetch
     // failed (the page's CSP may forbid it), falls back for good to postMessage, whose replies
-    // come back as evaluated scripts; calls counted here went by fetch
+    // come back as evaluated scripts; calls counted here went by fetch, with how long each
+    // command's fetch took to resolve (p50/p99/max in ms)
     window.__ipcFetches = 0;
+    window.__ipcTimes = {};
     const ft = window.fetch.bind(window);
-    window.fetch = (u, o) => { if (String(u).startsWith('ipc:')) window.__ipcFetches++; return ft(u, o); };`;
+    window.fetch = (u, o) => {
+      if (!String(u).startsWith('ipc:')) return ft(u, o);
+      window.__ipcFetches++;
+      const cmd = String(u).split('/').pop();
+      const t0 = performance.now();
+      const r = ft(u, o);
+      r.then(() => (window.__ipcTimes[cmd] ??= []).push(performance.now() - t0), () => {});
+      return r;
+    };`;
   for (const d of [a, b]) await d.executeScript(hook);
   // ANA_JS: a script run in Ana's window before measuring (to switch something off, say)
   if (process.env.ANA_JS) await a.executeScript(process.env.ANA_JS);
+  // BEN_JS: the same in Ben's window; what either leaves in window.__probe is printed at the end
+  if (process.env.BEN_JS) await b.executeScript(process.env.BEN_JS);
   const censuses = [[await census(a), await census(b)]];
   const before = watched.map(([, pid]) => sample(pid));
   const started = performance.now();
@@ -201,10 +216,17 @@ try {
     censuses.push([await census(a), await census(b)]);
   }
   const pressed = await a.executeScript('return window.__pa');
-  const { painted } = await b.executeScript('return window.__pb');
+  const { seen, painted } = await b.executeScript('return window.__pb');
   if (pressed.length !== KEYS * ROUNDS) throw new Error(`A saw ${pressed.length} keydowns of ${KEYS * ROUNDS}`);
   const lat = painted.slice(0, KEYS * ROUNDS).map((t, i) => t - pressed[i]);
+  // the same path up to B's editor showing the character (before B paints it)
+  const shown = seen.slice(0, KEYS * ROUNDS).map((t, i) => t - pressed[i]);
   const after = ends[0];
+  if (process.env.ANA_JS || process.env.BEN_JS) {
+    const probe = (d) => d.executeScript('return window.__probe ?? null');
+    writeFileSync(join(tmp, 'probe.json'), JSON.stringify({ pressed, seen, painted, a: await probe(a), b: await probe(b) }));
+    log(`probes: ${join(tmp, 'probe.json')}`);
+  }
   const typed = (await evidence(b)).length;
 
   const f = (x) => x.toFixed(1);
@@ -214,6 +236,7 @@ try {
   console.log('| figure | measured | issue 14 target |');
   console.log('|---|---|---|');
   console.log(`| keydown in A to the next frame painted in B, p50 / p99 / max (ms, ${KEYS * ROUNDS} keys at ${1000 / EVERY}/s) | ${f(pct(lat, 50))} / ${f(pct(lat, 99))} / ${f(Math.max(...lat))} | p99 ≤ 100 |`);
+  console.log(`| … of which keydown in A to the character shown in B's editor, p50 / p99 / max (ms) | ${f(pct(shown, 50))} / ${f(pct(shown, 99))} / ${f(Math.max(...shown))} | — |`);
   for (const [i, [name]] of watched.entries()) {
     const cpu = ((after[i].ticks - before[i].ticks) / TICK / ((after[i].at - before[i].at) / 1000)) * 100;
     const grew = (after[i].rss - before[i].rss) / 1024;

@@ -557,3 +557,195 @@ async fn an_editor_gets_the_tick_of_its_own_deletion() {
     );
     peer.shutdown().await;
 }
+
+mod editor_socket {
+    //! The loopback WebSocket an open editor speaks (`frontend::socket`), with a real client.
+    use super::*;
+    use futures_util::{SinkExt, StreamExt};
+    use groundwork::frontend::socket::{self as link, EditorSockets};
+    use tokio_tungstenite::tungstenite::Message as Ws;
+
+    type Client = tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >;
+
+    async fn connect(url: &str) -> Result<Client, tokio_tungstenite::tungstenite::Error> {
+        tokio_tungstenite::connect_async(url)
+            .await
+            .map(|(ws, _)| ws)
+    }
+
+    fn numbered(seq: u32, message: &[u8]) -> Ws {
+        let mut b = seq.to_le_bytes().to_vec();
+        b.extend_from_slice(message);
+        Ws::Binary(b.into())
+    }
+
+    /// The next thing the engine says: (kind, the rest). Bounded wait.
+    async fn said(ws: &mut Client) -> (u8, Vec<u8>) {
+        loop {
+            let m = tokio::time::timeout(Duration::from_secs(10), ws.next())
+                .await
+                .expect("the engine answers within 10 s")
+                .expect("link open")
+                .expect("a message");
+            if let Ws::Binary(b) = m {
+                return (b[0], b[1..].to_vec());
+            }
+        }
+    }
+
+    /// Answers until `seq`'s, skipping batches of engine messages (kept in `batches`).
+    async fn answer(ws: &mut Client, seq: u32, batches: &mut Vec<Vec<u8>>) -> (u8, String) {
+        loop {
+            let (kind, rest) = said(ws).await;
+            if kind == link::KIND_MESSAGES {
+                batches.push(rest);
+                continue;
+            }
+            assert_eq!(
+                u32::from_le_bytes(rest[..4].try_into().unwrap()),
+                seq,
+                "answers in order"
+            );
+            return (kind, String::from_utf8_lossy(&rest[4..]).into_owned());
+        }
+    }
+
+    fn unframe(mut b: &[u8]) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        while !b.is_empty() {
+            let n = u32::from_le_bytes(b[..4].try_into().unwrap()) as usize;
+            out.push(b[4..4 + n].to_vec());
+            b = &b[4 + n..];
+        }
+        out
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_editor_link_applies_in_order_answers_each_message_and_refuses_strangers() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let id = {
+            let e = Engine::open(dir.path()).await.expect("open");
+            let b = e
+                .create("Checkout", Template::ProblemFirst)
+                .await
+                .expect("create");
+            e.flush(&b).await.expect("flush");
+            e.store().close().await;
+            b.id()
+        };
+        let peer = start(dir.path()).await;
+        let sockets = EditorSockets::start(peer.handle.clone(), || {})
+            .await
+            .expect("listen");
+        let (editor, first) = sockets.attach(id, Some(31)).await.expect("attach");
+        let ui = new_doc(id, 31);
+        match Message::decode_v1(&first[0]).expect("y-sync") {
+            Message::Sync(SyncMessage::SyncStep2(u)) => apply(&ui, &u),
+            other => panic!("expected the state first, got {other:?}"),
+        }
+
+        // strangers: no token, a wrong token, an editor that is not waiting
+        let url = sockets.url();
+        let base = url.split('?').next().unwrap().to_string();
+        assert!(
+            connect(&format!("{base}?editor={editor}")).await.is_err(),
+            "no token"
+        );
+        let wrong = format!("{base}?token={}&editor={editor}", "0".repeat(64));
+        assert!(connect(&wrong).await.is_err(), "a wrong token");
+        assert!(
+            connect(&format!("{url}&editor=999")).await.is_err(),
+            "no such editor"
+        );
+
+        let mut ws = connect(&format!("{url}&editor={editor}"))
+            .await
+            .expect("the editor connects");
+        assert!(
+            connect(&format!("{url}&editor={editor}")).await.is_err(),
+            "one link per editor"
+        );
+
+        // two edits sent back to back, the second building on the first: applied in order,
+        // each answered once stored
+        let frag = ui.get_or_insert_text("body:problem");
+        let mut sent = Vec::new();
+        for text in ["First line.", "Second line."] {
+            let before = ui.transact().state_vector();
+            push_paragraph(&mut ui.transact_mut(), &frag, text);
+            sent.push(sync::update_message(
+                ui.transact().encode_state_as_update_v1(&before),
+            ));
+        }
+        ws.send(numbered(1, &sent[0])).await.unwrap();
+        ws.send(numbered(2, &sent[1])).await.unwrap();
+        let mut batches = Vec::new();
+        assert_eq!(answer(&mut ws, 1, &mut batches).await.0, link::KIND_STORED);
+        assert_eq!(answer(&mut ws, 2, &mut batches).await.0, link::KIND_STORED);
+
+        // garbage is refused with a reason, and the link goes on
+        ws.send(numbered(3, &[0, 2, 9, 9])).await.unwrap();
+        let (kind, why) = answer(&mut ws, 3, &mut batches).await;
+        assert_eq!(kind, link::KIND_FAILED);
+        assert!(!why.is_empty());
+
+        // what the engine sends the editor arrives in a batch
+        peer.handle
+            .apply(
+                id,
+                BriefOp::SignOff {
+                    role: Role::Engineer,
+                },
+            )
+            .await
+            .expect("sign off");
+        let update = loop {
+            if let Some(u) = batches.drain(..).flat_map(|b| unframe(&b)).find_map(|m| {
+                match Message::decode_v1(&m) {
+                    Ok(Message::Sync(SyncMessage::Update(u))) => Some(u),
+                    _ => None,
+                }
+            }) {
+                break u;
+            }
+            let (kind, rest) = said(&mut ws).await;
+            assert_eq!(kind, link::KIND_MESSAGES);
+            batches.push(rest);
+        };
+        apply(&ui, &update);
+        assert!(ui
+            .get_or_insert_map("signoffs")
+            .get(&ui.transact(), "engineer")
+            .is_some());
+
+        // a text message ends the link, and the editor with it
+        ws.send(Ws::Text("hello".into())).await.unwrap();
+        let ended = tokio::time::timeout(Duration::from_secs(10), async {
+            while let Some(Ok(_)) = ws.next().await {}
+        })
+        .await;
+        assert!(ended.is_ok(), "the link ends");
+        let gone = async {
+            loop {
+                match peer
+                    .handle
+                    .message(editor, sync::update_message(vec![0, 0]))
+                    .await
+                {
+                    Err(FrontendError::NotAttached(_)) => return,
+                    _ => tokio::task::yield_now().await,
+                }
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(10), gone)
+            .await
+            .expect("the editor is detached");
+        peer.shutdown().await;
+        assert_eq!(
+            stored_text(dir.path(), id, Section::Problem).await,
+            "First line.\n\nSecond line."
+        );
+    }
+}

@@ -1,12 +1,12 @@
 //! The IPC commands the UI calls. Each one parses its arguments into engine types (bad input
 //! is a typed error, never a panic) and calls the engine; none holds brief logic.
 
-use crate::{files, outbox, AppState};
+use crate::{files, AppState};
+use groundwork::frontend::socket;
 use groundwork::frontend::{self, BriefOp, ExportFormat};
 use groundwork::ipc::{AppError, Exported, Profile, TemplateInfo};
 use groundwork::library::{LibraryPage, ListSort};
 use groundwork::model::{Role, Template};
-use tauri::ipc::{InvokeBody, Request};
 use tauri::State;
 use uuid::Uuid;
 
@@ -203,9 +203,9 @@ pub async fn import_markdown(state: State<'_, AppState>, markdown: String) -> Re
         .to_string())
 }
 
-/// Attaches the UI's Yjs document for a brief. Returns the editor id that `sync`,
-/// `editor_messages` and `close_brief` take, with what the engine sent while attaching (the
-/// whole state, its step 1, presence); what it sends later is fetched with `editor_messages`.
+/// Attaches the UI's Yjs document for a brief. Returns the editor id that `close_brief` and
+/// the editor's link take, with what the engine sent while attaching (the whole state, its
+/// step 1, presence); everything after goes over the link (`editor_socket`).
 #[tauri::command]
 pub async fn open_brief(
     state: State<'_, AppState>,
@@ -213,86 +213,38 @@ pub async fn open_brief(
     client_id: u64,
 ) -> Res<tauri::ipc::Response> {
     let id = brief_id(&brief)?;
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
-    let editor = state.handle.attach(id, Some(client_id), tx).await?;
-    let mut first = Vec::new();
-    while let Ok(msg) = rx.try_recv() {
-        first.push(msg);
-    }
+    let (editor, first) = state.sockets.attach(id, Some(client_id)).await?;
     state.trimmer.soon();
     let Some(reply) = open_reply(editor, &first) else {
-        state.handle.detach(editor);
+        state.sockets.close(editor);
         return Err(bad("the brief's state is too large to hand to the editor"));
     };
-    state.outboxes.open(editor, rx);
     Ok(tauri::ipc::Response::new(reply))
 }
 
-/// The `open_brief` reply: the editor id as a u64, little-endian, then each message framed as
-/// in an `editor_messages` batch (see ARCHITECTURE.md, "IPC").
-/// `None` if a message does not fit a u32 length.
+/// The `open_brief` reply: the editor id as a u64, little-endian, then each message as a u32
+/// little-endian length and its bytes (as in a batch on the editor's link, ARCHITECTURE.md
+/// "IPC"). `None` if a message does not fit a u32 length.
 pub fn open_reply(editor: u64, messages: &[Vec<u8>]) -> Option<Vec<u8>> {
     let len = 8 + messages.iter().map(|m| 4 + m.len()).sum::<usize>();
     let mut out = Vec::with_capacity(len);
     out.extend_from_slice(&editor.to_le_bytes());
     for m in messages {
-        outbox::frame(&mut out, m)?;
+        socket::frame(&mut out, m)?;
     }
     Some(out)
 }
 
-/// The next batch of what the engine sent to an open editor: waits until there is at least
-/// one message (see `outbox`). An empty reply: the editor is closed, stop asking.
+/// Where an open editor connects for its link to the engine: a loopback WebSocket URL with
+/// this run's token (the page adds `&editor=<id>`; see `groundwork::frontend::socket`).
 #[tauri::command]
-pub async fn editor_messages(state: State<'_, AppState>, editor: u64) -> Res<tauri::ipc::Response> {
-    let batch = state.outboxes.next_batch(editor).await.unwrap_or_default();
-    Ok(tauri::ipc::Response::new(batch))
+pub fn editor_socket(state: State<'_, AppState>) -> String {
+    state.sockets.url()
 }
 
 #[tauri::command]
 pub fn close_brief(state: State<'_, AppState>, editor: u64) {
-    state.outboxes.close(editor);
-    state.handle.detach(editor);
-}
-
-/// One y-sync message from an editor, as the raw request body with the editor id in the
-/// `editor` header. Returns once what it changed is stored (the acknowledgement).
-#[tauri::command]
-pub async fn sync(state: State<'_, AppState>, request: Request<'_>) -> Res<()> {
-    let editor: u64 = request
-        .headers()
-        .get("editor")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok())
-        .ok_or_else(|| bad("missing editor header"))?;
-    let bytes = match request.body() {
-        InvokeBody::Raw(bytes) => bytes.clone(),
-        // On Linux the IPC may travel by postMessage, which turns a Uint8Array into JSON.
-        InvokeBody::Json(v) => json_bytes(v).ok_or_else(|| bad("a sync message must be bytes"))?,
-    };
-    state.handle.message(editor, bytes).await?;
-    // a burst of typing churns the heap (flushes, compactions): give it back once it stops
-    state.trimmer.soon();
-    Ok(())
-}
-
-/// Bytes from the JSON forms a Uint8Array takes: `[1,2]` or `{"0":1,"1":2}`. Anything else,
-/// or a value outside 0..=255, is refused.
-fn json_bytes(v: &serde_json::Value) -> Option<Vec<u8>> {
-    const MAX: usize = 64 * 1024 * 1024;
-    let byte = |x: &serde_json::Value| x.as_u64().filter(|n| *n <= 255).map(|n| n as u8);
-    match v {
-        serde_json::Value::Array(a) if a.len() <= MAX => a.iter().map(byte).collect(),
-        serde_json::Value::Object(m) if m.len() <= MAX => {
-            let mut out = vec![0u8; m.len()];
-            for (k, x) in m {
-                let i: usize = k.parse().ok()?;
-                *out.get_mut(i)? = byte(x)?;
-            }
-            Some(out)
-        }
-        _ => None,
-    }
+    state.sockets.close(editor);
 }
 
 #[tauri::command]

@@ -17,10 +17,10 @@
 //!   script that carries it, dozens of new scripts a second in a live session — the typing
 //!   window's web process grew 15–23 MB over the first minute of the joint-session benchmark
 //!   (`bench/session-bench.mjs`) with the cache and 7–11 MB without, and keystroke-to-painted
-//!   was not slower. Engine messages now come batched as IPC replies (`outbox`): one evaluated
-//!   script per reply by Tauri's postMessage IPC, not one per message; the option stays
-//!   because those replies (and a test driver's scripts) never run twice either, and the
-//!   page's own script is evaluated once, so nothing the app runs twice loses by it.
+//!   was not slower. Engine messages now come over the editor's WebSocket link
+//!   (`groundwork::frontend::socket`) and command replies by Tauri's custom protocol, neither
+//!   as a script; the option stays because a test driver's scripts never run twice either,
+//!   and the page's own script is evaluated once, so nothing the app runs twice loses by it.
 
 /// The tiers option.
 pub const OPTIMIZING_TIERS: &str = "JSC_useDFGJIT";

@@ -2,9 +2,9 @@
 //! engine's peer in-process (so a running app is a full peer on the LAN) and turns IPC calls
 //! into engine calls; every rule about briefs lives in the engine (`groundwork::frontend`).
 //!
-//! The UI's Yjs document per open brief is one more peer of the engine's document: y-sync
-//! messages go UI→engine through `sync` (raw bytes, acknowledged once stored) and
-//! engine→UI as batches the UI fetches with `editor_messages` (see `outbox`).
+//! The UI's Yjs document per open brief is one more peer of the engine's document: `open_brief`
+//! attaches it and hands over the first messages; everything after travels both ways over the
+//! editor's loopback WebSocket (`groundwork::frontend::socket`, whose URL `editor_socket` gives).
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
@@ -19,10 +19,10 @@ mod files;
 mod instance;
 mod jsengine;
 mod memory;
-mod outbox;
 mod placement;
 mod rendering;
 
+use groundwork::frontend::socket::EditorSockets;
 use groundwork::frontend::{Handle, Library};
 use groundwork::net::{self, Frontend, ServeConfig};
 use groundwork::Engine;
@@ -42,8 +42,8 @@ pub struct AppState {
     pub listen: Mutex<Option<String>>,
     /// Gives the heap back after briefs were loaded (see `memory`).
     pub trimmer: memory::Trimmer,
-    /// What the engine sent to each open editor, until the UI fetches it (see `outbox`).
-    pub outboxes: outbox::Outboxes,
+    /// The open editors' WebSocket links to the engine (`groundwork::frontend::socket`).
+    pub sockets: EditorSockets,
     /// Close requests the UI has to answer (see `closing`).
     pub closing: closing::Guard,
     /// The window's size and place and the open brief, restored at start (see `placement`).
@@ -130,13 +130,20 @@ async fn start() -> Result<AppState, String> {
     if let Some(a) = &listen {
         tracing::info!(listen = %a, data_dir = %dir.display(), "engine running");
     }
+    let handle = Handle::new(tx, library_engine);
+    let trimmer = memory::Trimmer::start();
+    // a burst of typing churns the heap (flushes, compactions): give it back once it stops
+    let typed = trimmer.clone();
+    let sockets = EditorSockets::start(handle.clone(), move || typed.soon())
+        .await
+        .map_err(|e| format!("could not listen for the editor's link: {e}"))?;
     Ok(AppState {
-        handle: Handle::new(tx, library_engine),
+        handle,
         library: Library::default(),
         export_dir: export_dir(),
         listen: Mutex::new(listen),
-        trimmer: memory::Trimmer::start(),
-        outboxes: outbox::Outboxes::default(),
+        trimmer,
+        sockets,
         closing: closing::Guard::default(),
         placement: placement::Memory::load(&dir),
         shutdown: Mutex::new(Some(stop)),
@@ -291,9 +298,8 @@ fn main() {
             commands::create_brief,
             commands::import_markdown,
             commands::open_brief,
-            commands::editor_messages,
+            commands::editor_socket,
             commands::close_brief,
-            commands::sync,
             commands::brief_op,
             commands::export_brief,
             commands::export_decision,

@@ -5,6 +5,7 @@
 //! these.
 
 mod relays;
+pub mod socket;
 pub use relays::RelayView;
 
 use crate::brief::{Brief, NewDecision};
@@ -74,13 +75,27 @@ impl Handle {
 
     /// Sends an editor's y-sync message; returns once what it changed is stored.
     pub async fn message(&self, editor: u64, message: Vec<u8>) -> Result<(), FrontendError> {
+        self.submit(editor, message)?.await
+    }
+
+    /// Hands an editor's y-sync message to the hub now, without waiting: messages submitted
+    /// one after another are applied in that order. The returned future resolves once what
+    /// the message changed is stored (or with why it was refused or not stored).
+    pub fn submit(
+        &self,
+        editor: u64,
+        message: Vec<u8>,
+    ) -> Result<
+        impl std::future::Future<Output = Result<(), FrontendError>> + Send + 'static,
+        FrontendError,
+    > {
         let (reply, rx) = oneshot::channel();
         self.send(Command::Message {
             editor,
             message,
             reply: Some(reply),
         })?;
-        rx.await.map_err(|_| FrontendError::Stopped)?
+        Ok(async move { rx.await.map_err(|_| FrontendError::Stopped)? })
     }
 
     /// Runs a typed operation on a brief's live document; returns once it is stored.

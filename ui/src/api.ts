@@ -1,6 +1,6 @@
 // Typed calls to the engine over Tauri IPC (src-tauri/src/commands.rs).
 import { invoke } from '@tauri-apps/api/core';
-import { parseBatch, parseOpenReply } from './sync';
+import { parseOpenReply } from './sync';
 import type { Access, BriefStatus, EditorView, Exported, InviteOptions, KnownClient, Section, SectionChange, SectionDiff, VersionInfo, KnownDevice, RelayView, LibraryPage, ListSort, Profile, TemplateInfo, Role } from './types';
 
 export const api = {
@@ -11,13 +11,10 @@ export const api = {
   createBrief: (title: string, template: string) => invoke<string>('create_brief', { title, template }),
   importMarkdown: (markdown: string) => invoke<string>('import_markdown', { markdown }),
   /** Attaches this window's Yjs document for a brief: resolves with the editor id and what the
-   * engine sent while attaching; what it sends later goes to `onMessage`, in order, fetched in
-   * batches (`editor_messages`, src-tauri/src/outbox.rs) until the editor is closed. */
-  openBrief: async (brief: string, clientId: number, onMessage: (bytes: Uint8Array) => void) => {
-    const opened = parseOpenReply(await invoke<ArrayBuffer>('open_brief', { brief, clientId }));
-    void fetchMessages(opened.editor, onMessage);
-    return opened;
-  },
+   * engine sent while attaching; the rest comes over the editor's link (`editorSocket`). */
+  openBrief: async (brief: string, clientId: number) => parseOpenReply(await invoke<ArrayBuffer>('open_brief', { brief, clientId })),
+  /** Where an open editor's link to the engine connects (enginelink.ts). */
+  editorSocket: () => invoke<string>('editor_socket'),
   closeBrief: (editor: number) => invoke<void>('close_brief', { editor }),
   /** The sections others changed since this device's person last looked at the brief. */
   sinceLooked: (brief: string) => invoke<SectionChange[]>('since_looked', { brief }),
@@ -35,7 +32,6 @@ export const api = {
   lastBrief: () => invoke<string | null>('last_brief'),
   /** What the window shows now, reopened at the next start: a brief, or the list (null). */
   rememberBrief: (brief: string | null) => invoke<void>('remember_brief', { brief }),
-  sync: (editor: number, message: Uint8Array) => invoke<void>('sync', message, { headers: { editor: String(editor) } }),
   op: (brief: string, op: Record<string, unknown>) => invoke<EditorView>('brief_op', { brief, op }),
   /** Through "Save as…" (null if cancelled), or into GROUNDWORK_EXPORT_DIR when it is set. */
   exportBrief: (brief: string, format: 'markdown' | 'html' | 'json' | 'pdf') => invoke<Exported | null>('export_brief', { brief, format }),
@@ -69,21 +65,3 @@ export const api = {
     invoke<void>('metric', { name, value, detail }).catch(() => {});
   },
 };
-
-/** Keeps one `editor_messages` call pending for an open editor and hands each message of each
- * batch to `onMessage`; stops at the empty reply that means the editor is closed. One call at
- * a time: a batch is one reply however many messages it holds, where a Tauri Channel
- * evaluated one script per message (ARCHITECTURE.md, "The UI's document is a peer"). */
-async function fetchMessages(editor: number, onMessage: (bytes: Uint8Array) => void) {
-  for (;;) {
-    let batch: Uint8Array;
-    try {
-      batch = new Uint8Array(await invoke<ArrayBuffer>('editor_messages', { editor }));
-    } catch (e) {
-      console.error('editor messages', e);
-      return;
-    }
-    if (batch.length === 0) return;
-    for (const m of parseBatch(batch)) onMessage(m);
-  }
-}

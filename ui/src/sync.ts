@@ -50,6 +50,9 @@ export function encodeAwareness(awareness: awarenessProtocol.Awareness, clients:
   return encoding.toUint8Array(e);
 }
 
+/** Update messages sent without an acknowledgement yet, at most; later ones wait, merged. */
+export const MAX_IN_FLIGHT = 8;
+
 export class EnginePeer {
   readonly doc: Y.Doc;
   readonly awareness: awarenessProtocol.Awareness;
@@ -58,7 +61,8 @@ export class EnginePeer {
   private pending = 0;
   /** Updates waiting for the message in flight to be acknowledged, with when each was made. */
   private queue: { update: Uint8Array; at: number }[] = [];
-  private inFlight = false;
+  /** Update messages sent and not yet acknowledged. */
+  private inFlight = 0;
   private state: SaveState;
   /** Called on the next change of the save state (`whenStored`). */
   private stateWaiters: (() => void)[] = [];
@@ -139,9 +143,11 @@ export class EnginePeer {
     return this.pending;
   }
 
-  /** Updates go out one message at a time, in order: while one is in flight, later ones
-   * queue and leave merged as one. Order matters (the engine refuses an update that depends
-   * on one it has not seen), and merging keeps fast typing to one IPC call per round trip. */
+  /** Updates go out at once, in order, without waiting for the previous one's acknowledgement
+   * (the transport keeps their order: the engine applies them as they come); past
+   * `MAX_IN_FLIGHT` unacknowledged messages, later updates queue and leave merged as one.
+   * Order matters (the engine refuses an update that depends on one it has not seen), and
+   * merging keeps a burst (a paste, a fast typist on a slow disk) to a few messages. */
   private enqueue(update: Uint8Array) {
     this.queue.push({ update, at: this.now() });
     this.pending += 1;
@@ -150,23 +156,24 @@ export class EnginePeer {
   }
 
   private pump() {
-    if (this.inFlight || this.queue.length === 0 || this.destroyed) return;
+    if (this.inFlight >= MAX_IN_FLIGHT || this.queue.length === 0 || this.destroyed) return;
     const batch = this.queue.splice(0);
     const update = batch.length === 1 ? batch[0].update : Y.mergeUpdates(batch.map((b) => b.update));
-    this.inFlight = true;
+    this.inFlight += 1;
     this.send(encodeUpdateMessage(update)).then(
       () => {
-        this.inFlight = false;
+        this.inFlight -= 1;
         this.pending -= batch.length;
         const t = this.now();
         for (const b of batch) this.opts.onAck?.(t - b.at);
         if (this.pending === 0) this.setState({ kind: 'saved', at: Date.now() });
-        else this.setState({ kind: 'saving', pending: this.pending });
+        else if (this.state.kind !== 'error' || this.queue.length === 0) this.setState({ kind: 'saving', pending: this.pending });
         this.pump();
       },
       (err: unknown) => {
-        this.inFlight = false;
-        // Keep the updates: they are retried with the next edit or by `retry()`.
+        this.inFlight -= 1;
+        // Keep the updates: they are retried with the next edit or by `retry()` (the engine
+        // takes an update it already has as a no-op).
         this.queue.unshift(...batch);
         this.setState({ kind: 'error', message: errorText(err) });
       },
@@ -306,7 +313,7 @@ export function parseOpenReply(reply: ArrayBuffer | Uint8Array): { editor: numbe
   return { editor, messages: parseBatch(bytes.subarray(8)) };
 }
 
-/** A batch of engine messages (src-tauri/src/outbox.rs): each one a u32 little-endian length,
+/** A batch of engine messages (src/frontend/socket.rs): each one a u32 little-endian length,
  * then its bytes. */
 export function parseBatch(bytes: Uint8Array): Uint8Array[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

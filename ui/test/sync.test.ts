@@ -1,5 +1,5 @@
 // The UI's sync peer against another y-sync peer in memory: they converge, updates leave in
-// order and merged while one is in flight, acknowledgements drive the save state, and bad
+// order without waiting for acks (merged past the in-flight limit), acknowledgements drive the save state, and bad
 // bytes are typed errors.
 import { describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
@@ -7,7 +7,7 @@ import { Awareness } from 'y-protocols/awareness';
 import * as syncProtocol from 'y-protocols/sync';
 import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
-import { EnginePeer, MessageError, encodeStep1, parseBatch, parseOpenReply, type SaveState } from '../src/sync';
+import { EnginePeer, MAX_IN_FLIGHT, MessageError, encodeStep1, parseBatch, parseOpenReply, type SaveState } from '../src/sync';
 
 /** The update an update message carries. */
 function readUpdate(message: Uint8Array): Uint8Array {
@@ -83,19 +83,31 @@ describe('EnginePeer', () => {
     expect(fresh.getText('t').toString()).toBe('text');
   });
 
-  it('sends one message at a time, merging what queued meanwhile, and counts acks', async () => {
+  it('sends each edit at once and in order, merging only past the in-flight limit, and counts acks', async () => {
     const p = pair();
     const t = p.a.getText('t');
     t.insert(0, 'a');
-    expect(p.toB.length).toBe(1);
     t.insert(1, 'b');
     t.insert(2, 'c');
-    expect(p.toB.length).toBe(1); // still waiting for the first ack
+    expect(p.toB.length).toBe(3); // none waits for an earlier one's ack
     expect(p.states.at(-1)).toEqual({ kind: 'saving', pending: 3 });
     p.tick(5);
     await p.flush();
     expect(p.b.getText('t').toString()).toBe('abc');
     expect(p.acks.length).toBe(3);
+    expect(p.states.at(-1)?.kind).toBe('saved');
+    // a burst: MAX_IN_FLIGHT messages go, the rest wait and leave as one
+    for (let i = 0; i < MAX_IN_FLIGHT + 3; i++) t.insert(t.length, String(i % 10));
+    expect(p.toB.length).toBe(MAX_IN_FLIGHT);
+    const first = p.toB.shift()!;
+    p.pb.receive(first.bytes);
+    first.ack();
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(p.toB.length).toBe(MAX_IN_FLIGHT); // the three queued ones, merged into one message
+    await p.flush();
+    expect(p.b.getText('t').toString()).toBe(t.toString());
+    expect(p.acks.length).toBe(3 + MAX_IN_FLIGHT + 3);
     expect(p.states.at(-1)?.kind).toBe('saved');
   });
 

@@ -1,6 +1,7 @@
 // The brief editor screen: one BriefSession per open brief — its Yjs document and the engine peer
 // it syncs with, the section editors (mounted lazily), the save state, and the panels (./signoff,
 // ./concerns, ./questions, ./decisions, ./presence).
+import { EngineLink } from '../../enginelink';
 import { api } from '../../api';
 import { blockLengths } from '../../body/model';
 import { fail, toast } from '../../dialogs/dialog';
@@ -78,6 +79,8 @@ export class BriefSession {
   readonly awareness: Awareness;
   peer!: EnginePeer;
   editor = 0;
+  /** The open editor's link to the engine, once connected. */
+  private link: EngineLink | null = null;
   view!: EditorView;
   editors = new Map<string, Editor>();
   /** Sections below the first screen, shown as text until reached (src/sectionview.ts). */
@@ -124,14 +127,18 @@ export class BriefSession {
   async open(): Promise<void> {
     const started = performance.now();
     this.openedAt = started;
-    let editor: number | null = null;
+    let linkTo!: (l: EngineLink) => void;
+    let linkFailed!: (e: unknown) => void;
+    const linked = new Promise<EngineLink>((ok, fail) => ((linkTo = ok), (linkFailed = fail)));
+    linked.catch(() => undefined); // each send reports it
     const marks: Record<string, number> = {};
     const mark = (k: string) => (marks[k] = Math.round(performance.now() - started));
     this.mark = mark;
     this.peer = new EnginePeer(
       this.doc,
       this.awareness,
-      (m) => (editor === null ? Promise.reject(new Error('not attached')) : api.sync(editor, m)),
+      // sends wait for the link, in the order they were made (then-callbacks run in order)
+      (m) => linked.then((l) => l.send(m)),
       {
         onSaveState: (s) => this.showSave(s),
         onAck: (ms) => {
@@ -150,16 +157,24 @@ export class BriefSession {
     };
     // The engine takes commands in order: attaching first hands the document state over
     // without waiting for the view (sign-offs, decisions, comments…), which the engine reads
-    // while this side applies the state. Later messages are fetched only once the reply is in
-    // (api.openBrief), and arrive as a network task, after the reply's own are delivered below.
-    const attaching = api.openBrief(this.id, this.doc.clientID, deliver);
+    // while this side applies the state. Later messages come over the editor's link, which
+    // connects once the reply's own are delivered below (enginelink.ts).
+    const attaching = api.openBrief(this.id, this.doc.clientID);
+    const socket = api.editorSocket();
     const view = api.op(this.id, { op: 'view' });
     view.catch(() => undefined); // awaited below; a failure is reported there
+    socket.catch(() => undefined); // reported through the sends
     const opened = await attaching;
     mark('attached');
-    editor = opened.editor;
-    this.editor = editor;
+    this.editor = opened.editor;
     opened.messages.forEach(deliver);
+    socket
+      .then((url) => EngineLink.connect(url, opened.editor, deliver))
+      .then((l) => {
+        this.link = l;
+        if (this.closed) l.close();
+        linkTo(l);
+      }, linkFailed);
     await this.peer.synced;
     mark('synced');
     this.view = await view;
@@ -213,6 +228,7 @@ export class BriefSession {
     for (const t of this.texts.values()) t.release();
     this.peer?.destroy();
     if (this.editor) api.closeBrief(this.editor).catch(() => {});
+    this.link?.close();
     // closing the brief: its person has seen it as it is now
     if (this.looked) api.markSeen(this.id).catch(() => {});
     this.awareness.destroy();
