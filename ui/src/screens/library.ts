@@ -112,9 +112,10 @@ export async function renderList() {
   listLimit = PAGE;
   // the list follows what the running peer stores from teammates (and what the CLI writes)
   // while it is shown: every 2 s it asks again, which costs one query while nothing changed
-  // (src/library.rs keeps the last list by the store's fingerprint)
+  // (src/library.rs keeps the last list by the store's fingerprint); it stops once the list
+  // is no longer on screen (another list replaced it, or a brief was opened over it)
   const refresh = window.setInterval(() => {
-    if (rows !== shown) window.clearInterval(refresh);
+    if (rows !== shown || !list.isConnected) window.clearInterval(refresh);
     else if (document.visibilityState === 'visible') filler.request(listLimit);
   }, REFRESH_MS);
   await fillList(shown, count, listQuery, listLimit);

@@ -35,6 +35,9 @@ import { Editor } from '@tiptap/core';
 import { Awareness } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 
+/** "Saved" says when, once per acknowledged edit: one formatter, not one per call. */
+const clockTime = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
+
 // ---- the brief editor ----------------------------------------------------------------------
 
 export interface Present {
@@ -295,7 +298,7 @@ export class BriefSession {
     this.saveEl.dataset.state = s.kind;
     if (s.kind === 'saved') {
       this.saveEl.textContent = 'Saved';
-      this.saveEl.title = `Stored on this device at ${new Date(s.at).toLocaleTimeString()}`;
+      this.saveEl.title = `Stored on this device at ${clockTime.format(s.at)}`;
       this.scheduleView();
     } else if (s.kind === 'saving') {
       this.saveEl.textContent = 'Saving…';
