@@ -142,6 +142,14 @@ async fn stored_text(dir: &std::path::Path, id: uuid::Uuid, section: Section) ->
     t
 }
 
+/// The engineer signs the problem off, through the hub as the UI's operation would.
+async fn engineer_signs(h: &Handle, id: uuid::Uuid) -> serde_json::Value {
+    let op = BriefOp::SignOff {
+        role: Role::Engineer,
+    };
+    h.apply(id, op).await.expect("sign off")
+}
+
 /// A new problem-first brief stored in `dir` (its problem statement `problem` unless empty), as
 /// a previous run of the app left it; the engine that made it is closed again.
 async fn stored_brief(dir: &std::path::Path, title: &str, problem: &str) -> uuid::Uuid {
@@ -190,15 +198,7 @@ async fn an_editor_is_one_more_peer_and_acks_mean_stored() {
     );
 
     // a structured operation reaches the editor as an update, and is stored when it returns
-    let view = h
-        .apply(
-            id,
-            BriefOp::SignOff {
-                role: Role::Engineer,
-            },
-        )
-        .await
-        .expect("sign off");
+    let view = engineer_signs(&h, id).await;
     assert_eq!(view["signoff"]["signoffs"][0]["role"], "engineer");
     apply(&ui, &next_update(&mut rx).await);
     let signoffs = ui.get_or_insert_map("signoffs");
@@ -623,10 +623,6 @@ mod editor_socket {
             .expect("listen");
         let (editor, first) = sockets.attach(id, Some(31)).await.expect("attach");
         let ui = new_doc(id, 31);
-        match Message::decode_v1(&first[0]).expect("y-sync") {
-            Message::Sync(SyncMessage::SyncStep2(u)) => apply(&ui, &u),
-            other => panic!("expected the state first, got {other:?}"),
-        }
 
         // strangers: no token, a wrong token, an editor that is not waiting
         let url = sockets.url();
@@ -650,6 +646,22 @@ mod editor_socket {
             "one link per editor"
         );
 
+        // the whole state comes first: in the attach reply, or (sent after it) on the link
+        let mut batches = Vec::new();
+        let mut messages = first;
+        let state = loop {
+            if let Some(m) = messages.first() {
+                break m.clone();
+            }
+            let (kind, rest) = said(&mut ws).await;
+            assert_eq!(kind, link::KIND_MESSAGES);
+            messages = unframe(&rest);
+        };
+        match Message::decode_v1(&state).expect("y-sync") {
+            Message::Sync(SyncMessage::SyncStep2(u)) => apply(&ui, &u),
+            other => panic!("expected the state first, got {other:?}"),
+        }
+
         // two edits sent back to back, the second building on the first: applied in order,
         // each answered once stored
         let frag = ui.get_or_insert_text("body:problem");
@@ -663,7 +675,6 @@ mod editor_socket {
         }
         ws.send(numbered(1, &sent[0])).await.unwrap();
         ws.send(numbered(2, &sent[1])).await.unwrap();
-        let mut batches = Vec::new();
         assert_eq!(answer(&mut ws, 1, &mut batches).await.0, link::KIND_STORED);
         assert_eq!(answer(&mut ws, 2, &mut batches).await.0, link::KIND_STORED);
 
@@ -674,15 +685,7 @@ mod editor_socket {
         assert!(!why.is_empty());
 
         // what the engine sends the editor arrives in a batch
-        peer.handle
-            .apply(
-                id,
-                BriefOp::SignOff {
-                    role: Role::Engineer,
-                },
-            )
-            .await
-            .expect("sign off");
+        engineer_signs(&peer.handle, id).await;
         let update = loop {
             if let Some(u) = batches.drain(..).flat_map(|b| unframe(&b)).find_map(|m| {
                 match Message::decode_v1(&m) {
