@@ -733,4 +733,33 @@ mod editor_socket {
             "First line.\n\nSecond line."
         );
     }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_connection_that_never_finishes_its_handshake_is_dropped() {
+        use tokio::io::AsyncReadExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let peer = start(dir.path()).await;
+        let sockets = EditorSockets::start(peer.handle.clone(), || {})
+            .await
+            .expect("listen");
+        let url = sockets.url();
+        let addr = url
+            .trim_start_matches("ws://")
+            .split('/')
+            .next()
+            .expect("host:port")
+            .to_string();
+        let mut idle = tokio::net::TcpStream::connect(&addr)
+            .await
+            .expect("connect");
+        let mut buf = [0u8; 16];
+        let read = tokio::time::timeout(
+            link::HANDSHAKE_TIMEOUT + Duration::from_secs(10),
+            idle.read(&mut buf),
+        )
+        .await
+        .expect("the link drops the silent connection");
+        assert_eq!(read.expect("read"), 0, "closed without a byte");
+        peer.shutdown().await;
+    }
 }

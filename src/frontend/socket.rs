@@ -12,7 +12,8 @@
 //! random bytes made when the app starts, handed to the page over Tauri IPC (which only the
 //! app's own page can call) and compared in constant time. A connection without it, or for
 //! an editor that is not waiting for its link, is refused before the upgrade. An editor has
-//! one link; when it ends the editor is detached.
+//! one link; when it ends the editor is detached. A connection that has not finished its
+//! handshake within [`HANDSHAKE_TIMEOUT`] is dropped.
 //!
 //! The wire (all integers little-endian):
 //! - editor → engine: one binary message per y-sync message, `u32 seq · message`. `seq`
@@ -57,6 +58,9 @@ use uuid::Uuid;
 pub const MAX_BATCH: usize = 4 << 20;
 /// The largest message either side takes (a pasted document, the whole state).
 pub const MAX_MESSAGE: usize = 64 << 20;
+
+/// How long a connection has to finish its WebSocket handshake.
+pub const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Engine → editor: a batch of engine messages.
 pub const KIND_MESSAGES: u8 = 0;
@@ -223,12 +227,17 @@ impl EditorSockets {
         let config = WebSocketConfig::default()
             .max_message_size(Some(MAX_MESSAGE))
             .max_frame_size(Some(MAX_MESSAGE));
-        let ws = match tokio_tungstenite::accept_hdr_async_with_config(stream, check, Some(config))
-            .await
-        {
-            Ok(ws) => ws,
-            Err(e) => {
+        let handshake =
+            tokio_tungstenite::accept_hdr_async_with_config(stream, check, Some(config));
+        // a connection that never finishes its handshake is not kept waiting for ever
+        let ws = match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
+            Ok(Ok(ws)) => ws,
+            Ok(Err(e)) => {
                 tracing::warn!(error = %e, "editor link refused");
+                return;
+            }
+            Err(_) => {
+                tracing::warn!("editor link: no handshake within {HANDSHAKE_TIMEOUT:?}");
                 return;
             }
         };
