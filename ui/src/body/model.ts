@@ -263,7 +263,7 @@ interface Open {
   open: boolean;
 }
 
-function flatten(node: PMNode, path: Level[], out: Unit[], at: Open): void {
+function flatten(node: PMNode, path: Level[], out: Unit[], at: Open, chars = true): void {
   const name = node.type.name;
   const kind = KIND_OF[name];
   if (kind) {
@@ -285,6 +285,7 @@ function flatten(node: PMNode, path: Level[], out: Unit[], at: Open): void {
       if (node.attrs.implicit !== key || node.content.size === 0 || !at.open) out.push({ marker, key: '\u0001' + key, len: 1, given: true });
     } else out.push({ marker, key: '\u0001' + key, len: 1 });
     at.open = kind === 'rule';
+    if (!chars) return;
     node.forEach((child) => {
       if (child.isText) {
         const marks = kind === 'code' ? {} : markSetOf(child.marks);
@@ -297,7 +298,7 @@ function flatten(node: PMNode, path: Level[], out: Unit[], at: Open): void {
   }
   if (name === 'blockquote') {
     path.push({ wrap: 'quote', started: false });
-    node.forEach((c) => flatten(c, path, out, at));
+    node.forEach((c) => flatten(c, path, out, at, chars));
     path.pop();
     return;
   }
@@ -306,19 +307,20 @@ function flatten(node: PMNode, path: Level[], out: Unit[], at: Open): void {
     path.push(level);
     node.forEach((item) => {
       level.started = false;
-      item.forEach((c) => flatten(c, path, out, at));
+      item.forEach((c) => flatten(c, path, out, at, chars));
     });
     path.pop();
     return;
   }
-  node.forEach((c) => flatten(c, path, out, at));
+  node.forEach((c) => flatten(c, path, out, at, chars));
 }
 
-/** Top-level nodes `from`..`to` of `doc` as the body's sequence. */
-export function linearize(doc: PMNode, from = 0, to = doc.childCount): Unit[] {
+/** Top-level nodes `from`..`to` of `doc` as the body's sequence. `chars` false: only their
+ * markers (what `linearize` gives without the characters). */
+export function linearize(doc: PMNode, from = 0, to = doc.childCount, chars = true): Unit[] {
   const out: Unit[] = [];
   const at: Open = { open: from === 0 || lastBlock(doc.child(from - 1)).type.name === 'horizontalRule' };
-  for (let i = from; i < to; i++) flatten(doc.child(i), [], out, at);
+  for (let i = from; i < to; i++) flatten(doc.child(i), [], out, at, chars);
   return out;
 }
 
