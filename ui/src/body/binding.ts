@@ -158,58 +158,9 @@ export function writeChange(text: Y.Text, a: PMNode, b: PMNode): { given: boolea
   }
   let base = 0;
   for (let k = 0; k < i; k++) base += ySize(a.child(k));
-  if (ea === i + 1 && eb === i + 1 && !blank(b)) {
-    const typed = typedInBlock(text, base, a, b, i);
-    if (typed) return typed;
-  }
   const after = blank(b) ? [] : linearize(b, i, eb);
   const textOnly = applyDiff(text, base, linearize(a, i, ea), after);
   return { given: after.some((u) => 'given' in u), textOnly };
-}
-
-/** The text of a text block whose every child is text without marks; null for any other node. */
-function plainText(node: PMNode): string | null {
-  if (!node.isTextblock) return null;
-  let out = '';
-  for (let k = 0; k < node.childCount; k++) {
-    const c = node.child(k);
-    if (!c.isText || c.marks.length > 0) return null;
-    out += c.text;
-  }
-  return out;
-}
-
-const isHigh = (s: string, k: number) => k >= 0 && k < s.length && (s.charCodeAt(k) & 0xfc00) === 0xd800;
-const isLow = (s: string, k: number) => k >= 0 && k < s.length && (s.charCodeAt(k) & 0xfc00) === 0xdc00;
-
-/** `writeChange` for the commonest edit, typing: top-level node `i` is the only one that
- * changed, it is a text block without marks before and after, and its marker is the same.
- * Writes exactly what `applyDiff` on the flattened node would (the common prefix and suffix of
- * its characters stay, the rest is deleted and inserted) without making an object per
- * character of the paragraph twice per keystroke, which in a joint session was most of the
- * typing window's garbage. Null when the edit is anything else. */
-function typedInBlock(text: Y.Text, base: number, a: PMNode, b: PMNode, i: number): { given: boolean; textOnly: boolean } | null {
-  const ta = plainText(a.child(i));
-  const tb = plainText(b.child(i));
-  if (ta === null || tb === null) return null;
-  const ma = linearize(a, i, i + 1, false);
-  const mb = linearize(b, i, i + 1, false);
-  if (ma.length !== mb.length) return null;
-  for (let k = 0; k < ma.length; k++) if (ma[k].key !== mb[k].key || 'given' in ma[k] !== 'given' in mb[k]) return null;
-  // the common prefix and suffix by character (a surrogate pair is one character: never split)
-  const n = Math.min(ta.length, tb.length);
-  let p = 0;
-  while (p < n && ta.charCodeAt(p) === tb.charCodeAt(p)) p++;
-  if (isLow(ta, p) || isLow(tb, p)) p--;
-  let s = 0;
-  while (s < n - p && ta.charCodeAt(ta.length - 1 - s) === tb.charCodeAt(tb.length - 1 - s)) s++;
-  if (s > 0 && (isHigh(ta, ta.length - 1 - s) || isHigh(tb, tb.length - 1 - s))) s--;
-  const offset = base + ma.length + p;
-  const removed = ta.length - p - s;
-  if (removed > 0) text.delete(offset, removed);
-  const inserted = tb.slice(p, tb.length - s);
-  if (inserted) text.insert(offset, inserted, attrsFor({}));
-  return { given: mb.some((u) => 'given' in u), textOnly: ta !== tb };
 }
 
 /** A document that is one empty paragraph drawn without a marker: an empty body. */

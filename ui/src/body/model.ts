@@ -263,7 +263,7 @@ interface Open {
   open: boolean;
 }
 
-function flatten(node: PMNode, path: Level[], out: Unit[], at: Open, chars = true): void {
+function flatten(node: PMNode, path: Level[], out: Unit[], at: Open): void {
   const name = node.type.name;
   const kind = KIND_OF[name];
   if (kind) {
@@ -285,7 +285,6 @@ function flatten(node: PMNode, path: Level[], out: Unit[], at: Open, chars = tru
       if (node.attrs.implicit !== key || node.content.size === 0 || !at.open) out.push({ marker, key: '\u0001' + key, len: 1, given: true });
     } else out.push({ marker, key: '\u0001' + key, len: 1 });
     at.open = kind === 'rule';
-    if (!chars) return;
     node.forEach((child) => {
       if (child.isText) {
         const marks = kind === 'code' ? {} : markSetOf(child.marks);
@@ -298,7 +297,7 @@ function flatten(node: PMNode, path: Level[], out: Unit[], at: Open, chars = tru
   }
   if (name === 'blockquote') {
     path.push({ wrap: 'quote', started: false });
-    node.forEach((c) => flatten(c, path, out, at, chars));
+    node.forEach((c) => flatten(c, path, out, at));
     path.pop();
     return;
   }
@@ -307,20 +306,19 @@ function flatten(node: PMNode, path: Level[], out: Unit[], at: Open, chars = tru
     path.push(level);
     node.forEach((item) => {
       level.started = false;
-      item.forEach((c) => flatten(c, path, out, at, chars));
+      item.forEach((c) => flatten(c, path, out, at));
     });
     path.pop();
     return;
   }
-  node.forEach((c) => flatten(c, path, out, at, chars));
+  node.forEach((c) => flatten(c, path, out, at));
 }
 
-/** Top-level nodes `from`..`to` of `doc` as the body's sequence. `chars` false: only their
- * markers (what `linearize` gives without the characters). */
-export function linearize(doc: PMNode, from = 0, to = doc.childCount, chars = true): Unit[] {
+/** Top-level nodes `from`..`to` of `doc` as the body's sequence. */
+export function linearize(doc: PMNode, from = 0, to = doc.childCount): Unit[] {
   const out: Unit[] = [];
   const at: Open = { open: from === 0 || lastBlock(doc.child(from - 1)).type.name === 'horizontalRule' };
-  for (let i = from; i < to; i++) flatten(doc.child(i), [], out, at, chars);
+  for (let i = from; i < to; i++) flatten(doc.child(i), [], out, at);
   return out;
 }
 
