@@ -47,6 +47,7 @@ use crate::net::FrontendError;
 use futures_util::{SinkExt, StreamExt};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use subtle::ConstantTimeEq;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
@@ -195,11 +196,9 @@ impl EditorSockets {
                 _ => {}
             }
         }
-        let token = token?.as_bytes();
-        let ours = self.inner.token.as_bytes();
-        // constant time: how much of a guess matched must not show in how long refusing took
-        let same = token.len() == ours.len()
-            && token.iter().zip(ours).fold(0u8, |d, (a, b)| d | (a ^ b)) == 0;
+        // constant time (`subtle`): how much of a guess matched must not show in how long
+        // refusing took
+        let same: bool = token?.as_bytes().ct_eq(self.inner.token.as_bytes()).into();
         same.then_some(editor).flatten()
     }
 
