@@ -81,6 +81,49 @@ fn a_snapshot_repeating_an_empty_string_without_end_is_refused_at_once() {
     );
 }
 
+/// A v1 update of one block whose content is a single `Any` value: arrays nested `depth`
+/// deep around a null.
+fn nested_any_update(depth: usize) -> Vec<u8> {
+    // one client (1) with one block at clock 0; info 8 = Any content, no origins, so a
+    // named root parent follows ("t"); one value; then an empty delete set
+    let mut u = vec![1, 1, 1, 0, 8, 1, 1, b't', 1];
+    for _ in 0..depth {
+        u.extend([117, 1]); // an array of one value
+    }
+    u.push(126); // null
+    u.push(0);
+    u
+}
+
+/// A stored row (a batch of one v1 update) holding one `Any` value nested 100,000 arrays
+/// deep. The fuzzer found its like: yrs decoded `Any` recursively, one stack frame per level,
+/// so reading the row overflowed the stack and aborted the process (no panic to catch). The
+/// patched decoder refuses nesting past `yrs::any::MAX_DECODE_DEPTH` as malformed; the row is
+/// committed under `fuzz/regressions/stored_blob/` for the fuzz replay above.
+#[test]
+fn a_row_nesting_values_without_end_is_refused_not_a_stack_overflow() {
+    use yrs::encoding::read::{Error, MalformedKind};
+    use yrs::updates::decoder::Decode;
+    // the shape is right: a shallow one decodes, and as deep as the limit allows still does
+    assert!(yrs::Update::decode_v1(&nested_any_update(3)).is_ok());
+    assert!(yrs::Update::decode_v1(&nested_any_update(yrs::any::MAX_DECODE_DEPTH)).is_ok());
+    let deep = nested_any_update(100_000);
+    assert!(matches!(
+        yrs::Update::decode_v1(&deep),
+        Err(Error::Malformed(MalformedKind::TooDeep))
+    ));
+    let row = groundwork::blob::encode(
+        groundwork::blob::BlobKind::UpdateBatch,
+        &groundwork::blob::encode_batch([deep.as_slice()]),
+    );
+    assert!(groundwork::store::check_row(&row).is_err());
+    let committed = fuzz_dir().join("regressions/stored_blob/stack-overflow-nested-any");
+    if !committed.exists() {
+        std::fs::write(&committed, &row).unwrap();
+    }
+    assert_eq!(std::fs::read(&committed).unwrap(), row);
+}
+
 fn member(name: &str) -> Member {
     Member {
         device: name.into(),

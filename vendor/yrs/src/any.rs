@@ -1,4 +1,4 @@
-use crate::encoding::read::{Error, Read};
+use crate::encoding::read::{Error, MalformedKind, Read};
 use crate::encoding::write::Write;
 use serde::de::Visitor;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -7,6 +7,10 @@ use std::collections::HashMap;
 use std::convert::TryFrom;
 use std::fmt::Formatter;
 use std::sync::Arc;
+
+/// How deep arrays and maps may nest in an encoded value ([`Any::decode`]); serde_json's
+/// own recursion limit is the same.
+pub const MAX_DECODE_DEPTH: usize = 128;
 
 pub const F64_MAX_SAFE_INTEGER: f64 = (i64::pow(2, 53) - 1) as f64;
 pub const F64_MIN_SAFE_INTEGER: f64 = -F64_MAX_SAFE_INTEGER;
@@ -36,7 +40,14 @@ impl Any {
         T::try_from(self)
     }
 
+    /// Decodes one value. Arrays and maps may nest at most [`MAX_DECODE_DEPTH`] deep
+    /// (Groundwork patch: the decoder recursed once per level, so a stored row nesting
+    /// arrays some hundred thousand deep overflowed the stack and aborted the process).
     pub fn decode<R: Read>(decoder: &mut R) -> Result<Self, Error> {
+        Self::decode_at(decoder, 0)
+    }
+
+    fn decode_at<R: Read>(decoder: &mut R, depth: usize) -> Result<Self, Error> {
         Ok(match decoder.read_u8()? {
             // CASE 127: undefined
             127 => Any::Undefined,
@@ -61,6 +72,9 @@ impl Any {
             }
             // CASE 118: Map<string,Any>
             118 => {
+                if depth >= MAX_DECODE_DEPTH {
+                    return Err(Error::Malformed(MalformedKind::TooDeep));
+                }
                 let len: usize = decoder.read_var()?;
                 // `len` is attacker-controlled; a fallible reservation avoids an allocation bomb
                 // (see `Update::decode`'s `try_reserve`).
@@ -68,19 +82,22 @@ impl Any {
                 map.try_reserve(len)?;
                 for _ in 0..len {
                     let key = decoder.read_string()?;
-                    map.insert(key.to_owned(), Any::decode(decoder)?);
+                    map.insert(key.to_owned(), Any::decode_at(decoder, depth + 1)?);
                 }
                 Any::Map(Arc::new(map))
             }
             // CASE 117: Array<Any>
             117 => {
+                if depth >= MAX_DECODE_DEPTH {
+                    return Err(Error::Malformed(MalformedKind::TooDeep));
+                }
                 let len: usize = decoder.read_var()?;
                 // `len` is attacker-controlled; a fallible reservation avoids an allocation bomb
                 // (see `Update::decode`'s `try_reserve`).
                 let mut arr = Vec::new();
                 arr.try_reserve(len)?;
                 for _ in 0..len {
-                    arr.push(Any::decode(decoder)?);
+                    arr.push(Any::decode_at(decoder, depth + 1)?);
                 }
                 Any::Array(Arc::from(arr))
             }

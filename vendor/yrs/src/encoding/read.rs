@@ -48,6 +48,9 @@ pub enum MalformedKind {
     /// More JSON or `Any` values than the input could hold (Groundwork patch: a v2 update's
     /// strings can repeat an empty one without end).
     TooManyValues,
+    /// Arrays or maps nested deeper than `any::MAX_DECODE_DEPTH` (Groundwork patch: the
+    /// recursive decoder overflowed the stack on a row nesting some hundred thousand deep).
+    TooDeep,
 }
 
 impl Display for MalformedKind {
@@ -57,6 +60,7 @@ impl Display for MalformedKind {
             MalformedKind::EmptyBlock => write!(f, "block cannot have 0 length"),
             MalformedKind::TooManyBlocks => write!(f, "more blocks than the input can hold"),
             MalformedKind::TooManyValues => write!(f, "more values than the input can hold"),
+            MalformedKind::TooDeep => write!(f, "values nested too deep"),
         }
     }
 }
