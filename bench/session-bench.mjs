@@ -16,7 +16,8 @@
 // window before measuring (to switch something off, or to leave timings in window.__probe,
 // which is then written to probe.json beside the data directories); the census after each
 // window counts listeners, editors, console warnings, the IPC calls that went by fetch and
-// how long each command took, and the edits' acknowledgement times.
+// how long each command took, and the edits' acknowledgement times. TYPIST=xdotool types Ana's
+// keys as real X key events instead of WebDriver actions (the figures came out the same).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +32,9 @@ const SECS = Number(process.env.SECS ?? 60);
 const ROUNDS = Number(process.env.ROUNDS ?? 1);
 const HEADLESS = Number(process.env.HEADLESS ?? 6);
 const TYPE_RATE = Number(process.env.TYPE_RATE ?? 5);
+// TYPIST=xdotool: Ana's keys are real X key events (xdotool into her focused window) instead of
+// WebDriver key actions, whose automation runs in the web process being measured
+const TYPIST = process.env.TYPIST ?? 'webdriver';
 const log = (m) => console.error(`[session-bench] ${m}`);
 
 const tmp = mkdtempSync(join(tmpdir(), 'gw-session8-'));
@@ -205,12 +209,21 @@ try {
   await a.executeScript(type);
   const ends = [];
   for (let r = 0; r < ROUNDS; r++) {
-    const act = a.actions({ async: true });
-    for (let i = 0; i < KEYS; i++) {
-      const c = String.fromCharCode(97 + (i % 26));
-      act.keyDown(c).keyUp(c).pause(EVERY);
+    if (TYPIST === 'xdotool') {
+      // real X key events into Ana's focused window, as a keyboard sends them
+      const xdo = (...args) => execFileSync('xdotool', args).toString().trim();
+      const win = xdo('search', '--sync', '--onlyvisible', '--pid', String(appPid(dirA))).split('\n')[0];
+      xdo('windowfocus', '--sync', win);
+      const text = Array.from({ length: KEYS }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
+      await new Promise((res, rej) => spawn('xdotool', ['type', '--delay', String(EVERY), text]).on('exit', (c) => (c === 0 ? res() : rej(new Error(`xdotool exited ${c}`)))));
+    } else {
+      const act = a.actions({ async: true });
+      for (let i = 0; i < KEYS; i++) {
+        const c = String.fromCharCode(97 + (i % 26));
+        act.keyDown(c).keyUp(c).pause(EVERY);
+      }
+      await act.perform();
     }
-    await act.perform();
     const want = KEYS * (r + 1);
     await b.wait(async () => (await b.executeScript('return window.__pb.painted.length')) >= want, 60000, `B painted all ${want} keys`);
     // each measuring window is wall time: the load runs for SECS whatever the keys took

@@ -161,6 +161,7 @@ try {
   check(webEnv.length >= 1, 'found the app\'s web process');
   check(webEnv.every((e) => e.JSC_useDFGJIT === '0'), `web process runs without JSC's optimizing tiers: ${JSON.stringify(webEnv.map((e) => e.JSC_useDFGJIT))}`);
   check(webEnv.every((e) => e.JSC_useCodeCache === '0'), `web process runs without JSC's code cache: ${JSON.stringify(webEnv.map((e) => e.JSC_useCodeCache))}`);
+  check(webEnv.every((e) => e.JSC_thresholdForJITAfterWarmUp === '50000'), `web process compiles hot code only: ${JSON.stringify(webEnv.map((e) => e.JSC_thresholdForJITAfterWarmUp))}`);
 
   step = 'type into problem sections';
   await typeInSection(d, 'problem', 'Mobile shoppers abandon checkout at the payment step.');
