@@ -89,7 +89,7 @@ pub enum Choice {
 /// The decision for each of [`SETTINGS`], in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tuning {
-    pub choices: [Choice; 3],
+    pub choices: [Choice; SETTINGS.len()],
 }
 
 impl Tuning {
