@@ -22,7 +22,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { app, By, cli, clickOn, finish, freePort, instanceEnv, session, startDriver, waitForPort, waitScreen } from '../ui/e2e/harness.mjs';
+import { app, By, cli, clickOn, finish, freePort, instanceEnv, session, startDriver, waitForPort, waitScreen, xdo } from '../ui/e2e/harness.mjs';
 import { firstLine, type, watch } from './keystroke.mjs';
 import { pct } from './stats.mjs';
 
@@ -211,7 +211,6 @@ try {
   for (let r = 0; r < ROUNDS; r++) {
     if (TYPIST === 'xdotool') {
       // real X key events into Ana's focused window, as a keyboard sends them
-      const xdo = (...args) => execFileSync('xdotool', args).toString().trim();
       const win = xdo('search', '--sync', '--onlyvisible', '--pid', String(appPid(dirA))).split('\n')[0];
       xdo('windowfocus', '--sync', win);
       const text = Array.from({ length: KEYS }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');

@@ -150,15 +150,15 @@ async fn engineer_signs(h: &Handle, id: uuid::Uuid) -> serde_json::Value {
     h.apply(id, op).await.expect("sign off")
 }
 
-/// A new problem-first brief stored in `dir` (its problem statement `problem` unless empty), as
-/// a previous run of the app left it; the engine that made it is closed again.
-async fn stored_brief(dir: &std::path::Path, title: &str, problem: &str) -> uuid::Uuid {
+/// A new problem-first brief stored in `dir` (with `problem` as its problem statement, if
+/// given), as a previous run of the app left it; the engine that made it is closed again.
+async fn stored_brief(dir: &std::path::Path, title: &str, problem: Option<&str>) -> uuid::Uuid {
     let e = Engine::open(dir).await.expect("open");
     let b = e
         .create(title, Template::ProblemFirst)
         .await
         .expect("create");
-    if !problem.is_empty() {
+    if let Some(problem) = problem {
         b.set_section(Section::Problem, problem);
     }
     e.flush(&b).await.expect("flush");
@@ -169,7 +169,7 @@ async fn stored_brief(dir: &std::path::Path, title: &str, problem: &str) -> uuid
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_editor_is_one_more_peer_and_acks_mean_stored() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let id = stored_brief(dir.path(), "Checkout", "Engine text.").await;
+    let id = stored_brief(dir.path(), "Checkout", Some("Engine text.")).await;
     let peer = start(dir.path()).await;
     let h = peer.handle.clone();
 
@@ -402,7 +402,7 @@ async fn a_resent_edit_is_not_acknowledged_until_it_is_stored() {
         return;
     };
     let dir = root.path().join("data");
-    let id = stored_brief(&dir, "Full disk", "").await;
+    let id = stored_brief(&dir, "Full disk", None).await;
     let peer = start(&dir).await;
     let h = peer.handle.clone();
     let (ui, editor, _rx) = attach_ui(&h, id, 7).await;
@@ -509,7 +509,7 @@ async fn a_device_added_by_address_is_dialed_now_and_after_a_restart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_editor_gets_the_tick_of_its_own_deletion() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let id = stored_brief(dir.path(), "Checkout", "Engine text.").await;
+    let id = stored_brief(dir.path(), "Checkout", Some("Engine text.")).await;
     let peer = start(dir.path()).await;
     let h = peer.handle.clone();
     let (ui, editor, mut rx) = attach_ui(&h, id, 4343).await;
@@ -616,7 +616,7 @@ mod editor_socket {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn an_editor_link_applies_in_order_answers_each_message_and_refuses_strangers() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let id = stored_brief(dir.path(), "Checkout", "").await;
+        let id = stored_brief(dir.path(), "Checkout", None).await;
         let peer = start(dir.path()).await;
         let sockets = EditorSockets::start(peer.handle.clone(), || {})
             .await

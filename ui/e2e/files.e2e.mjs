@@ -8,7 +8,7 @@
 // is not something Xvfb can make) is imported and opens; a file that is not Markdown is
 // refused in words. The PDF export is read back with poppler-utils. Screenshots of both
 // dialogs and page 1 of the PDF land in $E2E_OUT.
-import { app, cli, clickOn, finish, keys, Key, screen, session, startDriver, text, waitScreen } from './harness.mjs';
+import { app, cli, clickOn, finish, keys, Key, screen, session, startDriver, text, waitScreen, xdo } from './harness.mjs';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,7 +39,6 @@ function running() {
   }
 }
 const run = (...args) => execFileSync(cli, args, { env: process.env, encoding: 'utf8' }).trim();
-const xdo = (...args) => execFileSync('xdotool', args, { encoding: 'utf8', timeout: 20000 }).trim();
 const grab = (name) => execFileSync('/usr/bin/python3', [join(here, 'grab.py'), join(shots, name)]);
 
 /** Waits for the dialog titled `title` and answers it by keyboard: `path` typed, Return. */

@@ -75,6 +75,8 @@ export async function session(port, bin = app) {
   return driver;
 }
 
+/** Runs xdotool (real X input under Xvfb: answering GTK dialogs, typing as a keyboard does). */
+export const xdo = (...args) => execFileSync('xdotool', args, { encoding: 'utf8', timeout: 20000 }).trim();
 export const screen = (d) => d.executeScript('return window.__gw.screen');
 export const waitScreen = (d, s) => d.wait(async () => (await screen(d)) === s, 15000, `screen ${s}`);
 
