@@ -99,12 +99,17 @@ export const count = (d, css) => d.executeScript('return document.querySelectorA
 /** A real click on what `css` finds now, found again if a re-render replaced it meanwhile
  * (the brief view refreshes up to four times a second while its document changes; WebKit's
  * driver reports an element detached between finding and clicking as stale or, when it was
- * mid-replacement, as not interactable). */
+ * mid-replacement, as not interactable). The click must reach the element: a capture listener
+ * this helper installs reports it, and a click the page never saw fails the test, saying what
+ * it reached instead. WebKit drops a click whose press and release straddle a re-render of
+ * the text under the pointer; an app that relabels a button on a timer loses real clicks so. */
 export async function clickOn(d, css) {
   for (let i = 0; ; i++) {
     try {
+      const tag = await d.executeScript(CLICK_WATCH, css);
       await d.findElement(By.css(css)).click();
-      return;
+      // choosing an <option> selects it without mouse events (WebDriver's element click)
+      if (tag === 'OPTION') return;
     } catch (e) {
       if (i >= 9 || !['StaleElementReferenceError', 'ElementNotInteractableError'].includes(e.name)) throw e;
       // not interactable can also mean covered (a dialog closing) or out of view: the next try
@@ -114,9 +119,32 @@ export async function clickOn(d, css) {
          requestAnimationFrame(() => requestAnimationFrame(() => done()));`,
         css,
       );
+      continue;
     }
+    try {
+      await d.wait(() => d.executeScript('return window.__gwClick?.got === true;'), 3000);
+      return;
+    } catch (e) {
+      if (e.name !== 'TimeoutError') return; // the page went away with the click (a window closed)
+    }
+    const elsewhere = await d.executeScript('return window.__gwClick?.elsewhere ?? null;');
+    throw new Error(`a click on ${css} never reached it (${elsewhere ? `it reached ${elsewhere}` : 'no click reached the page'})`);
   }
 }
+
+// Arms the page to report the next click on `arguments[0]` (window.__gwClick.got); answers
+// the element's tag name.
+const CLICK_WATCH = `window.__gwClick = { css: arguments[0], got: false };
+if (!window.__gwClickWatch) {
+  window.__gwClickWatch = true;
+  document.addEventListener('click', (e) => {
+    const c = window.__gwClick;
+    if (!c || !(e.target instanceof Element)) return;
+    if (e.target.closest(c.css)) c.got = true;
+    else c.elsewhere = e.target.tagName + (e.target.id ? '#' + e.target.id : '') + (e.target.className ? '.' + String(e.target.className).split(' ').join('.') : '');
+  }, true);
+}
+return document.querySelector(arguments[0])?.tagName ?? null;`;
 
 /** The environment of one app instance: its own data directory, listen address and export
  * directory, no mDNS, and the peers it dials (`host:port`, comma-separated), if any. */
@@ -194,9 +222,11 @@ export async function failed(tag, step, e, windows, shows) {
         console.error(`[${tag}] ${who} shows: ${JSON.stringify(await shows(d))}`);
         // what the person would see besides: error or info toasts, an open dialog's title
         const seen = await d.executeScript(
-          `return { toasts: [...document.querySelectorAll('.toast')].map((t) => t.className + ': ' + t.textContent), dialog: document.querySelector('[role=dialog]')?.getAttribute('aria-label') ?? null };`,
+          `return { toasts: [...document.querySelectorAll('.toast')].map((t) => t.className + ': ' + t.textContent), dialog: document.querySelector('[role=dialog]')?.getAttribute('aria-label') ?? null,
+                    focus: document.activeElement ? document.activeElement.tagName + '#' + document.activeElement.id : null,
+                    ipcWaiting: (window.__TAURI_INTERNALS__?.callbacks?.size ?? 0) };`,
         );
-        console.error(`[${tag}] ${who} toasts and dialog: ${JSON.stringify(seen)}`);
+        console.error(`[${tag}] ${who} toasts, dialog, focus and IPC callbacks registered: ${JSON.stringify(seen)}`);
       }
     } catch {
       /* the window may be gone */

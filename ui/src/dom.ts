@@ -29,6 +29,14 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return el;
 }
 
+/** Sets an element's text, touching the page only when it differs. Writing `textContent`
+ * replaces the text node even with the same words, and WebKit drops a click whose press and
+ * release straddle that replacement (the node pressed is gone): a button relabelled on every
+ * refresh (the sync status, once a second) would eat some clicks. */
+export function setText(el: Element, text: string): void {
+  if (el.textContent !== text) el.textContent = text;
+}
+
 export function clear(el: Element): void {
   while (el.firstChild) el.removeChild(el.firstChild);
 }

@@ -3,7 +3,7 @@
 // join while no member approved it. Approving and removing travel in the brief to every
 // member's device (src/brief/roster.rs; SYNC.md, "Joining" and "Removing a device").
 import { api } from '../api';
-import { clear, h } from '../dom';
+import { clear, h, setText } from '../dom';
 import { relativeTime } from '../logic';
 import { errorText } from '../sync';
 import type { Access, RosterEntry } from '../types';
@@ -53,7 +53,7 @@ function row(brief: string, e: RosterEntry, me: string, refresh: () => void, now
 export function renderRoster(brief: string, a: Access, list: HTMLElement, joining: HTMLElement, refresh: () => void, now = Date.now()): number {
   clear(list);
   joining.hidden = a.joining == null;
-  joining.textContent = a.joining ? `This device is joining: ${a.joining}.` : '';
+  setText(joining, a.joining ? `This device is joining: ${a.joining}.` : '');
   if (a.roster.length === 0) list.append(h('li', { class: 'muted' }, 'Nobody else yet.'));
   for (const e of a.roster) list.append(row(brief, e, a.me, refresh, now));
   return a.roster.filter((e) => e.state === 'asking').length;

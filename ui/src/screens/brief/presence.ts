@@ -1,5 +1,5 @@
 // Who else is on the brief (awareness), shown in the header and per section.
-import { clear, h } from '../../dom';
+import { clear, h, setText } from '../../dom';
 import { initials, personColour } from '../../logic';
 import { app } from '../../state';
 import { BriefSession, Present } from './session';
@@ -23,7 +23,7 @@ export function renderPresence(bs: BriefSession) {
   }
   bs.el.querySelectorAll<HTMLElement>('[data-here]').forEach((el) => {
     const here = [...others.values()].filter((p) => p.section === el.dataset.here);
-    el.textContent = here.map((p) => p.name).join(', ');
+    setText(el, here.map((p) => p.name).join(', '));
     el.style.color = here[0] ? personColour(here[0].device) : '';
   });
 }

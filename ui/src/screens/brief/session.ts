@@ -10,7 +10,7 @@ import { authorsButton } from './authorship';
 import { SinceBanner } from './since';
 import { showHistory } from '../../dialogs/history';
 import { showShare } from '../../dialogs/share';
-import { clear, h, idleSteps } from '../../dom';
+import { clear, h, idleSteps, setText } from '../../dom';
 import { editorExtensions } from '../../extensions';
 import { Coalescer, firstScreen, isParkingLot, personColour, sectionHeight, sectionHeightAtLeast } from '../../logic';
 import { PLACEHOLDERS } from '../../placeholders';
@@ -297,14 +297,14 @@ export class BriefSession {
   showSave(s: SaveState) {
     this.saveEl.dataset.state = s.kind;
     if (s.kind === 'saved') {
-      this.saveEl.textContent = 'Saved';
+      setText(this.saveEl, 'Saved');
       this.saveEl.title = `Stored on this device at ${clockTime.format(s.at)}`;
       this.scheduleView();
     } else if (s.kind === 'saving') {
-      this.saveEl.textContent = 'Saving…';
+      setText(this.saveEl, 'Saving…');
       this.saveEl.title = '';
     } else {
-      this.saveEl.textContent = 'Not saved';
+      setText(this.saveEl, 'Not saved');
       this.saveEl.title = s.message;
       toast(`Could not save: ${s.message}`, 'error');
     }
@@ -555,15 +555,18 @@ export class BriefSession {
     // changes from a newer version's schema were refused: say so on the brief, in plain words
     const refused = this.el.querySelector<HTMLElement>('#refused-banner')!;
     refused.hidden = !v.refused;
-    refused.textContent = v.refused ?? '';
+    setText(refused, v.refused ?? '');
     const parking = isParkingLot(v);
     const sol = this.el.querySelector('#solution-space')!;
     sol.classList.toggle('parking-lot', parking);
-    this.el.querySelector('#solution-heading')!.textContent = parking ? 'Parking lot — solution ideas' : 'Solution space';
-    this.el.querySelector('#nav-solution-label')!.textContent = parking ? 'Parking lot' : 'Solution space';
-    this.el.querySelector('#solution-note')!.textContent = parking
-      ? 'The problem is not signed off by every role yet. Park ideas here; shape them once PM, Engineering and Design agree on the problem.'
-      : 'The problem is agreed. Shape the solution: options, approach, risks and trade-offs.';
+    setText(this.el.querySelector('#solution-heading')!, parking ? 'Parking lot — solution ideas' : 'Solution space');
+    setText(this.el.querySelector('#nav-solution-label')!, parking ? 'Parking lot' : 'Solution space');
+    setText(
+      this.el.querySelector('#solution-note')!,
+      parking
+        ? 'The problem is not signed off by every role yet. Park ideas here; shape them once PM, Engineering and Design agree on the problem.'
+        : 'The problem is agreed. Shape the solution: options, approach, risks and trade-offs.',
+    );
     renderDecisions(this);
     renderWeighedIn(this);
     renderConcerns(this);

@@ -3,7 +3,7 @@
 // every device that shares the brief — whose it is, connected now or last seen when, and
 // whether it has every change of yours. The figures are the engine's (src/status.rs, the
 // same as `groundwork status`), refreshed every second while the brief is open.
-import { clear, h } from '../../dom';
+import { clear, h, setText } from '../../dom';
 import { deviceSeen, deviceState, personColour, syncSummary } from '../../logic';
 import { api } from '../../api';
 import type { BriefStatus } from '../../types';
@@ -48,7 +48,7 @@ export class SyncStatus {
       this.render(await api.syncStatus(this.brief));
     } catch (e) {
       this.button.dataset.state = 'error';
-      this.button.textContent = 'Sync status unavailable';
+      setText(this.button, 'Sync status unavailable');
       console.error('sync status', e);
     }
     if (!this.stopped) this.timer = window.setTimeout(() => void this.refresh(), REFRESH_MS);
@@ -60,13 +60,13 @@ export class SyncStatus {
     this.onStatus(st);
     const sum = syncSummary(st);
     this.button.dataset.state = sum.state;
-    this.button.textContent = sum.text;
+    setText(this.button, sum.text);
     this.button.title = `${sum.text} — click for the devices that share this brief`;
     // someone asks to join: the Share button says so until a member decides
     const share = document.getElementById('share-button');
     if (share) {
       const n = st.asking.length;
-      share.textContent = n ? `Share · ${n} asking` : 'Share';
+      setText(share, n ? `Share · ${n} asking` : 'Share');
       share.dataset.asking = String(n);
       share.title = n ? `${st.asking.join(', ')} ask${n === 1 ? 's' : ''} to join — click to approve or decline` : 'People and devices: invite teammates, see and add devices';
     }
