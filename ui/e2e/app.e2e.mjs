@@ -210,6 +210,17 @@ try {
   await d.findElement(By.id('question-input')).sendKeys('Do tablets count as mobile?', Key.ENTER);
   await d.wait(async () => (await count(d, '.questions li')) === 1, 15000, 'question listed');
 
+  step = 'a click held down while the brief changes elsewhere still lands';
+  // the CLI adds a question (another writer on this data directory: the running app picks it
+  // up and redraws the side and the decision log); the press on "+ Log a decision" spans it
+  await d.actions().move({ origin: d.findElement(By.id('add-decision')) }).press().perform();
+  execFileSync(cli, ['question', briefId, 'Who signs off for legal?'], { env: process.env });
+  await d.wait(() => d.executeScript('return window.__gw.session.view.questions.length === 2'), 15000, 'the question from elsewhere reached the window');
+  await d.actions().release().perform();
+  await d.wait(until.elementLocated(By.id('decision-text')), 15000, 'the decision form (its button pressed across a redraw)');
+  await keys(d, Key.ESCAPE);
+  await d.wait(async () => (await count(d, '.questions li')) === 2, 15000, 'the question drawn once the button is up');
+
   step = 'edit the problem: sign-off goes stale, decision flagged';
   await typeInSection(d, 'problem', ' Worst on Android.');
   await d.wait(async () => (await chipState(d, 'pm')) === 'stale', 15000, 'pm sign-off stale');
@@ -443,7 +454,7 @@ try {
   check((await chipState(d, 'pm')) === 'stale', 'stale sign-off kept');
   check((await count(d, '#decisions article.decision.flagged')) === 1, 'decision kept');
   check((await count(d, '.concern')) === 1, 'concern kept');
-  check((await count(d, '.questions li')) === 1, 'question kept');
+  check((await count(d, '.questions li')) === 2, 'questions kept');
   await shot(d, '08-after-restart');
 
   step = 'sign again, then kill -9 right after an acknowledged edit';

@@ -11,6 +11,7 @@ import { SinceBanner } from './since';
 import { showHistory } from '../../dialogs/history';
 import { showShare } from '../../dialogs/share';
 import { clear, h, idleSteps, setText } from '../../dom';
+import { afterPointer } from '../../pointer';
 import { editorExtensions } from '../../extensions';
 import { Coalescer, firstScreen, isParkingLot, personColour, sectionHeight, sectionHeightAtLeast } from '../../logic';
 import { PLACEHOLDERS } from '../../placeholders';
@@ -291,7 +292,8 @@ export class BriefSession {
     if (key === this.viewKey) return;
     this.viewKey = key;
     this.view = v;
-    this.renderStructured();
+    // not under a press: the button being clicked would be replaced and the click lost
+    afterPointer('structured', () => !this.closed && this.renderStructured());
   }
 
   showSave(s: SaveState) {

@@ -4,6 +4,7 @@
 // whether it has every change of yours. The figures are the engine's (src/status.rs, the
 // same as `groundwork status`), refreshed every second while the brief is open.
 import { clear, h, setText } from '../../dom';
+import { afterPointer } from '../../pointer';
 import { deviceSeen, deviceState, personColour, syncSummary } from '../../logic';
 import { api } from '../../api';
 import type { BriefStatus } from '../../types';
@@ -70,7 +71,13 @@ export class SyncStatus {
       share.dataset.asking = String(n);
       share.title = n ? `${st.asking.join(', ')} ask${n === 1 ? 's' : ''} to join — click to approve or decline` : 'People and devices: invite teammates, see and add devices';
     }
-    if (this.panel.hidden) return;
+    if (!this.panel.hidden) afterPointer('sync-panel', () => this.drawPanel());
+  }
+
+  /** The panel, from the latest status (redrawn whole: not under a press, see pointer.ts). */
+  private drawPanel() {
+    const st = this.last;
+    if (this.panel.hidden || !st) return;
     clear(this.panel);
     this.panel.append(h('h3', {}, 'Devices'));
     if (st.offline) this.panel.append(h('p', { class: 'muted', id: 'sync-offline' }, 'Offline: your changes are stored on this laptop. They go out when a device that shares this brief is reachable.'));

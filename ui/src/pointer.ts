@@ -1,0 +1,39 @@
+// Holds redraws while a mouse button is down. A click is a press and a release on the same
+// element: a redraw in between (a teammate's change arriving, a refresh on a timer) replaces
+// the element under the pointer and the click is lost — in WebKit, even a replaced text node
+// loses it. Parts of the screen that redraw wholesale go through `afterPointer`: at once when
+// no button is down, else right after the release (and its click) in one go, the latest
+// request per part.
+
+let held = false;
+const waiting = new Map<string, () => void>();
+
+function release() {
+  if (!held) return;
+  held = false;
+  // after the click this release makes, which is dispatched in the same task
+  setTimeout(() => {
+    if (held) return;
+    const due = [...waiting.values()];
+    waiting.clear();
+    for (const fn of due) fn();
+  }, 0);
+}
+
+if (typeof document !== 'undefined') {
+  document.addEventListener('mousedown', () => (held = true), true);
+  document.addEventListener('mouseup', release, true);
+  // a release the page never sees (outside the window, a drag, the window losing focus)
+  document.addEventListener('dragend', release, true);
+  window.addEventListener('blur', release);
+}
+
+/** Runs `draw` now, or once the mouse button is released if one is down; a later request for
+ * the same `part` meanwhile replaces an earlier one. */
+export function afterPointer(part: string, draw: () => void): void {
+  if (held) waiting.set(part, draw);
+  else draw();
+}
+
+/** Whether a mouse button is down in the page (for tests). */
+export const pointerHeld = () => held;
