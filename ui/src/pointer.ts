@@ -21,9 +21,12 @@ function release() {
 }
 
 if (typeof document !== 'undefined') {
-  document.addEventListener('mousedown', () => (held = true), true);
-  document.addEventListener('mouseup', release, true);
-  // a release the page never sees (outside the window, a drag, the window losing focus)
+  // the main button: what clicks
+  document.addEventListener('mousedown', (e) => e.button === 0 && (held = true), true);
+  document.addEventListener('mouseup', (e) => e.button === 0 && release(), true);
+  // a release the page never saw (a menu or dialog took it, a drag, the window lost focus):
+  // the next move without the button down says so
+  document.addEventListener('mousemove', (e) => held && (e.buttons & 1) === 0 && release(), true);
   document.addEventListener('dragend', release, true);
   window.addEventListener('blur', release);
 }

@@ -4,7 +4,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { afterPointer, pointerHeld } from '../src/pointer';
 
-const press = (type: 'mousedown' | 'mouseup') => document.body.dispatchEvent(new MouseEvent(type, { bubbles: true }));
+const press = (type: 'mousedown' | 'mouseup' | 'mousemove', buttons = type === 'mousedown' ? 1 : 0) =>
+  document.body.dispatchEvent(new MouseEvent(type, { bubbles: true, button: 0, buttons }));
 
 describe('afterPointer', () => {
   it('draws at once when no button is down', () => {
@@ -30,5 +31,23 @@ describe('afterPointer', () => {
     vi.runAllTimers();
     expect([first, latest, other].map((f) => f.mock.calls.length)).toEqual([0, 1, 1]);
     vi.useRealTimers();
+  });
+
+  it('lets go when a move says the button is up though no release came (a menu took it)', () => {
+    vi.useFakeTimers();
+    const draw = vi.fn();
+    press('mousedown');
+    afterPointer('panel', draw);
+    press('mousemove', 1);
+    expect(pointerHeld()).toBe(true);
+    press('mousemove', 0);
+    vi.runAllTimers();
+    expect(draw).toHaveBeenCalledTimes(1);
+    vi.useRealTimers();
+  });
+
+  it('holds nothing for another button (a right click opens a menu)', () => {
+    document.body.dispatchEvent(new MouseEvent('mousedown', { bubbles: true, button: 2, buttons: 2 }));
+    expect(pointerHeld()).toBe(false);
   });
 });

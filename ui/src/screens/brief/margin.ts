@@ -5,8 +5,10 @@
 // (src/body/anchors.ts draws the highlight), pushed down when it would cover the card above.
 // A card shows who commented, the start of the comment and how many replies; a click opens
 // the thread in the Comments panel (reply box focused) and marks its words. The margin follows
-// the text as it moves: after each edit, a view refresh, and a resize, once per frame.
+// the text as it moves: after each edit, a view refresh, and a resize, once per frame (and
+// not while a mouse button is down).
 import { clear, h } from '../../dom';
+import { afterPointer } from '../../pointer';
 import type { CommentThread } from '../../types';
 import type { BriefSession } from './session';
 
@@ -66,7 +68,8 @@ export function scheduleMargin(bs: BriefSession) {
   scheduled.add(bs);
   requestAnimationFrame(() => {
     scheduled.delete(bs);
-    if (!bs.closed) placeMargin(bs);
+    // a card does not move from under a press (its click would land beside it): pointer.ts
+    afterPointer('margin', () => !bs.closed && placeMargin(bs));
   });
 }
 
