@@ -1,4 +1,4 @@
-// Holds redraws while a mouse button is down. A click is a press and a release on the same
+// Holds redraws while the main mouse button is down. A click is a press and a release on the same
 // element: a redraw in between (a teammate's change arriving, a refresh on a timer) replaces
 // the element under the pointer and the click is lost — in WebKit, even a replaced text node
 // loses it. Parts of the screen that redraw wholesale go through `afterPointer`: at once when
@@ -31,12 +31,12 @@ if (typeof document !== 'undefined') {
   window.addEventListener('blur', release);
 }
 
-/** Runs `draw` now, or once the mouse button is released if one is down; a later request for
+/** Runs `draw` now, or once the main mouse button is released if it is down; a later request for
  * the same `part` meanwhile replaces an earlier one. */
 export function afterPointer(part: string, draw: () => void): void {
   if (held) waiting.set(part, draw);
   else draw();
 }
 
-/** Whether a mouse button is down in the page (for tests). */
+/** Whether the main mouse button is down in the page (for tests). */
 export const pointerHeld = () => held;
